@@ -1,0 +1,1 @@
+"""Parley: a serverless secure message portal (Chalice on AWS Lambda)."""

@@ -1,0 +1,1 @@
+"""HTTP entry points: parse input, call one service function, shape the answer."""

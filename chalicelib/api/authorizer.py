@@ -1,0 +1,87 @@
+"""The session authorizer: Chalice's builtin custom authorizer, fed the request headers.
+
+Chalice's stock authorizer only sees the Authorization header. Browsers keep the session token
+in an HttpOnly cookie, so this one also reads the Cookie header: the local gateway and the test
+client hand the authorizer the whole request, and infra/ deploys it as a REQUEST authorizer so
+API Gateway does the same.
+
+It never denies by itself: it establishes who is calling (or why nobody valid is) and the route
+layer turns that into the answer, so every refusal has the same JSON shape and status locally and
+on AWS. A route without this authorizer cannot be registered except as explicitly public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import AuthRequest, AuthResponse, Blueprint, ChaliceAuthorizer
+
+from chalicelib.api.network import client_ip, read_cookie
+from chalicelib.errors import ParleyError, Unauthenticated
+from chalicelib.services import sessions
+
+
+class SessionAuthRequest(AuthRequest):
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(
+            event.get("type", "REQUEST"), event.get("authorizationToken", ""), event["methodArn"]
+        )
+        self.headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        if "authorization" not in self.headers and self.token:
+            self.headers["authorization"] = self.token
+        identity = (event.get("requestContext") or {}).get("identity") or {}
+        self.source_ip = client_ip(self.headers, identity.get("sourceIp"))
+
+
+class SessionAuthorizer(ChaliceAuthorizer):
+    def _transform_event(self, event: dict[str, Any]) -> AuthRequest:
+        return SessionAuthRequest(event)
+
+
+class _Blueprint(Blueprint):
+    def _wrap_handler(self, handler_type: str, handler_name: str, user_handler: Any) -> Any:
+        if handler_type == "authorizer":
+            return SessionAuthorizer(handler_name, user_handler)
+        return super()._wrap_handler(handler_type, handler_name, user_handler)
+
+
+blueprint = _Blueprint(__name__)
+
+
+@blueprint.authorizer(ttl_seconds=0)
+def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
+    try:
+        token, csrf = _credentials(auth_request.headers)
+        principal = sessions.authenticate(token, csrf, auth_request.source_ip)
+    except ParleyError as exc:
+        return AuthResponse(
+            routes=["*"],
+            principal_id="anonymous",
+            context={"error_status": exc.status, "error_code": exc.code, "error_message": exc.message},
+        )
+    return AuthResponse(
+        routes=["*"],
+        principal_id=principal.user_id,
+        context={
+            "user_id": principal.user_id,
+            "role": principal.role,
+            "org_id": principal.org_id or "",
+            "org_view": principal.org_view,
+            "session_hash": principal.session_hash,
+            "must_change_password": principal.must_change_password,
+            "source_ip": principal.source_ip or "",
+        },
+    )
+
+
+def _credentials(headers: dict[str, str]) -> tuple[str, str | None]:
+    """API clients send `Authorization: Bearer <token>`. Browsers hold the token in an HttpOnly
+    cookie and send `Authorization: CSRF <csrf token>`: a header a cross-site page can neither
+    read nor set, so every cookie-authenticated request carries its CSRF proof."""
+    scheme, _, credential = headers.get("authorization", "").strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() == "bearer" and credential:
+        return credential, None
+    if scheme.lower() == "csrf" and credential:
+        return read_cookie(headers, sessions.SESSION_COOKIE) or "", credential
+    raise Unauthenticated("Sign in first.", code="unauthenticated")

@@ -1,0 +1,84 @@
+"""The OpenAPI 3 document, generated from the route registry, so it cannot drift from the code."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.api.routing import PUBLIC, ROUTES
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def build_document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    for spec in ROUTES:
+        operation: dict[str, Any] = {
+            "summary": spec.summary,
+            "tags": [spec.tag],
+            "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.path.lower())}",
+            "responses": {
+                str(spec.status): {"description": "Success", "content": {"application/json": {}}},
+                "4XX": {
+                    "description": "The request was refused; the body says why.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", spec.path)
+        ]
+        if spec.query is not None:
+            for name, prop in spec.query.model_json_schema().get("properties", {}).items():
+                params.append({"name": name, "in": "query", "required": False, "schema": prop})
+        if params:
+            operation["parameters"] = params
+        if spec.body is not None:
+            name = spec.body.__name__
+            schema = spec.body.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[name] = schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                },
+            }
+        if spec.access is PUBLIC:
+            operation["security"] = []
+        else:
+            operation["x-parley-roles"] = sorted(spec.access)
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Parley API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "parley_session"},
+            },
+        },
+        "security": [{"bearer": []}, {"cookie": []}],
+    }

@@ -1,0 +1,49 @@
+"""Admin: organizations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import PageQuery
+from chalicelib.api.routing import ADMINS, route
+from chalicelib.services import orgs
+from chalicelib.services.principal import Principal
+
+blueprint = Blueprint(__name__)
+TAG = "admin"
+
+
+class CreateOrgBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+
+
+@route(
+    blueprint,
+    "/api/admin/orgs",
+    method="POST",
+    access=ADMINS,
+    body=CreateOrgBody,
+    status=201,
+    tag=TAG,
+    summary="Create an organization.",
+)
+def create_org(caller: Principal, body: CreateOrgBody) -> dict[str, Any]:
+    return {"org": orgs.create_org(caller, body.name)}
+
+
+@route(
+    blueprint,
+    "/api/admin/orgs",
+    access=ADMINS,
+    query=PageQuery,
+    tag=TAG,
+    summary="Organizations by name.",
+)
+def list_orgs(caller: Principal, query: PageQuery) -> dict[str, Any]:
+    items, cursor = orgs.list_orgs(query.limit, query.cursor)
+    return {"items": items, "next_cursor": cursor}

@@ -1,0 +1,197 @@
+"""How every route is declared: who may call it, what it accepts, and the one error path.
+
+`route()` is the only way the blueprints register a view. It attaches the session authorizer
+(unless the route is explicitly PUBLIC), checks the caller's role and the password-change gate,
+validates the JSON body and query string with pydantic, maps domain errors to
+`{"error": {"code", "message"}}`, and records the route for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.authorizer import session_authorizer
+from chalicelib.api.network import client_ip
+from chalicelib.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ParleyError,
+    PasswordChangeRequired,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthenticated,
+)
+from chalicelib.observability import get_logger
+from chalicelib.services.principal import ADMIN, AGENT, CUSTOMER, Anonymous, Principal
+
+PUBLIC: frozenset[str] = frozenset()
+ANY_USER = frozenset({CUSTOMER, AGENT, ADMIN})
+CUSTOMERS = frozenset({CUSTOMER})
+STAFF = frozenset({AGENT, ADMIN})
+ADMINS = frozenset({ADMIN})
+
+MAX_BODY_BYTES = 256 * 1024
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    access: frozenset[str]
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    status: int
+    tag: str
+    before_password_change: bool
+    responses: dict[int, str] = field(default_factory=dict)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    *,
+    method: str = "GET",
+    access: frozenset[str],
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    status: int = 200,
+    before_password_change: bool = False,
+    content_types: list[str] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view. The view receives the caller (Principal, or Anonymous for PUBLIC routes),
+    the URL parameters, and `body` / `query` when models are given."""
+
+    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def view(**params: Any) -> Response:
+            request = blueprint.current_request
+            try:
+                caller = _caller(request, access, before_password_change)
+                kwargs: dict[str, Any] = dict(params)
+                if body is not None:
+                    kwargs["body"] = _validate(body, _json_body(request))
+                if query is not None:
+                    kwargs["query"] = _validate(query, dict(request.query_params or {}))
+                result = fn(caller, **kwargs)
+            except ParleyError as exc:
+                return error_response(exc)
+            except Exception:
+                get_logger().exception("unhandled error", extra={"path": path, "method": method})
+                return Response(
+                    body={"error": {"code": "internal", "message": "Something went wrong."}},
+                    status_code=500,
+                    headers=dict(SECURITY_HEADERS),
+                )
+            if isinstance(result, Response):
+                result.headers = {**SECURITY_HEADERS, **(result.headers or {})}
+                return result
+            return Response(body=result, status_code=status, headers=dict(SECURITY_HEADERS))
+
+        blueprint.route(
+            path,
+            methods=[method],
+            authorizer=None if access is PUBLIC else session_authorizer,
+            content_types=content_types or ["application/json"],
+        )(view)
+        ROUTES.append(
+            RouteSpec(path, method, access, summary, body, query, status, tag, before_password_change)
+        )
+        return fn
+
+    return decorator
+
+
+def error_response(exc: ParleyError) -> Response:
+    headers = dict(SECURITY_HEADERS)
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return Response(body=exc.body(), status_code=exc.status, headers=headers)
+
+
+def _caller(
+    request: Request, access: frozenset[str], before_password_change: bool
+) -> Principal | Anonymous:
+    identity = (request.context or {}).get("identity") or {}
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    if access is PUBLIC:
+        return Anonymous(source_ip=client_ip(headers, identity.get("sourceIp")))
+    ctx = (request.context or {}).get("authorizer") or {}
+    if ctx.get("error_code"):
+        status = int(ctx.get("error_status", 401))
+        error_class = Forbidden if status == 403 else Unauthenticated
+        raise error_class(str(ctx.get("error_message", "Sign in first.")), code=ctx["error_code"])
+    if not ctx.get("user_id"):
+        raise Unauthenticated("Sign in first.")
+    principal = Principal(
+        user_id=str(ctx["user_id"]),
+        role=str(ctx["role"]),
+        org_id=str(ctx.get("org_id") or "") or None,
+        org_view=_truthy(ctx.get("org_view")),
+        session_hash=str(ctx["session_hash"]),
+        must_change_password=_truthy(ctx.get("must_change_password")),
+        source_ip=str(ctx.get("source_ip") or "") or None,
+    )
+    if principal.must_change_password and not before_password_change:
+        raise PasswordChangeRequired("Change your temporary password before anything else.")
+    if principal.role not in access:
+        # Staff-only and admin-only areas are not secret, so a plain 403 (audited) is honest.
+        from chalicelib.services import audit
+
+        audit.record("access.denied", actor=principal, target=request.path, outcome="denied")
+        raise Forbidden("Your account may not do this.")
+    return principal
+
+
+def _truthy(value: Any) -> bool:
+    # API Gateway hands authorizer context values to the route as strings.
+    return value is True or str(value).lower() == "true"
+
+
+def _json_body(request: Request) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The request body is not valid JSON.", code="invalid_json") from exc
+
+
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    if not isinstance(data, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "message": err["msg"]}
+            for err in exc.errors(include_url=False)
+        ]
+        first = details[0]
+        raise InvalidInput(f"{first['field']}: {first['message']}", details=details) from exc
+
+
+def not_found(what: str = "Not found.") -> NotFound:
+    return NotFound(what)

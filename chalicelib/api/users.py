@@ -1,0 +1,91 @@
+"""Admin: users (customers, agents, admins)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import PageQuery
+from chalicelib.api.routing import ADMINS, route
+from chalicelib.services import users
+from chalicelib.services.principal import Principal
+
+blueprint = Blueprint(__name__)
+TAG = "admin"
+
+
+class CreateUserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=120)
+    role: Literal["customer", "agent", "admin"]
+    org_id: str | None = Field(None, max_length=64)
+    org_view: bool = False
+    team_ids: list[str] = Field(default_factory=list, max_length=20)
+    language: Literal["en", "fr", "pl"] = "en"
+    delivery: Literal["invite", "password"] = "invite"
+
+
+class UpdateUserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    language: Literal["en", "fr", "pl"] | None = None
+    org_view: bool | None = None
+    team_ids: list[str] | None = Field(None, max_length=20)
+    status: Literal["active", "disabled"] | None = None
+
+
+class UserListQuery(PageQuery):
+    org_id: str | None = Field(None, max_length=64)
+    q: str = Field("", max_length=120)
+
+
+@route(
+    blueprint,
+    "/api/admin/users",
+    method="POST",
+    access=ADMINS,
+    body=CreateUserBody,
+    status=201,
+    tag=TAG,
+    summary="Create a user; emails an invite link or a temporary password.",
+)
+def create_user(caller: Principal, body: CreateUserBody) -> dict[str, Any]:
+    return {"user": users.create_user(caller, **body.model_dump())}
+
+
+@route(
+    blueprint,
+    "/api/admin/users",
+    access=ADMINS,
+    query=UserListQuery,
+    tag=TAG,
+    summary="List the customers of an organization (org_id), or staff by name prefix (q).",
+)
+def list_users(caller: Principal, query: UserListQuery) -> dict[str, Any]:
+    items, cursor = users.list_users(
+        org_id=query.org_id, name_prefix=query.q, limit=query.limit, cursor=query.cursor
+    )
+    return {"items": items, "next_cursor": cursor}
+
+
+@route(blueprint, "/api/admin/users/{user_id}", access=ADMINS, tag=TAG, summary="One user.")
+def get_user(caller: Principal, user_id: str) -> dict[str, Any]:
+    return {"user": users.get_user(user_id)}
+
+
+@route(
+    blueprint,
+    "/api/admin/users/{user_id}",
+    method="PATCH",
+    access=ADMINS,
+    body=UpdateUserBody,
+    tag=TAG,
+    summary="Edit or disable a user; rights changes and disabling end the user's sessions.",
+)
+def update_user(caller: Principal, user_id: str, body: UpdateUserBody) -> dict[str, Any]:
+    return {"user": users.update_user(caller, user_id, body.model_dump(exclude_none=True))}

@@ -1,0 +1,106 @@
+"""`parley dev` / `make run`: the whole portal on one machine.
+
+moto's ThreadedMotoServer is the AWS account, `chalice local` serves the API from this project's
+app.py, and the event pump plays the part of Lambda's event sources. Everything runs in this one
+process, so Ctrl-C or SIGTERM stops all of it and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _local_environment(moto_url: str, public_url: str) -> dict[str, str]:
+    return {
+        "PARLEY_STAGE": "local",
+        "PARLEY_PUBLIC_URL": public_url,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        # Every boto3 and PynamoDB client goes to the emulator, never to a real account.
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
+
+
+def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
+    """Start emulator, resources, demo data, API server and pump; returns handles to stop them."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    # The emulator's per-request log would drown what the portal prints.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_port = _free_port(host)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(_local_environment(f"http://{host}:{moto_port}", f"http://{host}:{port}"))
+    moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+    moto.start()
+
+    from chalicelib.local.demo import load_demo_data
+    from chalicelib.local.resources import create_resources
+
+    create_resources()
+    emails = load_demo_data()
+
+    from chalice.cli.factory import CLIFactory
+
+    from chalicelib.local.pump import EventPump
+    from chalicelib.local.server import create_server
+
+    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    server = create_server(config.chalice_app, config, host, port)
+    pump = EventPump(config.chalice_app)
+    pump.start()
+    threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True).start()
+    return moto, server, pump, emails
+
+
+def run_dev(host: str, port: int) -> int:
+    from chalicelib.services.sessions import DEMO_PASSWORD
+
+    moto, server, pump, emails = start_stack(host, port)
+    print(f"Parley is running at http://{host}:{port}/  (API under /api, mail at /dev/mail)")
+    print(f"Embedded AWS emulator: {os.environ['AWS_ENDPOINT_URL']}")
+    print(f"Demo accounts (password '{DEMO_PASSWORD}', valid on this local stage only):")
+    for email in emails:
+        print(f"  {email}")
+    print("Press Ctrl-C to stop.", flush=True)
+
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stopped.wait()
+    print("Stopping...", flush=True)
+    pump.stop()
+    server.shutdown()
+    moto.stop()
+    pump.join(timeout=5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_dev("127.0.0.1", 8000))

@@ -1,0 +1,70 @@
+"""Typed settings, read from the environment once.
+
+Deployment-time configuration only (table names, buckets, sender). What an admin can change at
+run time (topics, timeouts, templates) lives in the portal settings item, not here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+LOCAL_STAGES = frozenset({"local", "test"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    documents_bucket: str
+    inbound_bucket: str
+    public_url: str
+    mail_from: str
+    mail_domain: str
+    signing_key: bytes
+    secure_cookies: bool
+    trusted_proxy_hops: int
+
+    @property
+    def is_local(self) -> bool:
+        """Local run and tests: the demo password and /dev routes exist only here."""
+        return self.stage in LOCAL_STAGES
+
+    def table_name(self, short: str) -> str:
+        return f"{self.table_prefix}{short}"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = os.environ.get("PARLEY_STAGE", "local")
+    key = os.environ.get("PARLEY_SIGNING_KEY", "")
+    if not key:
+        if stage not in LOCAL_STAGES:
+            # A deployed stage without a key would sign reply tokens with a public value.
+            raise RuntimeError("PARLEY_SIGNING_KEY must be set outside the local and test stages")
+        key = "local-only-signing-key-not-secret"
+    public_url = os.environ.get("PARLEY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    mail_domain = os.environ.get("PARLEY_MAIL_DOMAIN", "parley.test")
+    return Settings(
+        stage=stage,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1",
+        table_prefix=os.environ.get("PARLEY_TABLE_PREFIX", f"parley-{stage}-"),
+        documents_bucket=os.environ.get("PARLEY_DOCUMENTS_BUCKET", f"parley-{stage}-documents"),
+        inbound_bucket=os.environ.get("PARLEY_INBOUND_BUCKET", f"parley-{stage}-inbound"),
+        public_url=public_url,
+        mail_from=os.environ.get("PARLEY_MAIL_FROM", f"support@{mail_domain}"),
+        mail_domain=mail_domain,
+        signing_key=key.encode(),
+        secure_cookies=_flag("PARLEY_SECURE_COOKIES", public_url.startswith("https://")),
+        # Proxies in front of API Gateway whose X-Forwarded-For entry we trust (CloudFront: 1).
+        trusted_proxy_hops=int(os.environ.get("PARLEY_TRUSTED_PROXY_HOPS", "0") or 0),
+    )

@@ -1,0 +1,32 @@
+"""Every table the app uses, in one list: the local run, the tests and infra/ create them from it."""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.data.audit import AuditModel
+from chalicelib.data.orgs import OrgModel
+from chalicelib.data.sessions import SessionModel
+from chalicelib.data.settings import SettingsModel
+from chalicelib.data.throttles import ThrottleModel
+from chalicelib.data.tokens import TokenModel
+from chalicelib.data.users import UserEmailModel, UserModel
+
+MODELS: list[type[Model]] = [
+    UserModel,
+    UserEmailModel,
+    SessionModel,
+    ThrottleModel,
+    TokenModel,
+    AuditModel,
+    OrgModel,
+    SettingsModel,
+]
+
+
+def create_tables() -> None:
+    for model in MODELS:
+        if model.exists():
+            continue
+        # Streams, where a handler reads one, are declared on the model (Meta.stream_view_type).
+        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

@@ -1,0 +1,94 @@
+"""Sessions: keyed by the SHA-256 of the token, so a leaked table holds no usable credential."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.data.base import REGION, condition_failed, table_name
+
+
+class UserSessionsIndex(GlobalSecondaryIndex["SessionModel"]):
+    class Meta:
+        index_name = "user-index"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+
+
+class SessionModel(Model):
+    class Meta:
+        table_name = table_name("sessions")
+        region = REGION
+        billing_mode = "PAY_PER_REQUEST"
+
+    session_hash = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    org_id = UnicodeAttribute(null=True)
+    org_view = BooleanAttribute(default=False)
+    must_change_password = BooleanAttribute(default=False)
+    csrf_token = UnicodeAttribute()
+    created_at = NumberAttribute()
+    last_seen_at = NumberAttribute()
+    # Only a backstop: expiry is enforced on every request and by the cleanup job.
+    expires_at = TTLAttribute()
+
+    user_index = UserSessionsIndex()
+
+
+def put_session(session: SessionModel) -> None:
+    session.save(condition=SessionModel.session_hash.does_not_exist())
+
+
+def get_session(session_hash: str) -> SessionModel | None:
+    try:
+        return SessionModel.get(session_hash, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def touch_session(session: SessionModel, seen_at: float, stale_before: float) -> None:
+    """Refresh the idle clock at most once a minute, and never resurrect a deleted session."""
+    try:
+        session.update(
+            actions=[SessionModel.last_seen_at.set(seen_at)],
+            condition=SessionModel.session_hash.exists() & (SessionModel.last_seen_at < stale_before),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def clear_password_flag(session: SessionModel) -> None:
+    try:
+        session.update(
+            actions=[SessionModel.must_change_password.set(False)],
+            condition=SessionModel.session_hash.exists(),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def delete_session(session_hash: str) -> None:
+    try:
+        SessionModel(session_hash=session_hash).delete()
+    except DeleteError:
+        pass
+
+
+def session_hashes_of_user(user_id: str) -> list[str]:
+    return [s.session_hash for s in SessionModel.user_index.query(user_id)]
+
+
+def scan_sessions() -> Iterator[SessionModel]:
+    """Scheduled cleanup only: never on a request path."""
+    return SessionModel.scan(
+        attributes_to_get=["session_hash", "created_at", "last_seen_at"],
+    )

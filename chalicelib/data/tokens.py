@@ -1,0 +1,57 @@
+"""Single-use tokens (password reset, invite, email verification), stored only as hashes."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.models import Model
+
+from chalicelib.data.base import REGION, condition_failed, table_name
+
+
+class TokenModel(Model):
+    class Meta:
+        table_name = table_name("tokens")
+        region = REGION
+        billing_mode = "PAY_PER_REQUEST"
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    purpose = UnicodeAttribute()  # reset | invite | verify
+    user_id = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    used_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+def put_token(token: TokenModel) -> None:
+    token.save(condition=TokenModel.token_hash.does_not_exist())
+
+
+def consume_token(token_hash: str, purpose: str, at: float) -> TokenModel | None:
+    """Mark used in the same conditional write that checks it: two racing confirms, one wins."""
+    try:
+        token = TokenModel.get(token_hash, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if token.purpose != purpose:
+        return None
+    try:
+        token.update(
+            actions=[TokenModel.used_at.set(at)],
+            condition=TokenModel.used_at.does_not_exist() & (TokenModel.valid_until > at),
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return token
+
+
+def get_valid_token(token_hash: str, purpose: str, at: float) -> TokenModel | None:
+    try:
+        token = TokenModel.get(token_hash)
+    except DoesNotExist:
+        return None
+    if token.purpose != purpose or token.used_at is not None or token.valid_until <= at:
+        return None
+    return token

@@ -1,0 +1,16 @@
+"""The session-timeout cleanup, every five minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, CloudWatchEvent, Rate
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.schedule(Rate(5, unit=Rate.MINUTES), name="purge_sessions")
+def purge_sessions(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.services.sessions import purge_expired_sessions
+
+    return {"purged": purge_expired_sessions()}

@@ -1,0 +1,50 @@
+"""Demo data for the local run. The password is published, so this refuses every stage but local."""
+
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.data import orgs as org_store
+from chalicelib.data import users as user_store
+from chalicelib.services.passwords import hash_password
+from chalicelib.services.sessions import DEMO_PASSWORD
+
+ORGS = [("acme", "Acme"), ("globex", "Globex")]
+# email, name, role, org, organization view
+USERS = [
+    ("alice@acme.test", "Alice Martin", "customer", "acme", True),
+    ("bob@acme.test", "Bob Nowak", "customer", "acme", False),
+    ("carol@globex.test", "Carol Dubois", "customer", "globex", False),
+    ("agent@parley.test", "Sam Agent", "agent", None, False),
+    ("agent2@parley.test", "Kim Agent", "agent", None, False),
+    ("admin@parley.test", "Ada Admin", "admin", None, False),
+]
+
+
+def load_demo_data() -> list[str]:
+    if get_settings().stage != "local":
+        raise RuntimeError("demo data (with its published password) is for the local stage only")
+    now = clock.now()
+    for org_id, name in ORGS:
+        if org_store.get_org(org_id) is None:
+            org_store.create_org(org_store.OrgModel(org_id=org_id, name=name, created_at=now))
+    password_hash = hash_password(DEMO_PASSWORD)
+    emails = []
+    for email, name, role, org_id, org_view in USERS:
+        emails.append(email)
+        if user_store.find_user_by_email(email) is not None:
+            continue
+        user_store.create_user(
+            user_store.UserModel(
+                user_id=email.split("@")[0] + "-" + (org_id or "staff"),
+                email=email,
+                name=name,
+                role=role,
+                org_id=org_id,
+                org_view=org_view,
+                team_ids={"support"} if role != "customer" else None,
+                password_hash=password_hash,
+                created_at=now,
+            )
+        )
+    return emails

@@ -1,0 +1,192 @@
+"""The local event pump: what AWS does between our functions, done by hand.
+
+Nothing in the emulator triggers a handler, so this thread reads the same sources Lambda would
+(DynamoDB stream records, SQS messages, schedules) and calls the very handlers registered on the
+Chalice app, with events shaped as Lambda shapes them. It discovers them from `app.event_sources`:
+a handler added by a later change is pumped without touching this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Chalice, DynamoDBEventConfig, Rate, ScheduledEventConfig, SQSEventConfig
+
+from chalicelib.adapters.aws import client
+from chalicelib.observability import get_logger
+
+_UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
+
+
+class FakeContext:
+    """Enough of LambdaContext for Powertools and our handlers."""
+
+    function_name = "parley-local"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:parley-local"
+
+    def __init__(self) -> None:
+        self.aws_request_id = uuid.uuid4().hex
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+@dataclass
+class _Stream:
+    name: str
+    table: str
+    iterators: dict[str, str] = field(default_factory=dict)
+
+
+class EventPump(threading.Thread):
+    def __init__(self, app: Chalice, interval: float = 0.5) -> None:
+        super().__init__(name="event-pump", daemon=True)
+        self.app = app
+        self.interval = interval
+        self._stop_event = threading.Event()
+        self._schedules: list[tuple[str, float]] = []
+        self._next_run: dict[str, float] = {}
+        self._streams: list[_Stream] = []
+        self._queues: list[tuple[str, str]] = []
+        self.delivered = 0
+        for source in app.event_sources:
+            if isinstance(source, ScheduledEventConfig):
+                self._schedules.append((source.name, _period(source.schedule_expression)))
+            elif isinstance(source, DynamoDBEventConfig):
+                self._streams.append(_Stream(source.name, _table_from_arn(source.stream_arn)))
+            elif isinstance(source, SQSEventConfig) and source.queue:
+                self._queues.append((source.name, source.queue))
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        now = time.monotonic()
+        for name, period in self._schedules:
+            self._next_run[name] = now + period
+        while not self._stop_event.is_set():
+            try:
+                self.pump_once()
+            except Exception:
+                get_logger().exception("event pump cycle failed; retrying")
+            self._stop_event.wait(self.interval)
+
+    def pump_once(self, *, run_schedules_now: bool = False) -> int:
+        """One pass over every source; returns how many events were handed to handlers."""
+        handled = 0
+        for stream in self._streams:
+            handled += self._pump_stream(stream)
+        for name, queue in self._queues:
+            handled += self._pump_queue(name, queue)
+        now = time.monotonic()
+        for name, period in self._schedules:
+            if run_schedules_now or now >= self._next_run.get(name, 0):
+                self._next_run[name] = now + period
+                self._invoke(name, _schedule_event())
+                handled += 1
+        self.delivered += handled
+        return handled
+
+    def _invoke(self, name: str, event: dict[str, Any]) -> Any:
+        return self.app.handler_map[name](event, FakeContext())
+
+    def _pump_stream(self, stream: _Stream) -> int:
+        streams = client("dynamodbstreams")
+        if not stream.iterators:
+            arn = client("dynamodb").describe_table(TableName=stream.table)["Table"].get(
+                "LatestStreamArn"
+            )
+            if not arn:
+                return 0
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                stream.iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        handled = 0
+        for shard_id, iterator in list(stream.iterators.items()):
+            response = streams.get_records(ShardIterator=iterator, Limit=100)
+            records = response.get("Records", [])
+            if records:
+                result = self._invoke(stream.name, {"Records": _json_safe(records)})
+                failures = (result or {}).get("batchItemFailures", [])
+                if failures:
+                    # Like Lambda: retry from the first failed record on the next pass.
+                    get_logger().warning("stream batch had failures", extra={"count": len(failures)})
+                handled += len(records)
+            stream.iterators[shard_id] = response.get("NextShardIterator", iterator)
+        return handled
+
+    def _pump_queue(self, name: str, queue: str) -> int:
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                    "awsRegion": arn.split(":")[3],
+                }
+                for m in messages
+            ]
+        }
+        result = self._invoke(name, event) or {}
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(messages)
+
+
+def _period(expression: Any) -> float:
+    if isinstance(expression, Rate):
+        return float(expression.value * _UNIT_SECONDS[expression.unit])
+    match = re.match(r"rate\((\d+) (minute|hour|day)s?\)", str(expression))
+    if match:
+        return float(int(match.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[match.group(2)])
+    return 300.0  # cron expressions: every five minutes is close enough locally
+
+
+def _table_from_arn(arn: str) -> str:
+    # arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>
+    return arn.split(":table/", 1)[1].split("/", 1)[0]
+
+
+def _schedule_event() -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": uuid.uuid4().hex,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": {},
+    }
+
+
+def _json_safe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """boto3 returns datetimes where Lambda's event has epoch numbers."""
+    return json.loads(
+        json.dumps(records, default=lambda v: v.timestamp() if hasattr(v, "timestamp") else str(v))
+    )

@@ -1,0 +1,21 @@
+"""Create every table, bucket, queue and SES identity the app uses, from the app's own
+definitions. Used by the local run and the tests against moto."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.aws import client
+from chalicelib.config import get_settings
+from chalicelib.data.registry import create_tables
+
+
+def create_resources() -> None:
+    settings = get_settings()
+    create_tables()
+    s3 = client("s3")
+    for bucket in (settings.documents_bucket, settings.inbound_bucket):
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+        )
+    # SES refuses to send from an unverified identity; the emulator enforces that too.
+    client("ses").verify_domain_identity(Domain=settings.mail_domain)
+    client("sesv2").create_email_identity(EmailIdentity=settings.mail_domain)

@@ -1,0 +1,1 @@
+"""Email: MIME parsing of inbound mail, outbound rendering and MIME building."""

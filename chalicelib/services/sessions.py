@@ -1,0 +1,158 @@
+"""Sign-in, the per-request session check, sign-out and the expiry cleanup."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.data import sessions as store
+from chalicelib.data.base import expiry
+from chalicelib.data import users as user_store
+from chalicelib.errors import Forbidden, TooManyRequests, Unauthenticated
+from chalicelib.observability import count
+from chalicelib.services import audit, passwords, throttles
+from chalicelib.services.principal import Anonymous, Principal
+from chalicelib.services.settings import get_portal_settings
+from chalicelib.services.users import normalize_email, public_user
+
+SESSION_COOKIE = "parley_session"
+DEVICE_COOKIE = "parley_device"
+DEMO_PASSWORD = "parley-demo"  # noqa: S105 - a published, local-only value
+TOUCH_EVERY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: dict[str, Any]
+    token: str
+    csrf_token: str
+    device_cookie: str
+    max_age: int
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | None) -> SignedIn:
+    email = normalize_email(email)
+    known_device = throttles.is_known_device(email, device_cookie)
+    try:
+        throttles.check_allowed(email, caller.source_ip, known_device)
+    except TooManyRequests:
+        audit.record("auth.login", actor=caller, actor_email=email, outcome="throttled")
+        raise
+    user = user_store.find_user_by_email(email)
+    # verify_password runs argon2 even when the user is unknown: same answer, same time.
+    valid = passwords.verify_password(user.password_hash if user else None, password)
+    if password == DEMO_PASSWORD and not get_settings().is_local:
+        valid = False  # the demo seed's password never opens a deployed portal
+    if not user or not valid:
+        locked = throttles.record_failure(email, caller.source_ip)
+        audit.record("auth.login", actor=caller, actor_email=email, outcome="failure")
+        if locked:
+            audit.record("auth.lockout", actor=caller, actor_email=email, outcome="failure")
+            count("AccountLocked")
+        count("SignInFailed")
+        raise Unauthenticated("The email or password is wrong.", code="invalid_credentials")
+    if user.status == "disabled":
+        audit.record("auth.login", actor=caller, actor_email=email, outcome="denied")
+        raise Forbidden("This account is disabled.", code="account_disabled")
+    if user.status == "unverified":
+        raise Forbidden("Confirm your email address first.", code="email_not_verified")
+    throttles.record_success(email)
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        user_store.save_user(user)
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = clock.now()
+    settings = get_portal_settings()
+    lifetime = settings.absolute_lifetime_hours * 3600
+    session = store.SessionModel(
+        session_hash=hash_token(token),
+        user_id=user.user_id,
+        role=user.role,
+        org_id=user.org_id,
+        org_view=user.org_view,
+        must_change_password=user.must_change_password,
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=expiry(now + lifetime),
+    )
+    store.put_session(session)
+    audit.record("auth.login", actor=caller, actor_email=email, target=user.user_id)
+    count("SignIn")
+    return SignedIn(
+        user=public_user(user),
+        token=token,
+        csrf_token=session.csrf_token,
+        device_cookie=throttles.device_cookie_for(email),
+        max_age=lifetime,
+    )
+
+
+def authenticate(token: str, csrf: str | None, source_ip: str | None) -> Principal:
+    """The check behind the session authorizer, run on every request. `csrf` is given when the
+    token came from the cookie: then the request must also prove it knows the CSRF token."""
+    if not token:
+        raise Unauthenticated("Sign in first.", code="unauthenticated")
+    session = store.get_session(hash_token(token))
+    if session is None:
+        raise Unauthenticated("Your session has ended. Sign in again.", code="session_expired")
+    now = clock.now()
+    if _expired(session.created_at, session.last_seen_at, now):
+        store.delete_session(session.session_hash)
+        raise Unauthenticated("Your session has expired. Sign in again.", code="session_expired")
+    if csrf is not None and not hmac.compare_digest(csrf, session.csrf_token):
+        raise Forbidden("The CSRF token does not match this session.", code="csrf_failed")
+    if now - session.last_seen_at >= TOUCH_EVERY_SECONDS:
+        store.touch_session(session, now, now - TOUCH_EVERY_SECONDS)
+    return Principal(
+        user_id=session.user_id,
+        role=session.role,
+        org_id=session.org_id,
+        org_view=session.org_view,
+        session_hash=session.session_hash,
+        must_change_password=session.must_change_password,
+        source_ip=source_ip,
+    )
+
+
+def sign_out(principal: Principal) -> None:
+    store.delete_session(principal.session_hash)
+    audit.record("auth.logout", actor=principal, target=principal.user_id)
+
+
+def end_sessions(user_id: str, keep: str | None = None) -> int:
+    ended = 0
+    for session_hash in store.session_hashes_of_user(user_id):
+        if session_hash != keep:
+            store.delete_session(session_hash)
+            ended += 1
+    return ended
+
+
+def purge_expired_sessions() -> int:
+    """The scheduled session-timeout cleanup. Correct without TTL: it decides by the same limits
+    the authorizer applies."""
+    now = clock.now()
+    purged = 0
+    for session in store.scan_sessions():
+        if _expired(session.created_at, session.last_seen_at, now):
+            store.delete_session(session.session_hash)
+            purged += 1
+    if purged:
+        count("SessionsPurged", purged)
+    return purged
+
+
+def _expired(created_at: float, last_seen_at: float, now: float) -> bool:
+    settings = get_portal_settings()
+    idle = now - last_seen_at > settings.idle_timeout_minutes * 60
+    return idle or now - created_at > settings.absolute_lifetime_hours * 3600

@@ -1,0 +1,67 @@
+"""Portal settings an admin changes at run time (typed, validated, audited)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib import clock
+from chalicelib.data import settings as store
+from chalicelib.errors import InvalidInput
+from chalicelib.services import audit
+from chalicelib.services.principal import Principal
+
+LANGUAGES = ("en", "fr", "pl")
+_CACHE_SECONDS = 30.0
+
+
+class PortalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portal_name: str = Field("Parley", min_length=1, max_length=80)
+    default_language: Literal["en", "fr", "pl"] = "en"
+    self_registration: bool = False
+    idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
+    absolute_lifetime_hours: int = Field(12, ge=1, le=24 * 30)
+
+
+_cache: tuple[float, PortalSettings] | None = None
+
+
+def get_portal_settings() -> PortalSettings:
+    """Read on every request by the authorizer, so cached per warm Lambda for a few seconds."""
+    global _cache
+    now = clock.now()
+    if _cache and now - _cache[0] < _CACHE_SECONDS:
+        return _cache[1]
+    item = store.get_settings_item()
+    settings = PortalSettings.model_validate({**PortalSettings().model_dump(), **item.data})
+    _cache = (now, settings)
+    return settings
+
+
+def forget_cached_settings() -> None:
+    global _cache
+    _cache = None
+
+
+def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalSettings:
+    item = store.get_settings_item()
+    current = {**PortalSettings().model_dump(), **item.data}
+    try:
+        updated = PortalSettings.model_validate({**current, **changes})
+    except ValidationError as exc:
+        raise InvalidInput("Some settings are not valid.", details=_errors(exc)) from exc
+    store.save_settings_item(item, updated.model_dump(), clock.now())
+    forget_cached_settings()
+    changed = sorted(k for k in changes if current.get(k) != updated.model_dump().get(k))
+    audit.record("settings.update", actor=actor, target="portal", details={"changed": changed})
+    return updated
+
+
+def _errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+        for err in exc.errors()
+    ]

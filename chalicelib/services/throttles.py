@@ -1,0 +1,92 @@
+"""Failed sign-in throttling with a growing, self-lifting delay.
+
+Two counters: per account and per source address. The account lock is what stops a distributed
+guesser; it would also let an attacker lock a real user out, so a browser that has signed in to
+the account before carries a signed device cookie that the account lock does not apply to (the
+OWASP "device cookie" pattern). The address lock still applies to everyone on that address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.config import get_settings
+from chalicelib.data import throttles as store
+from chalicelib.errors import TooManyRequests
+
+WINDOW_SECONDS = 15 * 60  # failures older than this are forgotten
+
+
+@dataclass(frozen=True)
+class Rule:
+    free_failures: int
+    first_lock_seconds: float
+    max_lock_seconds: float
+
+    def lock_seconds(self, failures: int) -> float:
+        if failures < self.free_failures:
+            return 0.0
+        return min(self.max_lock_seconds, self.first_lock_seconds * 2 ** (failures - self.free_failures))
+
+
+ACCOUNT = Rule(free_failures=5, first_lock_seconds=30, max_lock_seconds=15 * 60)
+ADDRESS = Rule(free_failures=20, first_lock_seconds=60, max_lock_seconds=60 * 60)
+
+
+def account_key(email: str) -> str:
+    return f"acct:{email}"
+
+
+def address_key(ip: str | None) -> str:
+    return f"ip:{ip or 'unknown'}"
+
+
+def device_cookie_for(email: str) -> str:
+    mac = hmac.new(get_settings().signing_key, f"device:{email}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
+def is_known_device(email: str, cookie: str | None) -> bool:
+    return bool(cookie) and hmac.compare_digest(cookie or "", device_cookie_for(email))
+
+
+def check_allowed(email: str, ip: str | None, known_device: bool) -> None:
+    """Raise TooManyRequests while a lock is on. Locked attempts are neither checked nor counted,
+    so hammering a locked account does not extend the lock."""
+    now = clock.now()
+    keys = [address_key(ip)] + ([] if known_device else [account_key(email)])
+    waits = [
+        t.locked_until - now
+        for t in store.get_throttles(keys).values()
+        if t.locked_until > now
+    ]
+    if waits:
+        retry_after = math.ceil(max(waits))
+        raise TooManyRequests(
+            f"Too many failed sign-ins. Try again in {retry_after} seconds.", retry_after=retry_after
+        )
+
+
+def record_failure(email: str, ip: str | None) -> bool:
+    """Count one failure on both keys; True when this failure started an account lock."""
+    now = clock.now()
+    locked = False
+    for key, rule in ((account_key(email), ACCOUNT), (address_key(ip), ADDRESS)):
+        current = store.get_throttle(key)
+        failures = 1
+        if current and now - current.last_failure_at < WINDOW_SECONDS:
+            failures = current.failures + 1
+        lock = rule.lock_seconds(failures)
+        store.record_failure(
+            key, failures, now, now + lock if lock else 0, now + WINDOW_SECONDS + lock
+        )
+        locked = locked or (bool(lock) and key.startswith("acct:"))
+    return locked
+
+
+def record_success(email: str) -> None:
+    store.clear_throttle(account_key(email))

@@ -1,0 +1,275 @@
+"""Accounts: admin-created users, password change and reset, self-registration, disabling."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.data import orgs as org_store
+from chalicelib.data import tokens as token_store
+from chalicelib.data.base import expiry
+from chalicelib.data import users as store
+from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chalicelib.services import audit, mailer, passwords
+from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
+from chalicelib.services.settings import get_portal_settings
+
+PASSWORD_TOKEN_SECONDS = 30 * 60  # reset links
+INVITE_TOKEN_SECONDS = 7 * 24 * 3600
+VERIFY_TOKEN_SECONDS = 24 * 3600
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def check_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("This is not a valid email address.", code="invalid_email")
+    return email
+
+
+def public_user(user: store.UserModel) -> dict[str, Any]:
+    return {
+        "id": user.user_id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "org_id": user.org_id,
+        "org_view": user.org_view,
+        "team_ids": sorted(user.team_ids or []),
+        "language": user.language,
+        "status": user.status,
+        "must_change_password": user.must_change_password,
+    }
+
+
+def get_me(principal: Principal) -> dict[str, Any]:
+    user = store.get_user(principal.user_id)
+    if user is None:
+        raise Unauthenticated("Your account no longer exists.", code="session_expired")
+    return public_user(user)
+
+
+def create_user(
+    actor: Principal,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    org_id: str | None,
+    org_view: bool,
+    team_ids: list[str],
+    language: str,
+    delivery: str,
+) -> dict[str, Any]:
+    """An admin creates an account; the new user gets a temporary password or an invite link."""
+    email = check_email(email)
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}.")
+    if role == CUSTOMER:
+        if not org_id or org_store.get_org(org_id) is None:
+            raise InvalidInput("A customer needs an existing organization.", code="unknown_org")
+    elif org_id:
+        raise InvalidInput("Agents and admins do not belong to a customer organization.")
+    user = store.UserModel(
+        user_id=uuid.uuid4().hex,
+        email=email,
+        name=name.strip(),
+        role=role,
+        org_id=org_id if role == CUSTOMER else None,
+        org_view=org_view if role == CUSTOMER else False,
+        team_ids=set(team_ids) or None,
+        language=language,
+        created_at=clock.now(),
+        must_change_password=True,
+    )
+    temporary = passwords.generate_temporary_password() if delivery == "password" else None
+    if temporary:
+        user.password_hash = passwords.hash_password(temporary)
+    store.create_user(user)
+    if temporary:
+        mailer.send_to_user(user, "temporary_password", {"password": temporary})
+    else:
+        link = _issue_token(user.user_id, "password", INVITE_TOKEN_SECONDS)
+        mailer.send_to_user(user, "invite", {"link": mailer.link(f"/reset-password?token={link}")})
+    audit.record(
+        "user.create", actor=actor, target=user.user_id, details={"role": role, "via": delivery}
+    )
+    return public_user(user)
+
+
+def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Admin edits. Any change to what a session carries (role, organization view, status) ends
+    the user's sessions, so the next request sees the new rights."""
+    from chalicelib.services import sessions
+
+    user = store.get_user(user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    before = public_user(user)
+    for field in ("name", "language", "org_view"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    if "team_ids" in changes:
+        user.team_ids = set(changes["team_ids"]) or None
+    if "status" in changes:
+        if user_id == actor.user_id and changes["status"] == "disabled":
+            raise Conflict("You cannot disable your own account.")
+        user.status = changes["status"]
+    store.save_user(user)
+    after = public_user(user)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if {"status", "org_view", "role"} & set(changed):
+        sessions.end_sessions(user_id)
+    action = "user.disable" if after["status"] == "disabled" != before["status"] else "user.update"
+    audit.record(action, actor=actor, target=user_id, details={"changed": changed})
+    return after
+
+
+def change_password(principal: Principal, current: str, new: str) -> None:
+    from chalicelib.data import sessions as session_store
+    from chalicelib.services import sessions
+
+    user = store.get_user(principal.user_id)
+    if user is None or not passwords.verify_password(user.password_hash, current):
+        audit.record("auth.password_change", actor=principal, outcome="failure")
+        raise InvalidInput("The current password is wrong.", code="wrong_password")
+    if new == current:
+        raise InvalidInput("Choose a password different from the current one.", code="weak_password")
+    passwords.check_new_password(new, email=user.email, name=user.name)
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    store.save_user(user)
+    sessions.end_sessions(user.user_id, keep=principal.session_hash)
+    current_session = session_store.get_session(principal.session_hash)
+    if current_session:
+        session_store.clear_password_flag(current_session)
+    audit.record("auth.password_change", actor=principal, target=user.user_id)
+
+
+def request_password_reset(email: str, caller: Anonymous) -> None:
+    """Same answer, same work visible to the caller, whether or not the account exists."""
+    try:
+        email = check_email(email)
+    except InvalidInput:
+        return
+    user = store.find_user_by_email(email)
+    if user is None or user.status == "disabled":
+        audit.record("auth.reset_request", actor=caller, actor_email=email, outcome="unknown")
+        return
+    token = _issue_token(user.user_id, "password", PASSWORD_TOKEN_SECONDS)
+    mailer.send_to_user(
+        user, "password_reset", {"link": mailer.link(f"/reset-password?token={token}")}
+    )
+    audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id)
+
+
+def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
+    """Reset links and invite links end here: set the password, end every session."""
+    from chalicelib.services import sessions
+
+    token_hash = _hash(token)
+    pending = token_store.get_valid_token(token_hash, "password", clock.now())
+    preview = store.get_user(pending.user_id) if pending else None
+    if preview is not None:
+        passwords.check_new_password(new, email=preview.email, name=preview.name)
+    consumed = token_store.consume_token(token_hash, "password", clock.now())
+    user = store.get_user(consumed.user_id) if consumed else None
+    if user is None or user.status == "disabled":
+        audit.record("auth.reset", actor=caller, outcome="failure")
+        raise InvalidInput(
+            "This link has expired or was already used. Ask for a new one.", code="invalid_token"
+        )
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    store.save_user(user)
+    sessions.end_sessions(user.user_id)
+    audit.record("auth.reset", actor=caller, actor_email=user.email, target=user.user_id)
+
+
+def register(email: str, name: str, password: str, language: str, caller: Anonymous) -> None:
+    """Self-registration (off unless the admin enables it). The answer never says whether the
+    address already had an account: the mailbox owner learns it by email."""
+    if not get_portal_settings().self_registration:
+        raise NotFound("Self-registration is not enabled on this portal.", code="not_enabled")
+    email = check_email(email)
+    passwords.check_new_password(password, email=email, name=name)
+    existing = store.find_user_by_email(email)
+    if existing is not None:
+        mailer.send_to_user(existing, "already_registered", {"link": mailer.link("/login")})
+        audit.record("auth.register", actor=caller, actor_email=email, outcome="duplicate")
+        return
+    user = store.UserModel(
+        user_id=uuid.uuid4().hex,
+        email=email,
+        name=name.strip(),
+        role=CUSTOMER,
+        status="unverified",
+        language=language,
+        password_hash=passwords.hash_password(password),
+        created_at=clock.now(),
+    )
+    try:
+        store.create_user(user)
+    except Conflict:
+        return  # a concurrent registration of the same address won; same answer
+    token = _issue_token(user.user_id, "verify", VERIFY_TOKEN_SECONDS)
+    mailer.send_to_user(user, "verify_email", {"link": mailer.link(f"/verify?token={token}")})
+    audit.record("auth.register", actor=caller, actor_email=email, target=user.user_id)
+
+
+def verify_email(token: str, caller: Anonymous) -> None:
+    consumed = token_store.consume_token(_hash(token), "verify", clock.now())
+    user = store.get_user(consumed.user_id) if consumed else None
+    if user is None:
+        raise InvalidInput(
+            "This link has expired or was already used.", code="invalid_token"
+        )
+    if user.status == "unverified":
+        user.status = "active"
+        store.save_user(user)
+    audit.record("auth.verify_email", actor=caller, actor_email=user.email, target=user.user_id)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_token(user_id: str, purpose: str, seconds: int) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    token_store.put_token(
+        token_store.TokenModel(
+            token_hash=_hash(token),
+            purpose=purpose,
+            user_id=user_id,
+            valid_until=now + seconds,
+            expires_at=expiry(now + seconds + 86400),
+        )
+    )
+    return token
+
+
+def get_user(user_id: str) -> dict[str, Any]:
+    user = store.get_user(user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return public_user(user)
+
+
+def list_users(
+    *, org_id: str | None, name_prefix: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Customers of one organization, or staff (agents and admins) by name prefix."""
+    if org_id:
+        items, next_cursor = store.list_org_users(org_id, limit, cursor)
+    else:
+        items, next_cursor = store.list_staff(name_prefix, limit, cursor)
+    return [public_user(u) for u in items], next_cursor

@@ -1,0 +1,171 @@
+"""One harness for every tier: environment before any import, one moto fixture that creates the
+tables from the app's own models, a chalice test client, a fake clock and factories."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "PARLEY_STAGE": "test",
+        "PARLEY_TABLE_PREFIX": "parley-test-",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+import json  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import clock  # noqa: E402
+from chalicelib.adapters.aws import reset_clients  # noqa: E402
+from chalicelib.services.settings import forget_cached_settings  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+
+
+class FakeClock:
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock(1_795_000_000.0)  # 2026-11-17
+    monkeypatch.setattr(clock, "now", lambda: fake.now)
+    return fake
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    from chalicelib.local.resources import create_resources
+
+    with mock_aws():
+        reset_clients()
+        forget_cached_settings()
+        create_resources()
+        yield
+    reset_clients()
+    forget_cached_settings()
+
+
+@pytest.fixture
+def app_client(aws: None) -> Iterator[Client]:
+    import app as app_module
+
+    with Client(app_module.app, stage_name="test") as client:
+        yield client
+
+
+class Api:
+    """Thin JSON helper around the chalice test client."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, dict[str, Any]]:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        raw = json.dumps(body) if body is not None and not isinstance(body, str) else body
+        response = self.client.http.request(method, path, headers=all_headers, body=raw or b"")
+        try:
+            payload = json.loads(response.body) if response.body else None
+        except ValueError:
+            payload = response.body.decode()
+        return response.status_code, payload, response.headers
+
+    def login(self, email: str, password: str = PASSWORD, **kw: Any) -> str:
+        status, body, _ = self.call("POST", "/api/auth/login", {"email": email, "password": password}, **kw)
+        assert status == 200, body
+        return str(body["token"])
+
+
+@pytest.fixture
+def api(app_client: Client) -> Api:
+    return Api(app_client)
+
+
+@pytest.fixture
+def make_org(aws: None) -> Callable[..., dict[str, Any]]:
+    from chalicelib.services import orgs
+
+    def build(name: str = "Acme") -> dict[str, Any]:
+        return orgs.create_org(None, name)
+
+    return build
+
+
+_HASHES: dict[str, str] = {}
+
+
+@pytest.fixture
+def make_user(aws: None) -> Callable[..., dict[str, Any]]:
+    from chalicelib.data import users as store
+    from chalicelib.services.passwords import hash_password
+    from chalicelib.services.users import public_user
+
+    counter = {"n": 0}
+
+    def build(
+        role: str = "customer",
+        *,
+        email: str | None = None,
+        org_id: str | None = None,
+        org_view: bool = False,
+        password: str = PASSWORD,
+        must_change_password: bool = False,
+        status: str = "active",
+        name: str | None = None,
+        team_ids: list[str] | None = None,
+    ) -> dict[str, Any]:
+        counter["n"] += 1
+        if password not in _HASHES:
+            _HASHES[password] = hash_password(password)
+        user = store.UserModel(
+            user_id=f"u{counter['n']:04d}{role[:2]}",
+            email=email or f"{role}{counter['n']}@example.test",
+            name=name or f"{role.title()} {counter['n']}",
+            role=role,
+            org_id=org_id,
+            org_view=org_view,
+            password_hash=_HASHES[password],
+            must_change_password=must_change_password,
+            status=status,
+            team_ids=set(team_ids) if team_ids else None,
+            created_at=clock.now(),
+        )
+        store.create_user(user)
+        return public_user(user)
+
+    return build
+
+
+@pytest.fixture
+def sent_mail() -> Callable[[], list[dict[str, Any]]]:
+    from chalicelib.adapters.dev_mail import sent_messages
+
+    return sent_messages
