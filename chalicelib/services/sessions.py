@@ -65,7 +65,7 @@ def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | N
         raise Forbidden("This account is disabled.", code="account_disabled")
     if user.status == "unverified":
         raise Forbidden("Confirm your email address first.", code="email_not_verified")
-    throttles.record_success(email)
+    throttles.record_success(email, known_device)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         user_store.save_user(user)

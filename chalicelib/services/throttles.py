@@ -18,7 +18,7 @@ from chalicelib.config import get_settings
 from chalicelib.data import throttles as store
 from chalicelib.errors import TooManyRequests
 
-WINDOW_SECONDS = 15 * 60  # failures older than this are forgotten
+WINDOW_SECONDS = 15 * 60  # failures are forgotten this long after the last failure or lock ends
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ def record_failure(email: str, ip: str | None) -> bool:
     for key, rule in ((account_key(email), ACCOUNT), (address_key(ip), ADDRESS)):
         current = store.get_throttle(key)
         failures = 1
-        if current and now - current.last_failure_at < WINDOW_SECONDS:
+        # Counted from the end of the lock, not the last failure: the longest lock is as long as
+        # the window, so waiting it out must not also wipe the count and restart the free tries.
+        if current and now < max(current.last_failure_at, current.locked_until) + WINDOW_SECONDS:
             failures = current.failures + 1
         lock = rule.lock_seconds(failures)
         store.record_failure(
@@ -88,5 +90,8 @@ def record_failure(email: str, ip: str | None) -> bool:
     return locked
 
 
-def record_success(email: str) -> None:
-    store.clear_throttle(account_key(email))
+def record_success(email: str, known_device: bool = False) -> None:
+    """Forgive earlier failures. Not when the sign-in came through a device cookie: that browser
+    is outside the account lock, and lifting it would hand whoever caused it fresh free guesses."""
+    if not known_device:
+        store.clear_throttle(account_key(email))
