@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, decode_cursor, encode_cursor, table_name
+from chalicelib.data.base import REGION, Page, query_page, table_name
 
 
 class AuditModel(Model):
@@ -32,10 +30,7 @@ def put_entry(entry: AuditModel) -> None:
     entry.save()
 
 
-def list_month(month: str, limit: int, cursor: str | None) -> tuple[list[AuditModel], Any]:
-    scope = f"audit:{month}"
-    result = AuditModel.query(
-        month, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
+def list_month(month: str, limit: int, cursor: str | None) -> Page[AuditModel]:
+    return query_page(
+        AuditModel, AuditModel, month, scope=f"audit:{month}", limit=limit, cursor=cursor
     )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)

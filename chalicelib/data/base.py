@@ -8,10 +8,13 @@ import hmac
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
 
 from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput
@@ -73,3 +76,59 @@ def translate(conflict: Exception) -> Iterator[None]:
 def expiry(ts: float) -> datetime:
     """TTLAttribute wants a datetime; the app counts in epoch seconds (from its own clock)."""
     return datetime.fromtimestamp(ts, tz=UTC)
+
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    cursor: str | None
+
+
+def query_page(
+    source: Any,
+    model: type[M],
+    hash_key: Any,
+    *,
+    scope: str,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = True,
+    range_key_condition: Condition | None = None,
+    filter_condition: Condition | None = None,
+    max_reads: int = 4,
+) -> Page[M]:
+    """One page of one partition (`source` is a model or an index), in at most `max_reads`
+    Query calls.
+
+    PynamoDB's own `limit` keeps paging through a filter until it has enough items: unbounded.
+    Here a filtered page reads on for a few calls at most, then hands back a cursor, so every
+    request has a fixed ceiling of DynamoDB calls whatever the size of the table.
+    """
+    start = decode_cursor(cursor, scope)
+    items: list[M] = []
+    next_key: dict[str, Any] | None = None
+    for _ in range(max_reads):
+        pages = source.query(
+            hash_key,
+            range_key_condition=range_key_condition,
+            filter_condition=filter_condition,
+            scan_index_forward=not newest_first,
+            last_evaluated_key=start,
+            page_size=limit if filter_condition is None else max(limit, 50),
+        ).page_iter
+        page = next(pages)
+        raw_items = page.get("Items", [])
+        for position, raw in enumerate(raw_items):
+            items.append(model.from_raw_data(raw))
+            if len(items) == limit:
+                at_end = position == len(raw_items) - 1 and pages.last_evaluated_key is None
+                next_key = None if at_end else {name: raw[name] for name in pages.key_names}
+                return Page(items, encode_cursor(next_key, scope))
+        next_key = pages.last_evaluated_key
+        if next_key is None:
+            break
+        start = next_key
+    return Page(items, encode_cursor(next_key, scope))

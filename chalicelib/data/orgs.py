@@ -7,7 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, decode_cursor, encode_cursor, table_name
+from chalicelib.data.base import REGION, Page, query_page, table_name
 
 ALL_ORGS = "org"
 
@@ -49,10 +49,8 @@ def get_org(org_id: str) -> OrgModel | None:
         return None
 
 
-def list_orgs(limit: int, cursor: str | None) -> tuple[list[OrgModel], str | None]:
-    scope = "orgs"
-    result = OrgModel.name_index.query(
-        ALL_ORGS, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
+def list_orgs(limit: int, cursor: str | None) -> Page[OrgModel]:
+    return query_page(
+        OrgModel.name_index, OrgModel, ALL_ORGS, scope="orgs",
+        limit=limit, cursor=cursor, newest_first=False,
     )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.data.audit import AuditModel
+from chalicelib.data.counters import CounterModel
+from chalicelib.data.mailbox import MailboxModel
+from chalicelib.data.messages import MessageModel
+from chalicelib.data.reads import ReadModel
+from chalicelib.data.teams import TeamModel
+from chalicelib.data.tickets import TicketModel
 from chalicelib.data.orgs import OrgModel
 from chalicelib.data.sessions import SessionModel
 from chalicelib.data.settings import SettingsModel
@@ -21,6 +27,12 @@ MODELS: list[type[Model]] = [
     AuditModel,
     OrgModel,
     SettingsModel,
+    TeamModel,
+    CounterModel,
+    TicketModel,
+    MessageModel,
+    MailboxModel,
+    ReadModel,
 ]
 
 

@@ -12,6 +12,8 @@ from pynamodb.models import Model
 
 from chalicelib.data.base import REGION, condition_failed, table_name
 
+EVERY = "session"  # the one partition of the cleanup indexes (a handful of writes per second)
+
 
 class UserSessionsIndex(GlobalSecondaryIndex["SessionModel"]):
     class Meta:
@@ -19,6 +21,28 @@ class UserSessionsIndex(GlobalSecondaryIndex["SessionModel"]):
         projection = KeysOnlyProjection()
 
     user_id = UnicodeAttribute(hash_key=True)
+
+
+class IdleIndex(GlobalSecondaryIndex["SessionModel"]):
+    """Every session by last activity: the cleanup finds idle ones with a key condition."""
+
+    class Meta:
+        index_name = "idle-index"
+        projection = KeysOnlyProjection()
+
+    every = UnicodeAttribute(hash_key=True)
+    last_seen_at = NumberAttribute(range_key=True)
+
+
+class AgeIndex(GlobalSecondaryIndex["SessionModel"]):
+    """Every session by creation: the cleanup finds those past the absolute lifetime."""
+
+    class Meta:
+        index_name = "age-index"
+        projection = KeysOnlyProjection()
+
+    every = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
 
 
 class SessionModel(Model):
@@ -34,12 +58,15 @@ class SessionModel(Model):
     org_view = BooleanAttribute(default=False)
     must_change_password = BooleanAttribute(default=False)
     csrf_token = UnicodeAttribute()
+    every = UnicodeAttribute(default=EVERY)
     created_at = NumberAttribute()
     last_seen_at = NumberAttribute()
     # Only a backstop: expiry is enforced on every request and by the cleanup job.
     expires_at = TTLAttribute()
 
     user_index = UserSessionsIndex()
+    idle_index = IdleIndex()
+    age_index = AgeIndex()
 
 
 def put_session(session: SessionModel) -> None:
@@ -87,8 +114,16 @@ def session_hashes_of_user(user_id: str) -> list[str]:
     return [s.session_hash for s in SessionModel.user_index.query(user_id)]
 
 
-def scan_sessions() -> Iterator[SessionModel]:
-    """Scheduled cleanup only: never on a request path."""
-    return SessionModel.scan(
-        attributes_to_get=["session_hash", "created_at", "last_seen_at"],
+def expired_session_hashes(idle_before: float, created_before: float) -> Iterator[str]:
+    """Sessions idle since before `idle_before` or created before `created_before`: two key
+    condition queries, so the cleanup costs what it deletes, not the size of the table."""
+    yield from (
+        s.session_hash for s in SessionModel.idle_index.query(
+            EVERY, SessionModel.last_seen_at < idle_before
+        )
+    )
+    yield from (
+        s.session_hash for s in SessionModel.age_index.query(
+            EVERY, SessionModel.created_at < created_before
+        )
     )

@@ -17,7 +17,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, decode_cursor, encode_cursor, table_name, translate
+from chalicelib.data.base import REGION, Page, query_page, table_name, translate
 from chalicelib.errors import Conflict
 
 STAFF = "staff"  # partition of the sparse staff index: agents and admins only
@@ -120,27 +120,25 @@ def save_user(user: UserModel) -> None:
         user.save()
 
 
-def list_org_users(org_id: str, limit: int, cursor: str | None) -> tuple[list[UserModel], str | None]:
-    scope = f"org-users:{org_id}"
-    result = UserModel.org_index.query(
-        org_id, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
+def list_org_users(org_id: str, limit: int, cursor: str | None) -> Page[UserModel]:
+    return query_page(
+        UserModel.org_index, UserModel, org_id, scope=f"org-users:{org_id}",
+        limit=limit, cursor=cursor, newest_first=False,
     )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
 
 
-def list_staff(prefix: str, limit: int, cursor: str | None) -> tuple[list[UserModel], str | None]:
+def list_staff(prefix: str, limit: int, cursor: str | None) -> Page[UserModel]:
     """Agents and admins by name, for the assignee picker and the admin list."""
-    scope = f"staff:{prefix}"
-    condition = UserModel.name_key.startswith(prefix.casefold()) if prefix else None
-    result = UserModel.staff_index.query(
+    return query_page(
+        UserModel.staff_index,
+        UserModel,
         STAFF,
-        range_key_condition=condition,
+        scope=f"staff:{prefix}",
         limit=limit,
-        last_evaluated_key=decode_cursor(cursor, scope),
+        cursor=cursor,
+        newest_first=False,
+        range_key_condition=UserModel.name_key.startswith(prefix.casefold()) if prefix else None,
     )
-    items = list(result)
-    return items, encode_cursor(result.last_evaluated_key, scope)
 
 
 def get_users(user_ids: Iterable[str]) -> dict[str, UserModel]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.data import audit as store
+from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.services.principal import Anonymous, Principal
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def record(
@@ -45,10 +49,13 @@ def list_entries(cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], 
     month, _, inner = (cursor or "").partition("~")
     if not month:
         month = clock.utcnow().strftime("%Y-%m")
+    if not _MONTH.match(month):
+        raise InvalidInput("The cursor is not valid for this list.", code="invalid_cursor")
     entries: list[dict[str, Any]] = []
     for _ in range(12):
-        items, next_inner = store.list_month(month, limit - len(entries), inner or None)
-        entries.extend(_public(item) for item in items)
+        page = store.list_month(month, limit - len(entries), inner or None)
+        entries.extend(_public(item) for item in page.items)
+        next_inner = page.cursor
         if next_inner:
             return entries, f"{month}~{next_inner}"
         month, inner = _previous_month(month), ""

@@ -33,5 +33,5 @@ def get_org(org_id: str) -> dict[str, Any]:
 
 
 def list_orgs(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    items, next_cursor = store.list_orgs(limit, cursor)
-    return [public_org(o) for o in items], next_cursor
+    page = store.list_orgs(limit, cursor)
+    return [public_org(o) for o in page.items], page.cursor

@@ -139,17 +139,21 @@ def end_sessions(user_id: str, keep: str | None = None) -> int:
 
 
 def purge_expired_sessions() -> int:
-    """The scheduled session-timeout cleanup. Correct without TTL: it decides by the same limits
-    the authorizer applies."""
+    """The scheduled session-timeout cleanup. Correct without TTL: it applies the same limits as
+    the authorizer, read from the current settings."""
+    settings = get_portal_settings()
     now = clock.now()
-    purged = 0
-    for session in store.scan_sessions():
-        if _expired(session.created_at, session.last_seen_at, now):
-            store.delete_session(session.session_hash)
-            purged += 1
+    purged = set()
+    for session_hash in store.expired_session_hashes(
+        idle_before=now - settings.idle_timeout_minutes * 60,
+        created_before=now - settings.absolute_lifetime_hours * 3600,
+    ):
+        if session_hash not in purged:
+            store.delete_session(session_hash)
+            purged.add(session_hash)
     if purged:
-        count("SessionsPurged", purged)
-    return purged
+        count("SessionsPurged", len(purged))
+    return len(purged)
 
 
 def _expired(created_at: float, last_seen_at: float, now: float) -> bool:

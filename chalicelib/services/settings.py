@@ -16,6 +16,21 @@ LANGUAGES = ("en", "fr", "pl")
 _CACHE_SECONDS = 30.0
 
 
+class Topic(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=80)
+    team_id: str = Field("support", min_length=1, max_length=40)
+
+
+DEFAULT_TOPICS = [
+    Topic(id="general", name="General question"),
+    Topic(id="billing", name="Billing"),
+    Topic(id="technical", name="Technical problem"),
+]
+
+
 class PortalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -24,6 +39,27 @@ class PortalSettings(BaseModel):
     self_registration: bool = False
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
     absolute_lifetime_hours: int = Field(12, ge=1, le=24 * 30)
+    # Conversations
+    topics: list[Topic] = Field(default_factory=lambda: list(DEFAULT_TOPICS), min_length=1)
+    # How an agent's message is signed for the customer: nothing, the team's display name,
+    # the agent's full name, or a custom text.
+    author_display: Literal["none", "team", "agent_name", "custom"] = "agent_name"
+    team_display_name: str = Field("Support team", min_length=1, max_length=80)
+    author_custom_text: str = Field("", max_length=80)
+    # "simple": customers see Open / Closed; "full": new, open, pending, resolved, closed.
+    status_display: Literal["simple", "full"] = "simple"
+    org_view_enabled: bool = True
+    trash_retention_days: int = Field(30, ge=1, le=3650)
+    reopen_window_days: int = Field(30, ge=0, le=3650)
+    auto_close_days: int = Field(7, ge=1, le=365)
+    # Visibility rules: tickets of these topics or channels never appear in the portal.
+    hidden_topics: list[str] = Field(default_factory=list, max_length=50)
+    hidden_channels: list[Literal["portal", "email", "troubleshooter", "agent"]] = Field(
+        default_factory=list
+    )
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
 
 
 _cache: tuple[float, PortalSettings] | None = None

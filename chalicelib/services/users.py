@@ -269,7 +269,7 @@ def list_users(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Customers of one organization, or staff (agents and admins) by name prefix."""
     if org_id:
-        items, next_cursor = store.list_org_users(org_id, limit, cursor)
+        page = store.list_org_users(org_id, limit, cursor)
     else:
-        items, next_cursor = store.list_staff(name_prefix, limit, cursor)
-    return [public_user(u) for u in items], next_cursor
+        page = store.list_staff(name_prefix, limit, cursor)
+    return [public_user(u) for u in page.items], page.cursor

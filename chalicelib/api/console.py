@@ -1,0 +1,141 @@
+"""The agent console's API: conversations and the answer actions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import PageQuery
+from chalicelib.api.routing import STAFF, route
+from chalicelib.services import tickets
+from chalicelib.services.principal import Principal
+
+blueprint = Blueprint(__name__)
+TAG = "console"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConversationQuery(PageQuery):
+    status: Literal["open", "closed"] = "open"
+    assignee: str | None = Field(None, max_length=64, description="me, none, or an agent id")
+    team: str | None = Field(None, max_length=40)
+    q: str = Field("", max_length=200)
+
+
+class AnswerBody(Strict):
+    action: Literal["send", "send_leave_open", "resolve_silently", "note"]
+    body: str = Field(max_length=tickets.MAX_BODY)
+
+
+class TitleBody(Strict):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class AssignBody(Strict):
+    assignee_id: str | None = Field(max_length=64)
+    expected_assignee_id: str | None = Field(
+        None, max_length=64,
+        description="Who the caller saw assigned; a different current assignee gives 409.",
+    )
+
+
+class BlockBody(Strict):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class OnBehalfBody(Strict):
+    requester_id: str = Field(min_length=1, max_length=64)
+    topic: str = Field(min_length=1, max_length=40)
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(max_length=tickets.MAX_BODY)
+
+
+class AgentQuery(Strict):
+    q: str = Field("", max_length=120)
+    limit: int = Field(20, ge=1, le=100)
+
+
+class AfterQuery(Strict):
+    after: int = Field(0, ge=0)
+
+
+@route(blueprint, "/api/console/tickets", access=STAFF, query=ConversationQuery, tag=TAG,
+       summary="Conversations: open or closed, by assignee (me / none / id) or team, search.")
+def list_conversations(caller: Principal, query: ConversationQuery) -> dict[str, Any]:
+    return tickets.list_console_tickets(
+        caller, status=query.status, assignee=query.assignee, team=query.team, q=query.q,
+        limit=query.limit, cursor=query.cursor,
+    )
+
+
+@route(blueprint, "/api/console/tickets", method="POST", access=STAFF, body=OnBehalfBody,
+       status=201, tag=TAG, summary="Open a ticket on behalf of a customer.")
+def create_on_behalf(caller: Principal, body: OnBehalfBody) -> dict[str, Any]:
+    return tickets.create_on_behalf(
+        caller, requester_id=body.requester_id, topic=body.topic, subject=body.subject,
+        body=body.body,
+    )
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}", access=STAFF, tag=TAG,
+       summary="A conversation with its full thread, internal notes included.")
+def get_conversation(caller: Principal, ticket_id: str) -> dict[str, Any]:
+    return tickets.console_view(caller, ticket_id)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}", method="PATCH", access=STAFF,
+       body=TitleBody, tag=TAG, summary="Edit the title.")
+def edit_title(caller: Principal, ticket_id: str, body: TitleBody) -> dict[str, Any]:
+    return tickets.edit_title(caller, ticket_id, body.title)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=AfterQuery,
+       tag=TAG, summary="Messages after a sequence number (polling for live updates).")
+def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[str, Any]:
+    return tickets.console_new_messages(caller, ticket_id, query.after)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/messages", method="POST", access=STAFF,
+       body=AnswerBody, status=201, tag=TAG,
+       summary="Answer: send, send_leave_open, resolve_silently or note.")
+def answer(caller: Principal, ticket_id: str, body: AnswerBody) -> dict[str, Any]:
+    return {"message": tickets.answer(caller, ticket_id, body.action, body.body)}
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/assign", method="POST", access=STAFF,
+       body=AssignBody, tag=TAG, summary="Assign to an agent or to nobody.")
+def assign(caller: Principal, ticket_id: str, body: AssignBody) -> dict[str, Any]:
+    expected = (
+        body.expected_assignee_id if "expected_assignee_id" in body.model_fields_set
+        else tickets.UNSET
+    )
+    return tickets.assign(caller, ticket_id, body.assignee_id, expected)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/close", method="POST", access=STAFF,
+       tag=TAG, summary="Close (assignee only).")
+def close(caller: Principal, ticket_id: str) -> dict[str, Any]:
+    return tickets.close(caller, ticket_id)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/block", method="POST", access=STAFF,
+       body=BlockBody, tag=TAG, summary="Block customer messaging on this ticket, with a reason.")
+def block(caller: Principal, ticket_id: str, body: BlockBody) -> dict[str, Any]:
+    return tickets.set_blocked(caller, ticket_id, True, body.reason)
+
+
+@route(blueprint, "/api/console/tickets/{ticket_id}/unblock", method="POST", access=STAFF,
+       tag=TAG, summary="Unblock customer messaging.")
+def unblock(caller: Principal, ticket_id: str) -> dict[str, Any]:
+    return tickets.set_blocked(caller, ticket_id, False, "")
+
+
+@route(blueprint, "/api/console/agents", access=STAFF, query=AgentQuery, tag=TAG,
+       summary="Teammate search for the assignee picker.")
+def agents(caller: Principal, query: AgentQuery) -> dict[str, Any]:
+    return {"items": tickets.search_agents(query.q, query.limit)}

@@ -1,0 +1,143 @@
+"""The customer portal's API: tickets, replies, folders."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalice.app import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.pagination import PageQuery
+from chalicelib.api.routing import CUSTOMERS, route
+from chalicelib.services import mailbox, tickets
+from chalicelib.services.principal import Principal
+from chalicelib.services.settings import get_portal_settings
+
+blueprint = Blueprint(__name__)
+TAG = "portal"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QuestionAnswer(Strict):
+    question: str = Field(min_length=1, max_length=500)
+    answer: str = Field(min_length=1, max_length=2000)
+
+
+class Troubleshooter(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    answers: list[QuestionAnswer] = Field(min_length=1, max_length=50)
+
+
+class CreateTicketBody(Strict):
+    topic: str = Field(min_length=1, max_length=40)
+    subject: str = Field("", max_length=200)
+    body: str = Field("", max_length=tickets.MAX_BODY)
+    troubleshooter: Troubleshooter | None = None
+
+
+class TicketListQuery(PageQuery):
+    scope: Literal["mine", "org"] = "mine"
+    status: Literal["open", "closed", "all"] = "all"
+    q: str = Field("", max_length=200)
+    topic: str | None = Field(None, max_length=40)
+    sort: Literal["activity", "created"] = "activity"
+
+
+class ReplyBody(Strict):
+    body: str = Field(max_length=tickets.MAX_BODY)
+
+
+class RatingBody(Strict):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+class AfterQuery(Strict):
+    after: int = Field(0, ge=0)
+
+
+@route(blueprint, "/api/portal/config", access=CUSTOMERS, tag=TAG,
+       summary="What the portal pages need: topics, display modes, organization view.")
+def portal_config(caller: Principal) -> dict[str, Any]:
+    settings = get_portal_settings()
+    return {
+        "portal_name": settings.portal_name,
+        "topics": [{"id": t.id, "name": t.name} for t in settings.topics
+                   if t.id not in settings.hidden_topics],
+        "status_display": settings.status_display,
+        "org_view": bool(settings.org_view_enabled and caller.org_view),
+        "max_message_length": tickets.MAX_BODY,
+    }
+
+
+@route(blueprint, "/api/portal/tickets", method="POST", access=CUSTOMERS, body=CreateTicketBody,
+       status=201, tag=TAG, summary="Open a ticket (topic, subject, text) or from a troubleshooter.")
+def create_ticket(caller: Principal, body: CreateTicketBody) -> dict[str, Any]:
+    return tickets.create_ticket(
+        caller,
+        topic=body.topic,
+        subject=body.subject,
+        body=body.body,
+        troubleshooter=body.troubleshooter.model_dump() if body.troubleshooter else None,
+    )
+
+
+@route(blueprint, "/api/portal/tickets", access=CUSTOMERS, query=TicketListQuery, tag=TAG,
+       summary="My tickets, or my organization's: status filter, search, sort, cursor.")
+def list_tickets(caller: Principal, query: TicketListQuery) -> dict[str, Any]:
+    return tickets.list_customer_tickets(
+        caller, scope=query.scope, status=query.status, q=query.q, topic=query.topic,
+        sort=query.sort, limit=query.limit, cursor=query.cursor,
+    )
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}", access=CUSTOMERS, tag=TAG,
+       summary="A ticket with its public thread; marks it read.")
+def get_ticket(caller: Principal, ticket_id: str) -> dict[str, Any]:
+    return tickets.customer_view(caller, ticket_id)
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}/messages", access=CUSTOMERS, query=AfterQuery,
+       tag=TAG, summary="Public messages after a sequence number (polling for live updates).")
+def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[str, Any]:
+    return tickets.customer_new_messages(caller, ticket_id, query.after)
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}/messages", method="POST", access=CUSTOMERS,
+       body=ReplyBody, status=201, tag=TAG,
+       summary="Reply; reopens a resolved or closed ticket within the reopen window.")
+def reply(caller: Principal, ticket_id: str, body: ReplyBody) -> dict[str, Any]:
+    return {"message": tickets.customer_reply(caller, ticket_id, body.body)}
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}/resolve", method="POST", access=CUSTOMERS,
+       tag=TAG, summary="OK, resolved.")
+def resolve(caller: Principal, ticket_id: str) -> dict[str, Any]:
+    return tickets.customer_resolve(caller, ticket_id)
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}/rating", method="PUT", access=CUSTOMERS,
+       body=RatingBody, tag=TAG, summary="Rate 1-5 once resolved; a second rating replaces it.")
+def rate(caller: Principal, ticket_id: str, body: RatingBody) -> dict[str, Any]:
+    return tickets.rate(caller, ticket_id, body.score, body.comment)
+
+
+@route(blueprint, "/api/portal/folders", access=CUSTOMERS, tag=TAG,
+       summary="Unread counts of Inbox, Sent and Trash.")
+def folders(caller: Principal) -> dict[str, Any]:
+    return mailbox.folder_counts(caller)
+
+
+@route(blueprint, "/api/portal/folders/{folder}", access=CUSTOMERS, query=PageQuery, tag=TAG,
+       summary="Messages in one folder, newest first.")
+def folder(caller: Principal, folder: str, query: PageQuery) -> dict[str, Any]:
+    return mailbox.list_folder(caller, folder, query.limit, query.cursor)
+
+
+@route(blueprint, "/api/portal/folders/entries/{entry_id}/{action}", method="POST",
+       access=CUSTOMERS, tag=TAG, summary="Mark read / unread, move to Trash, restore.")
+def change_entry(caller: Principal, entry_id: str, action: str) -> dict[str, Any]:
+    return mailbox.change(caller, entry_id, action)

@@ -1,0 +1,171 @@
+"""Tickets (a ticket is a conversation).
+
+Every list is a key-condition query on an index whose partition is the owner of the list: the
+requester, the organization, the assignee, the team, or the status class. A status filter or a
+search narrows within that partition only, so a list costs the same with ten tickets in the
+table or ten million.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.data.base import REGION, Page, query_page, table_name, translate
+from chalicelib.errors import Conflict
+
+OPEN_CLASS = "open"
+CLOSED_CLASS = "closed"
+OPEN_STATUSES = ("new", "open", "pending")
+CLOSED_STATUSES = ("resolved", "closed")
+UNASSIGNED = "none"
+
+
+def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex[Any]]:
+    """GSIs that differ only in names: the partition (owner) and the sort (time)."""
+    range_type = NumberAttribute
+    namespace: dict[str, Any] = {
+        "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection()}),
+        hash_attr: UnicodeAttribute(hash_key=True),
+        range_attr: range_type(range_key=True),
+    }
+    return type(f"{name.title().replace('-', '')}", (GlobalSecondaryIndex,), namespace)
+
+
+RequesterActivity = _index("requester-activity", "requester_id", "last_activity_at")
+RequesterCreated = _index("requester-created", "requester_id", "created_at")
+OrgActivity = _index("org-activity", "org_id", "last_activity_at")
+OrgCreated = _index("org-created", "org_id", "created_at")
+AssigneeActivity = _index("assignee-activity", "assignee_state", "last_activity_at")
+TeamActivity = _index("team-activity", "team_state", "last_activity_at")
+StateActivity = _index("state-activity", "state_class", "last_activity_at")
+
+
+class NumberIndex(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "number-index"
+        projection = AllProjection()
+
+    number = NumberAttribute(hash_key=True)
+
+
+class TicketModel(Model):
+    class Meta:
+        table_name = table_name("tickets")
+        region = REGION
+        billing_mode = "PAY_PER_REQUEST"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute()
+    title = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    channel = UnicodeAttribute()  # portal | email | troubleshooter | agent
+    status = UnicodeAttribute()  # new | open | pending | resolved | closed
+    requester_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    assignee_id = UnicodeAttribute(null=True)
+    team_id = UnicodeAttribute()
+    messaging_blocked = BooleanAttribute(default=False)
+    blocked_reason = UnicodeAttribute(null=True)
+    troubleshooter = JSONAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    rating_comment = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    last_activity_at = NumberAttribute()
+    resolved_at = NumberAttribute(null=True)
+    closed_at = NumberAttribute(null=True)
+    created_by = UnicodeAttribute()
+    # Counters, changed in the same transaction as the message they count.
+    last_seq = NumberAttribute(default=0)
+    last_public_seq = NumberAttribute(default=0)
+    public_count = NumberAttribute(default=0)
+    message_count = NumberAttribute(default=0)
+    search_text = UnicodeAttribute(default="")
+    # Index partitions, derived from the fields above by `refresh_keys`.
+    state_class = UnicodeAttribute()
+    assignee_state = UnicodeAttribute()
+    team_state = UnicodeAttribute()
+    version = VersionAttribute()
+
+    requester_activity = RequesterActivity()
+    requester_created = RequesterCreated()
+    org_activity = OrgActivity()
+    org_created = OrgCreated()
+    assignee_activity = AssigneeActivity()
+    team_activity = TeamActivity()
+    state_activity = StateActivity()
+    number_index = NumberIndex()
+
+    def refresh_keys(self) -> None:
+        self.state_class = OPEN_CLASS if self.status in OPEN_STATUSES else CLOSED_CLASS
+        self.assignee_state = f"{self.assignee_id or UNASSIGNED}#{self.state_class}"
+        self.team_state = f"{self.team_id}#{self.state_class}"
+        self.search_text = " ".join(
+            [f"#{self.number}", str(self.number), self.title, self.subject, self.topic, self.status]
+        ).casefold()
+
+
+def get_ticket(ticket_id: str) -> TicketModel | None:
+    try:
+        return TicketModel.get(ticket_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def find_by_number(number: int) -> TicketModel | None:
+    for ticket in TicketModel.number_index.query(number, limit=1):
+        return ticket
+    return None
+
+
+def save_ticket(ticket: TicketModel, conflict_message: str) -> None:
+    """Optimistic locking on the version: a concurrent change makes this a Conflict."""
+    ticket.refresh_keys()
+    with translate(Conflict(conflict_message)):
+        ticket.save()
+
+
+# The list a caller may read is chosen by the service; the data layer only knows partitions.
+LISTS = {
+    ("requester", "activity"): TicketModel.requester_activity,
+    ("requester", "created"): TicketModel.requester_created,
+    ("org", "activity"): TicketModel.org_activity,
+    ("org", "created"): TicketModel.org_created,
+    ("assignee", "activity"): TicketModel.assignee_activity,
+    ("team", "activity"): TicketModel.team_activity,
+    ("state", "activity"): TicketModel.state_activity,
+}
+
+
+def query_tickets(
+    partition: str,
+    key: str,
+    sort: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = True,
+    filter_condition: Condition | None = None,
+) -> Page[TicketModel]:
+    return query_page(
+        LISTS[(partition, sort)],
+        TicketModel,
+        key,
+        scope=f"tickets:{partition}:{key}:{sort}:{newest_first}",
+        limit=limit,
+        cursor=cursor,
+        newest_first=newest_first,
+        filter_condition=filter_condition,
+    )

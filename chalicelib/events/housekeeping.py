@@ -1,0 +1,23 @@
+"""Daily housekeeping: trash purge and auto-close of resolved tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, CloudWatchEvent, Rate
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.schedule(Rate(1, unit=Rate.HOURS), name="purge_trash")
+def purge_trash(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.services.mailbox import purge_trash
+
+    return {"purged": purge_trash()}
+
+
+@blueprint.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
+def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.services.tickets import auto_close_resolved
+
+    return {"closed": auto_close_resolved()}

@@ -1,0 +1,96 @@
+"""The customer's folders: Inbox, Sent, Trash, with read state and unread counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.data import mailbox as store
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.services.principal import Principal
+from chalicelib.services.settings import get_portal_settings
+
+ACTIONS = ("read", "unread", "trash", "restore")
+
+
+def folder_counts(principal: Principal) -> dict[str, Any]:
+    return {"unread": store.unread_counts(principal.user_id)}
+
+
+def list_folder(principal: Principal, folder: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    if folder not in store.FOLDERS:
+        raise NotFound(f"No folder named {folder!r}.", code="unknown_folder")
+    page = store.list_folder(principal.user_id, folder, limit, cursor)
+    return {
+        "items": [_public(e) for e in page.items],
+        "next_cursor": page.cursor,
+        "unread": store.unread_counts(principal.user_id),
+    }
+
+
+def change(principal: Principal, entry_id: str, action: str) -> dict[str, Any]:
+    if action not in ACTIONS:
+        raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}.", code="unknown_action")
+    # The entry is looked up in the caller's own partition: another user's id simply misses.
+    entry = store.get_entry(principal.user_id, _key(entry_id))
+    if entry is None or entry.entry_key == store.COUNTS_KEY:
+        raise NotFound("No such message in your folders.", code="entry_not_found")
+    now = clock.now()
+    if action == "read":
+        store.change_entry(entry, read=True, at=now)
+    elif action == "unread":
+        store.change_entry(entry, read=False, at=now)
+    elif action == "trash":
+        store.change_entry(entry, folder=store.TRASH, at=now)
+    elif entry.folder != store.TRASH:
+        raise Conflict("This message is not in the trash.", code="not_in_trash")
+    else:
+        store.change_entry(entry, folder=entry.origin_folder or store.INBOX, at=now)
+    updated = store.get_entry(principal.user_id, entry.entry_key)
+    assert updated is not None
+    return {"entry": _public(updated), "unread": store.unread_counts(principal.user_id)}
+
+
+def mark_ticket_read(user_id: str, ticket_id: str) -> None:
+    """Opening a ticket reads its messages in the folders too."""
+    now = clock.now()
+    for entry in store.unread_entries_of_ticket(user_id, ticket_id):
+        try:
+            store.change_entry(entry, read=True, at=now)
+        except Conflict:
+            pass  # changed meanwhile (another tab): its own change stands
+
+
+def purge_trash() -> int:
+    """Scheduled: entries in the trash longer than the retention setting go for good."""
+    cutoff = clock.now() - get_portal_settings().trash_retention_days * 86400
+    purged = 0
+    for _ in range(50):  # bounded per run; the next run continues
+        batch = store.trashed_before(cutoff, limit=100)
+        for entry in batch:
+            purged += store.purge_entry(entry.user_id, entry.entry_key)
+        if len(batch) < 100:
+            break
+    return purged
+
+
+def _key(entry_id: str) -> str:
+    ticket_id, _, seq = entry_id.partition(".")
+    if not ticket_id.isalnum() or not seq.isdigit():
+        raise NotFound("No such message in your folders.", code="entry_not_found")
+    return store.entry_key(ticket_id, int(seq))
+
+
+def _public(entry: store.MailboxModel) -> dict[str, Any]:
+    return {
+        "id": f"{entry.ticket_id}.{int(entry.seq or 0)}",
+        "folder": entry.folder,
+        "ticket_id": entry.ticket_id,
+        "ticket_number": int(entry.ticket_number or 0),
+        "title": entry.title,
+        "author": entry.author_name,
+        "preview": entry.preview,
+        "read": bool(entry.read),
+        "created_at": clock.iso(entry.created_at or 0),
+        "trashed_at": clock.iso(entry.trashed_at) if entry.trashed_at else None,
+    }
