@@ -26,6 +26,13 @@ class Settings:
     signing_key: bytes
     secure_cookies: bool
     trusted_proxy_hops: int
+    # Event sources, named at import time (decorator arguments): safe defaults name the right
+    # table and topic, so the local event pump and infra/ can match each handler to its source.
+    messages_stream_arn: str = ""
+    feedback_topic: str = ""
+    # The API Gateway Management endpoint of the WebSocket API (https://<id>.execute-api...
+    # /<stage>). Empty: no live pushes, the pages poll.
+    websocket_endpoint: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -54,10 +61,12 @@ def get_settings() -> Settings:
         key = "local-only-signing-key-not-secret"
     public_url = os.environ.get("PARLEY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     mail_domain = os.environ.get("PARLEY_MAIL_DOMAIN", "parley.test")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
+    table_prefix = os.environ.get("PARLEY_TABLE_PREFIX", f"parley-{stage}-")
     return Settings(
         stage=stage,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1",
-        table_prefix=os.environ.get("PARLEY_TABLE_PREFIX", f"parley-{stage}-"),
+        region=region,
+        table_prefix=table_prefix,
         documents_bucket=os.environ.get("PARLEY_DOCUMENTS_BUCKET", f"parley-{stage}-documents"),
         inbound_bucket=os.environ.get("PARLEY_INBOUND_BUCKET", f"parley-{stage}-inbound"),
         public_url=public_url,
@@ -67,4 +76,8 @@ def get_settings() -> Settings:
         secure_cookies=_flag("PARLEY_SECURE_COOKIES", public_url.startswith("https://")),
         # Proxies in front of API Gateway whose X-Forwarded-For entry we trust (CloudFront: 1).
         trusted_proxy_hops=int(os.environ.get("PARLEY_TRUSTED_PROXY_HOPS", "0") or 0),
+        messages_stream_arn=os.environ.get("PARLEY_MESSAGES_STREAM_ARN")
+        or f"arn:aws:dynamodb:{region}:000000000000:table/{table_prefix}messages/stream/latest",
+        feedback_topic=os.environ.get("PARLEY_FEEDBACK_TOPIC") or f"parley-{stage}-mail-feedback",
+        websocket_endpoint=os.environ.get("PARLEY_WEBSOCKET_ENDPOINT", "").rstrip("/"),
     )
