@@ -4,6 +4,11 @@ Templates are plain text files, one per template and language: the first line is
 `Subject: ...`, the rest is the body. The HTML part is the same text, escaped, in one shared
 layout: what the customer reads is identical in both parts, and there is only one thing to
 translate and to override.
+
+The subject line and the body are compiled as two templates, so a line break inside a value
+(a title, a name) can never move text from the body into the subject or the other way round.
+An admin's override of a subject or body is Jinja2 too, rendered in a sandbox and checked
+against the variables its template is given when it is saved.
 """
 
 from __future__ import annotations
@@ -18,14 +23,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import clock
+from chalicelib.config import get_settings
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    from jinja2 import Environment, Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("en", "fr", "pl")
 _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 _URL = re.compile(r"(https?://[^\s<>\"]+)")
+SUBJECT_PREFIX = "Subject:"
+
+# The notification mails an admin may reword, and the variables each is rendered with.
+_TICKET_VARIABLES = frozenset(
+    {"portal_name", "login_link", "name", "ticket_number", "ticket_title", "link"}
+)
+NOTIFICATION_TEMPLATES: dict[str, frozenset[str]] = {
+    "secure_notification": _TICKET_VARIABLES,
+    "acknowledgement": _TICKET_VARIABLES,
+    "support_alert": _TICKET_VARIABLES | {"requester_name"},
+    "digest": _TICKET_VARIABLES | {"count"},
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,14 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Override:
+    """An admin's wording for one template in one language; None keeps the built-in part."""
+
+    subject: str | None = None
+    body: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -52,26 +79,107 @@ def header_safe(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value).strip()
 
 
-def render(template: str, language: str, context: dict[str, Any]) -> Rendered:
-    language = language if language in LANGUAGES else "en"
-    env = _environment()
-    source = env.get_template(f"{language}/{template}.txt").render(**context)
+@lru_cache(maxsize=1)
+def _text_environment() -> Environment:
+    # Text parts are not HTML: nothing to escape (the HTML part escapes them in the layout).
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,  # noqa: S701 - plain text; the HTML layout escapes everything
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _sandbox() -> SandboxedEnvironment:
+    """Overrides come from the settings item: no attribute access or calls into Python."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        autoescape=False,  # noqa: S701 - plain text, escaped by the HTML layout
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def _compiled(template: str, language: str) -> tuple[Template, Template]:
+    env = _text_environment()
+    name = f"{language}/{template}.txt"
+    assert env.loader is not None
+    source = env.loader.get_source(env, name)[0]
     first, _, body = source.partition("\n")
-    if not first.startswith("Subject:"):
-        raise ValueError(f"template {language}/{template} must start with 'Subject:'")
-    subject = header_safe(first[len("Subject:") :])
+    if not first.startswith(SUBJECT_PREFIX):
+        raise ValueError(f"template {name} must start with {SUBJECT_PREFIX!r}")
+    return env.from_string(first[len(SUBJECT_PREFIX) :]), env.from_string(body)
+
+
+def render(
+    template: str, language: str, context: dict[str, Any], override: Override | None = None
+) -> Rendered:
+    language = language if language in LANGUAGES else "en"
+    subject_template, body_template = _compiled(template, language)
+    subject = header_safe(subject_template.render(**context))
+    body = body_template.render(**context)
+    if override is not None:
+        subject = header_safe(_render_override(override.subject, context)) or subject
+        body = _render_override(override.body, context) or body
     body = body.strip("\n") + "\n"
-    html = env.get_template("layout.html").render(
+    html = _environment().get_template("layout.html").render(
         subject=subject, paragraphs=_paragraphs(body), portal_name=context.get("portal_name", "")
     )
     return Rendered(subject=subject, text=body, html=html)
 
 
+def _render_override(source: str | None, context: dict[str, Any]) -> str:
+    """An override that cannot render falls back to the built-in text: a typo in the settings
+    must not stop the notifications."""
+    if not source or not source.strip():
+        return ""
+    from jinja2 import TemplateError
+
+    try:
+        return _sandbox().from_string(source).render(**context).strip("\n")
+    except TemplateError:
+        from chalicelib.observability import get_logger
+
+        get_logger().warning("mail template override failed; using the built-in text")
+        return ""
+
+
+def check_override(template: str, source: str) -> None:
+    """Raise ValueError when an override would not render: bad syntax, or a variable its
+    template is not given (StrictUndefined would fail every send)."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    allowed = NOTIFICATION_TEMPLATES.get(template)
+    if allowed is None:
+        raise ValueError(f"{template!r} is not a notification template")
+    try:
+        parsed = _sandbox().parse(source)
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"template syntax error: {exc.message}") from exc
+    unknown = sorted(meta.find_undeclared_variables(parsed) - allowed)
+    if unknown:
+        raise ValueError(
+            f"unknown variable(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}"
+        )
+
+
 def _paragraphs(text: str) -> list[list[tuple[str, bool]]]:
-    """Split into paragraphs of (fragment, is_link) for the HTML layout to escape and link."""
+    """Split into paragraphs of (fragment, is_link) for the HTML layout to escape and link.
+    Only the portal's own addresses become links: a URL typed into a title stays text."""
+    portal = get_settings().public_url
     result = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        fragments = [(part, bool(_URL.fullmatch(part))) for part in _URL.split(block) if part]
+        fragments = [
+            (part, bool(_URL.fullmatch(part)) and (part == portal or part.startswith(portal + "/")))
+            for part in _URL.split(block)
+            if part
+        ]
         result.append(fragments)
     return result
 
@@ -84,16 +192,20 @@ def build_message(
     *,
     sender: str,
     sender_name: str,
-    to: str,
+    to: str | list[str],
     rendered: Rendered,
     message_id: str,
     reply_to: str | None = None,
     in_reply_to: str | None = None,
     references: list[str] | None = None,
+    cc: list[str] | None = None,
 ) -> EmailMessage:
+    """Bcc recipients are not given here: they are envelope recipients only, never a header."""
     msg = EmailMessage()
     msg["From"] = formataddr((header_safe(sender_name), sender))
-    msg["To"] = header_safe(to)
+    msg["To"] = ", ".join(header_safe(a) for a in ([to] if isinstance(to, str) else to))
+    if cc:
+        msg["Cc"] = ", ".join(header_safe(a) for a in cc)
     msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(clock.utcnow())
     msg["Message-ID"] = message_id

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib import clock
 from chalicelib.data import settings as store
 from chalicelib.errors import InvalidInput
+from chalicelib.mail import outbound
 from chalicelib.services import audit
 from chalicelib.services.principal import Principal
 
@@ -22,6 +23,34 @@ class Topic(BaseModel):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1, max_length=80)
     team_id: str = Field("support", min_length=1, max_length=40)
+
+
+# One address, nothing that could close or extend a header (no CR/LF, commas, brackets).
+EmailAddress = Annotated[
+    str, Field(max_length=254, pattern=r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+]
+NotificationTemplate = Literal["secure_notification", "acknowledgement", "support_alert", "digest"]
+Language = Literal["en", "fr", "pl"]
+
+
+class TemplateOverride(BaseModel):
+    """The admin's wording of one notification in one language (Jinja2, sandboxed); a part left
+    empty keeps the built-in text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str | None = Field(None, max_length=300, pattern=r"^[^\r\n]*$")
+    body: str | None = Field(None, max_length=10_000)
+
+
+class AlertRecipients(BaseModel):
+    """Extra recipients of a kind of alert, beside the person it is for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[EmailAddress] = Field(default_factory=list, max_length=10)
+    cc: list[EmailAddress] = Field(default_factory=list, max_length=10)
+    bcc: list[EmailAddress] = Field(default_factory=list, max_length=10)
 
 
 DEFAULT_TOPICS = [
@@ -57,6 +86,30 @@ class PortalSettings(BaseModel):
     hidden_channels: list[Literal["portal", "email", "troubleshooter", "agent"]] = Field(
         default_factory=list
     )
+    # Notifications. Customer alerts: the secure notification and the acknowledgement; support
+    # alerts: a customer wrote. Support alerts go to the assignee, else the team's address,
+    # else `support_address` (empty: nobody by mail; the console still shows the ticket).
+    acknowledge_customer_messages: bool = True
+    support_address: Literal[""] | EmailAddress = ""
+    customer_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
+    support_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
+    notification_templates: dict[NotificationTemplate, dict[Language, TemplateOverride]] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("notification_templates")
+    @classmethod
+    def _templates_render(
+        cls, value: dict[str, dict[str, TemplateOverride]]
+    ) -> dict[str, dict[str, TemplateOverride]]:
+        # Checked when saved: an override naming a variable its mail does not have would
+        # otherwise fail every send of that mail.
+        for template, languages in value.items():
+            for override in languages.values():
+                for part in (override.subject, override.body):
+                    if part:
+                        outbound.check_override(template, part)
+        return value
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
