@@ -32,9 +32,13 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib import clock  # noqa: E402
 from chalicelib.adapters.aws import reset_clients  # noqa: E402
+from chalicelib.local.moto_atomic import make_dynamodb_atomic  # noqa: E402
 from chalicelib.services.settings import forget_cached_settings  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
+
+# moto checks conditions and writes without a lock; DynamoDB does both atomically.
+make_dynamodb_atomic()
 
 
 class FakeClock:

@@ -52,6 +52,9 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
     moto_port = _free_port(host)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(_local_environment(f"http://{host}:{moto_port}", f"http://{host}:{port}"))
+    from chalicelib.local.moto_atomic import make_dynamodb_atomic
+
+    make_dynamodb_atomic()  # the portal's request threads write concurrently, as on AWS
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
 

@@ -8,13 +8,12 @@ transaction as the entry they count, so they cannot drift.
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, Page, condition_failed, query_page, table_name, translate
+from chalicelib.data.base import REGION, connection, Page, condition_failed, query_page, table_name, translate
 from chalicelib.errors import Conflict
 
 INBOX, SENT, TRASH = "inbox", "sent", "trash"
@@ -149,7 +148,7 @@ def change_entry(
         attr = unread_attribute(new_folder)
         counter_actions.append(attr.set((attr | 0) + 1))
     with translate(Conflict("This message changed meanwhile; reload and try again.")):
-        with TransactWrite(connection=Connection(region=REGION)) as tx:
+        with TransactWrite(connection=connection()) as tx:
             tx.update(
                 entry,
                 actions=actions,
@@ -204,7 +203,7 @@ def purge_entry(user_id: str, key: str) -> bool:
         return False
     counter = MailboxModel(user_id=user_id, entry_key=COUNTS_KEY)
     try:
-        with TransactWrite(connection=Connection(region=REGION)) as tx:
+        with TransactWrite(connection=connection()) as tx:
             tx.delete(entry, condition=MailboxModel.folder == TRASH)
             if not entry.read:
                 attr = unread_attribute(TRASH)

@@ -8,11 +8,10 @@ no filter stands between an internal note and a customer. Agents read both and m
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, Page, query_page, table_name, translate
+from chalicelib.data.base import REGION, connection, Page, query_page, table_name, translate
 from chalicelib.data.mailbox import MailboxModel, add_entry_in
 from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict
@@ -70,7 +69,7 @@ def store_message(
     version is the condition, so two writers never both commit on the same state."""
     ticket.refresh_keys()
     with translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")):
-        with TransactWrite(connection=Connection(region=REGION)) as tx:
+        with TransactWrite(connection=connection()) as tx:
             tx.save(ticket)
             tx.save(message, condition=MessageModel.seq.does_not_exist())
             for entry in entries:

@@ -11,13 +11,12 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, Page, query_page, table_name, translate
+from chalicelib.data.base import REGION, connection, Page, query_page, table_name, translate
 from chalicelib.errors import Conflict
 
 STAFF = "staff"  # partition of the sparse staff index: agents and admins only
@@ -79,9 +78,6 @@ class UserEmailModel(Model):
     user_id = UnicodeAttribute()
 
 
-def _connection() -> Connection:
-    return Connection(region=REGION)
-
 
 def create_user(user: UserModel) -> UserModel:
     if user.role != "customer":
@@ -89,7 +85,7 @@ def create_user(user: UserModel) -> UserModel:
         user.name_key = user.name.casefold()
     claim = UserEmailModel(email=user.email, user_id=user.user_id)
     with translate(Conflict("A user with this email already exists.", code="email_taken")):
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:
             tx.save(claim, condition=UserEmailModel.email.does_not_exist())
             tx.save(user, condition=UserModel.user_id.does_not_exist())
     return user

@@ -34,6 +34,7 @@ from chalicelib.services.settings import PortalSettings, get_portal_settings
 
 MAX_BODY = 10_000
 TITLE_LENGTH = 80
+SEARCH_WORDS = 8
 FIRST_NUMBER = 1001
 COMMIT_ATTEMPTS = 40
 SYSTEM = "system"
@@ -103,6 +104,13 @@ def create_ticket(
     if principal.role != CUSTOMER or not principal.org_id:
         raise Forbidden("Only customers of an organization open tickets here.")
     channel = "troubleshooter" if troubleshooter else "portal"
+    if topic in settings.hidden_topics or channel in settings.hidden_channels:
+        # A ticket the customer could not see once opened: refuse it like an unknown topic.
+        raise InvalidInput(
+            "Choose one of the configured topics.",
+            code="unknown_topic",
+            details={"topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]},
+        )
     if troubleshooter and not (body or "").strip():
         body = _summary_text(troubleshooter)
     ticket = _open_ticket(
@@ -208,14 +216,18 @@ def _summary_text(troubleshooter: dict[str, Any]) -> str:
 # The customer's side
 
 
-def customer_ticket(principal: Principal, ticket_id: str) -> TicketModel:
+def customer_ticket(
+    principal: Principal, ticket_id: str, *, requester_only: bool = False
+) -> TicketModel:
     """The one access check of the portal: mine, or my organization's when both the portal and
     my account allow it, and not hidden by the admin's rules. Anything else is the same 404 as a
-    ticket that does not exist."""
+    ticket that does not exist. Closing and rating are the requester's own decisions."""
     settings = get_portal_settings()
     ticket = store.get_ticket(ticket_id) if principal.role == CUSTOMER else None
     if ticket is None or not _customer_may_see(principal, ticket, settings):
         raise NotFound("No such ticket.", code="ticket_not_found")
+    if requester_only and ticket.requester_id != principal.user_id:
+        raise Forbidden("Only the person who opened this ticket can do this.", code="not_requester")
     return ticket
 
 
@@ -330,7 +342,7 @@ def customer_resolve(principal: Principal, ticket_id: str) -> dict[str, Any]:
         return Draft(SYSTEM_EVENT, INTERNAL, "Resolved by the customer.", principal, author.name,
                      details={"event": "resolved_by_customer"})
 
-    _commit(lambda: customer_ticket(principal, ticket_id), rule, settings)
+    _commit(lambda: customer_ticket(principal, ticket_id, requester_only=True), rule, settings)
     return customer_view(principal, ticket_id)
 
 
@@ -345,7 +357,10 @@ def rate(principal: Principal, ticket_id: str, score: int, comment: str) -> dict
         return Draft(SYSTEM_EVENT, INTERNAL, f"Rated {score}/5.", principal, author.name,
                      details={"event": "rated", "score": score})
 
-    _commit(lambda: customer_ticket(principal, ticket_id), rule, settings, touch=False)
+    _commit(
+        lambda: customer_ticket(principal, ticket_id, requester_only=True), rule, settings,
+        touch=False,
+    )
     return {"rating": score, "comment": comment.strip() or None}
 
 
@@ -724,8 +739,10 @@ def _filters(*, status: str, q: str, topic: str | None) -> Any:
         condition = TicketModel.state_class == status
     if topic:
         condition = _and(condition, TicketModel.topic == topic)
-    if q and q.strip():
-        condition = _and(condition, TicketModel.search_text.contains(q.strip().casefold()))
+    # Every word must appear, in any order ("fire printer" finds "Printer on fire"); a bounded
+    # number of words keeps the filter expression small.
+    for word in list(dict.fromkeys((q or "").casefold().split()))[:SEARCH_WORDS]:
+        condition = _and(condition, TicketModel.search_text.contains(word))
     return condition
 
 

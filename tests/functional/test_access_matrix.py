@@ -1,0 +1,183 @@
+"""Every route × every kind of caller gives the expected status.
+
+The matrix is data: one row per route, one expected status per persona. The test iterates over
+the routes the app actually registered, so a route added without a row here fails the suite.
+Alice's ticket is the object under test; Bob shares her organization without the organization
+view, Boss shares it with the view, Carol belongs to another organization.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import pytest
+
+import app  # noqa: F401 - importing the app registers every route in ROUTES
+from chalicelib import clock
+from chalicelib.api.routing import PUBLIC, ROUTES
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.functional
+
+PERSONAS = ("requester", "same_org", "org_view", "other_org", "agent", "admin", "anonymous")
+
+OK, CREATED, ACCEPTED = 200, 201, 202
+# Expected status per persona, in PERSONAS order.
+ADMIN_ONLY = (403, 403, 403, 403, 403, OK, 401)
+STAFF_READ = (403, 403, 403, 403, OK, OK, 401)
+ANY_SIGNED_IN = (OK, OK, OK, OK, OK, OK, 401)
+CUSTOMERS_ONLY = (OK, OK, OK, OK, 403, 403, 401)
+# Alice's ticket: hers, hidden from Bob and Carol (the same 404 as a missing ticket), visible to
+# Boss through the organization view.
+TICKET_READ = (OK, 404, OK, 404, 403, 403, 401)
+
+MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    ("POST", "/api/auth/logout"): ANY_SIGNED_IN,
+    ("GET", "/api/me"): ANY_SIGNED_IN,
+    ("POST", "/api/auth/password"): ANY_SIGNED_IN,
+    ("GET", "/api/admin/audit"): ADMIN_ONLY,
+    ("POST", "/api/admin/orgs"): (403, 403, 403, 403, 403, CREATED, 401),
+    ("GET", "/api/admin/orgs"): ADMIN_ONLY,
+    ("GET", "/api/admin/settings"): ADMIN_ONLY,
+    ("PATCH", "/api/admin/settings"): ADMIN_ONLY,
+    ("POST", "/api/admin/users"): (403, 403, 403, 403, 403, CREATED, 401),
+    ("GET", "/api/admin/users"): ADMIN_ONLY,
+    ("GET", "/api/admin/users/{user_id}"): ADMIN_ONLY,
+    ("PATCH", "/api/admin/users/{user_id}"): ADMIN_ONLY,
+    ("GET", "/api/console/tickets"): STAFF_READ,
+    ("POST", "/api/console/tickets"): (403, 403, 403, 403, CREATED, CREATED, 401),
+    ("GET", "/api/console/tickets/{ticket_id}"): STAFF_READ,
+    ("PATCH", "/api/console/tickets/{ticket_id}"): STAFF_READ,
+    ("GET", "/api/console/tickets/{ticket_id}/messages"): STAFF_READ,
+    ("POST", "/api/console/tickets/{ticket_id}/messages"): (403, 403, 403, 403, CREATED, CREATED, 401),
+    ("POST", "/api/console/tickets/{ticket_id}/assign"): STAFF_READ,
+    # Closing needs the assignee: the agent is; the admin is not.
+    ("POST", "/api/console/tickets/{ticket_id}/close"): (403, 403, 403, 403, OK, 403, 401),
+    ("POST", "/api/console/tickets/{ticket_id}/block"): STAFF_READ,
+    ("POST", "/api/console/tickets/{ticket_id}/unblock"): STAFF_READ,
+    ("GET", "/api/console/agents"): STAFF_READ,
+    ("GET", "/api/portal/config"): CUSTOMERS_ONLY,
+    ("POST", "/api/portal/tickets"): (CREATED, CREATED, CREATED, CREATED, 403, 403, 401),
+    ("GET", "/api/portal/tickets"): CUSTOMERS_ONLY,
+    ("GET", "/api/portal/tickets/{ticket_id}"): TICKET_READ,
+    ("GET", "/api/portal/tickets/{ticket_id}/messages"): TICKET_READ,
+    ("POST", "/api/portal/tickets/{ticket_id}/messages"): (CREATED, 404, CREATED, 404, 403, 403, 401),
+    # Resolving and rating are the requester's decisions; Boss may read but not decide.
+    ("POST", "/api/portal/tickets/{ticket_id}/resolve"): (OK, 404, 403, 404, 403, 403, 401),
+    ("PUT", "/api/portal/tickets/{ticket_id}/rating"): (OK, 404, 403, 404, 403, 403, 401),
+    ("GET", "/api/portal/folders"): CUSTOMERS_ONLY,
+    ("GET", "/api/portal/folders/{folder}"): CUSTOMERS_ONLY,
+    # Folder entries live in their owner's partition: anyone else's lookup misses.
+    ("POST", "/api/portal/folders/entries/{entry_id}/{action}"): (OK, 404, 404, 404, 403, 403, 401),
+}
+
+
+def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    return {
+        ("POST", "/api/auth/password"): {
+            "current_password": PASSWORD, "new_password": "a fresh and rather long passphrase 42",
+        },
+        ("POST", "/api/admin/orgs"): {"name": "Initech"},
+        ("PATCH", "/api/admin/settings"): {"portal_name": "Acme Help"},
+        ("POST", "/api/admin/users"): {
+            "email": f"new-{secrets.token_hex(3)}@acme.test", "name": "New Person",
+            "role": "customer", "org_id": world["org_id"],
+        },
+        ("PATCH", "/api/admin/users/{user_id}"): {"name": "Robert"},
+        ("POST", "/api/console/tickets"): {
+            "requester_id": world["requester_id"], "topic": "general",
+            "subject": "Phoned in", "body": "Customer called about the invoice.",
+        },
+        ("PATCH", "/api/console/tickets/{ticket_id}"): {"title": "Printer smoke"},
+        ("POST", "/api/console/tickets/{ticket_id}/messages"): {"action": "note", "body": "FYI"},
+        ("POST", "/api/console/tickets/{ticket_id}/assign"): {"assignee_id": None},
+        ("POST", "/api/console/tickets/{ticket_id}/block"): {"reason": "Abusive language"},
+        ("POST", "/api/portal/tickets"): {"topic": "general", "subject": "Hi", "body": "Hello"},
+        ("POST", "/api/portal/tickets/{ticket_id}/messages"): {"body": "Any news?"},
+        ("PUT", "/api/portal/tickets/{ticket_id}/rating"): {"score": 5},
+    }
+
+
+@pytest.fixture
+def world(api, make_org, make_user) -> dict[str, Any]:
+    """Alice's ticket, answered and resolved by the agent (so it can be rated or reopened)."""
+    from chalicelib.data import sessions as session_store
+    from chalicelib.data.base import expiry
+    from chalicelib.services.sessions import hash_token
+
+    acme, globex = make_org("Acme"), make_org("Globex")
+    users = {
+        "requester": make_user("customer", org_id=acme["id"]),
+        "same_org": make_user("customer", org_id=acme["id"]),
+        "org_view": make_user("customer", org_id=acme["id"], org_view=True),
+        "other_org": make_user("customer", org_id=globex["id"]),
+        "agent": make_user("agent"),
+        "admin": make_user("admin"),
+    }
+    tokens = {}
+    for persona, user in users.items():
+        # Sessions made directly: the matrix is about routes, not about argon2.
+        token = secrets.token_urlsafe(32)
+        session_store.put_session(session_store.SessionModel(
+            session_hash=hash_token(token), user_id=user["id"], role=user["role"],
+            org_id=user["org_id"], org_view=user["org_view"], csrf_token="x",
+            created_at=clock.now(), last_seen_at=clock.now(),
+            expires_at=expiry(clock.now() + 3600),
+        ))
+        tokens[persona] = token
+    _, created, _ = api.call("POST", "/api/portal/tickets", {
+        "topic": "technical", "subject": "Printer", "body": "It smokes."},
+        token=tokens["requester"])
+    ticket_id = created["ticket"]["id"]
+    status, _, _ = api.call("POST", f"/api/console/tickets/{ticket_id}/messages",
+                            {"action": "send", "body": "Unplug it."}, token=tokens["agent"])
+    assert status == 201
+    _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["requester"])
+    return {
+        "tokens": tokens,
+        "org_id": acme["id"],
+        "requester_id": users["requester"]["id"],
+        "params": {
+            "ticket_id": ticket_id,
+            "user_id": users["same_org"]["id"],
+            "entry_id": inbox["items"][0]["id"],
+            "folder": "inbox",
+            "action": "read",
+        },
+    }
+
+
+PROTECTED = sorted({(r.method, r.path) for r in ROUTES if r.access is not PUBLIC})
+
+
+def test_every_protected_route_is_in_the_matrix():
+    missing = [route for route in PROTECTED if route not in MATRIX]
+    assert not missing, f"add these routes to the access matrix: {missing}"
+    stale = [route for route in MATRIX if route not in PROTECTED]
+    assert not stale, f"these matrix rows name no route: {stale}"
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+def test_route_answers_each_persona_as_expected(api, world, method, path):
+    expected = dict(zip(PERSONAS, MATRIX[(method, path)], strict=True))
+    url = path.format(**world["params"])
+    body = _bodies(world).get((method, path))
+    got = {}
+    for persona in PERSONAS:
+        token = world["tokens"].get(persona)
+        # Anonymous callers present a token that matches no session.
+        status, payload, _ = api.call(method, url, body, token=token or "no-such-session")
+        got[persona] = status
+        if status >= 400:
+            assert set(payload) == {"error"} and {"code", "message"} <= set(payload["error"]), (
+                persona, payload)
+    assert got == expected
+
+
+def test_someone_elses_ticket_and_a_missing_ticket_look_the_same(api, world):
+    carol = world["tokens"]["other_org"]
+    theirs = api.call("GET", f"/api/portal/tickets/{world['params']['ticket_id']}", token=carol)
+    missing = api.call("GET", "/api/portal/tickets/0123456789abcdef0123456789abcdef", token=carol)
+    assert theirs[0] == missing[0] == 404
+    assert theirs[1] == missing[1]
