@@ -17,6 +17,12 @@ from chalicelib.data.settings import SettingsModel
 from chalicelib.data.throttles import ThrottleModel
 from chalicelib.data.tokens import TokenModel
 from chalicelib.data.users import UserEmailModel, UserModel
+from chalicelib.data.notifications import NotificationModel
+from chalicelib.data.outbox import OutboxModel
+from chalicelib.data.mail_threads import MailThreadModel
+from chalicelib.data.mail_windows import MailWindowModel
+from chalicelib.data.suppressions import SuppressionModel
+from chalicelib.data.live import ConnectionModel
 
 MODELS: list[type[Model]] = [
     UserModel,
@@ -33,6 +39,8 @@ MODELS: list[type[Model]] = [
     MessageModel,
     MailboxModel,
     ReadModel,
+    NotificationModel, OutboxModel, MailThreadModel, MailWindowModel, SuppressionModel,
+    ConnectionModel,
 ]
 
 

@@ -1,0 +1,92 @@
+"""Open WebSocket connections and the ticket each one follows.
+
+A connection stores the hash of the session that opened it, never the token, and the session
+is checked again before anything is pushed to it. TTL removes connections whose disconnect
+event never came (API Gateway closes every connection after two hours at most).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.data.base import REGION, condition_failed, expiry, table_name
+
+MAX_AGE_SECONDS = 2 * 3600 + 600  # API Gateway's limit, and a margin
+
+
+class TicketIndex(GlobalSecondaryIndex["ConnectionModel"]):
+    """Sparse: only connections following a ticket."""
+
+    class Meta:
+        index_name = "ticket-index"
+        projection = AllProjection()
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+
+
+class ConnectionModel(Model):
+    class Meta:
+        table_name = table_name("live-connections")
+        region = REGION
+        billing_mode = "PAY_PER_REQUEST"
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    session_hash = UnicodeAttribute()
+    ticket_id = UnicodeAttribute(null=True)
+    connected_at = NumberAttribute()
+    expires_at = TTLAttribute()
+
+    ticket_index = TicketIndex()
+
+
+def put_connection(
+    connection_id: str, *, user_id: str, role: str, session_hash: str, now: float
+) -> None:
+    ConnectionModel(
+        connection_id=connection_id,
+        user_id=user_id,
+        role=role,
+        session_hash=session_hash,
+        connected_at=now,
+        expires_at=expiry(now + MAX_AGE_SECONDS),
+    ).save()
+
+
+def get_connection(connection_id: str) -> ConnectionModel | None:
+    try:
+        return ConnectionModel.get(connection_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def follow_ticket(connection_id: str, ticket_id: str | None) -> bool:
+    """One ticket per connection: following another replaces it. False if the connection is
+    gone meanwhile."""
+    action = (
+        ConnectionModel.ticket_id.set(ticket_id) if ticket_id else ConnectionModel.ticket_id.remove()
+    )
+    try:
+        ConnectionModel(connection_id).update(
+            actions=[action], condition=ConnectionModel.connection_id.exists()
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def delete_connection(connection_id: str) -> None:
+    try:
+        ConnectionModel(connection_id).delete()
+    except DeleteError:
+        pass
+
+
+def followers_of(ticket_id: str) -> list[ConnectionModel]:
+    return list(ConnectionModel.ticket_index.query(ticket_id, limit=200))

@@ -1,0 +1,104 @@
+"""The in-portal notification feed: one item per (user, event), in the user's own partition.
+
+An item's key is derived from the event it reports (its time and the message id), so the stream
+handler can write it again on a redelivery and nothing doubles. Unread items also carry
+`unread_at`, which puts them in a sparse local index: the unread count is a consistent query on
+the user's partition, and it cannot drift from the items the way a separate counter could.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.data.base import REGION, Page, condition_failed, query_page, table_name
+
+KEEP_SECONDS = 180 * 86400
+
+
+class UnreadIndex(LocalSecondaryIndex["NotificationModel"]):
+    class Meta:
+        index_name = "unread-index"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    unread_at = NumberAttribute(range_key=True)
+
+
+class NotificationModel(Model):
+    class Meta:
+        table_name = table_name("notifications")
+        region = REGION
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)  # "<created ms, 13 digits>#<source>#<kind>"
+    kind = UnicodeAttribute()  # reply | status | customer_message | assigned
+    ticket_id = UnicodeAttribute()
+    ticket_number = NumberAttribute()
+    title = UnicodeAttribute()
+    actor_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    link = UnicodeAttribute()
+    created_at = NumberAttribute()
+    read = BooleanAttribute(default=False)
+    unread_at = NumberAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    unread_index = UnreadIndex()
+
+
+def item_key(created_at: float, source_id: str, kind: str) -> str:
+    return f"{int(created_at * 1000):013d}#{source_id}#{kind}"
+
+
+def add_item(item: NotificationModel) -> bool:
+    """False when the item is there already (a redelivered event)."""
+    try:
+        item.save(condition=NotificationModel.item_key.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def list_items(user_id: str, *, limit: int, cursor: str | None) -> Page[NotificationModel]:
+    return query_page(
+        NotificationModel, NotificationModel, user_id,
+        scope=f"notifications:{user_id}", limit=limit, cursor=cursor, newest_first=True,
+    )
+
+
+def mark_read(user_id: str, keys: list[str]) -> int:
+    """How many of the user's own items went from unread to read (others' keys do nothing:
+    the user id is part of every key written)."""
+    marked = 0
+    for key in dict.fromkeys(keys):
+        try:
+            NotificationModel(user_id, key).update(
+                actions=[NotificationModel.read.set(True), NotificationModel.unread_at.remove()],
+                condition=NotificationModel.item_key.exists()
+                & NotificationModel.unread_at.exists(),
+            )
+            marked += 1
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+    return marked
+
+
+def unread_keys(user_id: str, limit: int) -> list[str]:
+    return [
+        str(item.item_key)
+        for item in NotificationModel.unread_index.query(
+            user_id, consistent_read=True, limit=limit
+        )
+    ]
+
+
+def count_unread(user_id: str, cap: int) -> int:
+    """Counts at most `cap`: the badge shows "99+" long before that costs anything."""
+    return int(NotificationModel.unread_index.count(user_id, consistent_read=True, limit=cap))
