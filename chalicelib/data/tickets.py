@@ -113,7 +113,9 @@ class TicketModel(Model):
         self.assignee_state = f"{self.assignee_id or UNASSIGNED}#{self.state_class}"
         self.team_state = f"{self.team_id}#{self.state_class}"
         self.search_text = " ".join(
-            [f"#{self.number}", str(self.number), self.title, self.subject, self.topic, self.status]
+            # The status class too: customers see "Open" / "Closed" and search for what they see.
+            [f"#{self.number}", str(self.number), self.title, self.subject, self.topic,
+             self.status, self.state_class]
         ).casefold()
 
 
