@@ -24,7 +24,38 @@ def _register_dev(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     dev.set_defaults(handler=run)
 
 
-SUBCOMMANDS: list[Register] = [_register_dev]
+def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mail = subparsers.add_parser("mail", help="inspect email the way the portal reads it")
+    commands = mail.add_subparsers(dest="mail_command", required=True)
+    parse = commands.add_parser(
+        "parse", help="parse a raw message (.eml) and print what the portal would store"
+    )
+    parse.add_argument("file", help="the raw message; - reads standard input")
+    parse.add_argument("--json", action="store_true", help="print one JSON object")
+    parse.add_argument(
+        "--mail-domain",
+        action="append",
+        metavar="DOMAIN",
+        help="our mail domain, for loop detection (repeatable; default: PARLEY_MAIL_DOMAIN)",
+    )
+    parse.add_argument(
+        "--own-address",
+        action="append",
+        metavar="ADDRESS",
+        help="an address we send from (repeatable; default: PARLEY_MAIL_FROM)",
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from chalicelib.cli.mail import run_parse
+
+        return run_parse(
+            args.file, as_json=args.json, domains=args.mail_domain, addresses=args.own_address
+        )
+
+    parse.set_defaults(handler=run)
+
+
+SUBCOMMANDS: list[Register] = [_register_dev, _register_mail]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
