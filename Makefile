@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-unit test-functional bench lint clean
+.PHONY: run test test-unit test-functional bench lint clean infra-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,24 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: $(STAMP)
 	$(BIN)/parley dev --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) infra-deps
 	$(BIN)/python -m pytest
+
+# infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json) and checkov (its own venv).
+INFRA_NODE := infra/node_modules/.installed
+INFRA_CHECKOV := infra/.venv-checkov/.installed
+
+infra-deps: $(INFRA_NODE) $(INFRA_CHECKOV)
+
+$(INFRA_NODE): infra/package.json infra/package-lock.json
+	@command -v npm >/dev/null || { echo "infra/ needs Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(INFRA_CHECKOV): infra/requirements-checkov.txt
+	test -x infra/.venv-checkov/bin/python || $(PYTHON) -m venv infra/.venv-checkov
+	infra/.venv-checkov/bin/python -m pip install --quiet -r infra/requirements-checkov.txt
+	touch $@
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
@@ -30,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/mypy chalicelib app.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache infra/node_modules infra/.venv-checkov infra/cdk.out

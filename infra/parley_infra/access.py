@@ -1,0 +1,76 @@
+"""What each Lambda function may touch: one entry per Chalice handler name.
+
+Least privilege needs knowledge the code cannot give the infra, so this table is the one place a
+new handler needs a line. Permissions that follow from a handler's trigger (consume its queue,
+read its stream, report to its dead-letter queue) are added automatically and are not listed.
+A handler without an entry deploys with logging rights only, and tests/infra fails until it has
+one (FunctionAccess below says why).
+
+Table levels: "read" (GetItem, BatchGetItem, Query, ConditionCheckItem on the table and its
+indexes), "write" (PutItem, UpdateItem, DeleteItem, BatchWriteItem), "scan" (Scan: admin exports
+and scheduled jobs only, see DESIGN.md). "*" is every table in MODELS, so a new model's table
+reaches the API handler without an edit.
+Bucket levels: "read" (GetObject), "write" (PutObject: presigned POST uploads are signed by this
+role), "delete" (DeleteObject), "list" (ListBucket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+ALL_TABLES = "*"
+
+
+@dataclass(frozen=True)
+class FunctionAccess:
+    tables: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    buckets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    send_mail: bool = False
+    memory_mb: int = 512
+    timeout_s: int = 30
+
+
+def levels(spec: str) -> frozenset[str]:
+    return frozenset(spec.split())
+
+
+PROFILES: dict[str, FunctionAccess] = {
+    # Every HTTP route runs in this one function: it reads and writes every table, signs
+    # presigned POST / GET for documents, reads stored raw mail and sends mail.
+    "api_handler": FunctionAccess(
+        tables={ALL_TABLES: levels("read write scan")},
+        buckets={"documents": levels("read write delete"), "inbound": levels("read")},
+        send_mail=True,
+        timeout_s=29,  # API Gateway gives up at 29 s
+    ),
+    # The session check on every request: reads and touches the session, reads timeouts.
+    "session_authorizer": FunctionAccess(
+        tables={"sessions": levels("read write"), "settings": levels("read")},
+        memory_mb=256,
+        timeout_s=10,
+    ),
+    "purge_sessions": FunctionAccess(
+        tables={"sessions": levels("read write"), "settings": levels("read")},
+        memory_mb=256,
+        timeout_s=300,
+    ),
+    "purge_trash": FunctionAccess(
+        tables={"mailbox": levels("read write"), "settings": levels("read")},
+        memory_mb=256,
+        timeout_s=300,
+    ),
+    "auto_close": FunctionAccess(
+        tables={
+            "tickets": levels("read write"),
+            "messages": levels("read write"),
+            "mailbox": levels("read write"),
+            "settings": levels("read"),
+        },
+        memory_mb=256,
+        timeout_s=300,
+    ),
+}
+
+# Deployed for a handler with no entry above: logs only, so a forgotten entry fails closed.
+NO_ACCESS = FunctionAccess(memory_mb=256, timeout_s=60)

@@ -1,0 +1,184 @@
+"""The Chalice app through `chalice.cdk.Chalice`, and the patches `chalice package` needs.
+
+`chalice package` (SAM) cannot express: a REQUEST authorizer, gateway responses, explicit
+function names, partial batch responses, stream retry limits and failure destinations, or our
+own roles' ordering. Each is patched here through the escape hatches (`get_resource`,
+`add_property_override`), driven by what the app declares (manifest.py), never by a list of
+names kept here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnResource, Stack
+from chalice import api as chalice_api
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from parley_infra.manifest import PROJECT_DIR, AppManifest, FunctionSpec
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    previous = os.getcwd()
+    path.mkdir(parents=True, exist_ok=True)
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _package_lock() -> Iterator[None]:
+    """Two synths in one work tree share .chalice/deployments; chalice writes its cached zips in
+    place, so one must not read a zip the other is still writing."""
+    lock_dir = PROJECT_DIR / ".chalice" / "deployments"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".infra-package.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class ParleyChalice(Chalice):  # type: ignore[misc]
+    """chalice.cdk.Chalice with three changes: the Chalice stage is ours (the construct would take
+    the scope's path), its scratch directory lives in the CDK output directory (the construct
+    uses the working directory), and packaging holds a lock on the shared package cache."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        chalice_stage: str,
+        stage_config: dict[str, Any],
+        scratch_dir: Path,
+    ) -> None:
+        self._chalice_stage = chalice_stage
+        with _working_directory(scratch_dir):
+            super().__init__(
+                scope, construct_id, source_dir=str(PROJECT_DIR), stage_config=stage_config
+            )
+        with open(os.path.join(self._sam_package_dir, "sam.json")) as handle:
+            self.sam: dict[str, Any] = json.load(handle)
+
+    def _package_app(self) -> None:
+        with _package_lock():
+            chalice_api.package_app(
+                project_dir=self.source_dir,
+                output_dir=self._sam_package_dir,
+                stage=self._chalice_stage,
+                chalice_config=self.stage_config,
+            )
+
+    def sam_resource(self, logical_id: str) -> dict[str, Any]:
+        return self.sam["Resources"][logical_id]  # type: ignore[no-any-return]
+
+    def function(self, spec: FunctionSpec) -> CfnResource:
+        return self.get_resource(spec.logical_id)  # type: ignore[no-any-return]
+
+    def event_name(self, spec: FunctionSpec) -> str:
+        events = self.sam_resource(spec.logical_id)["Properties"].get("Events") or {}
+        if len(events) != 1:
+            raise ValueError(f"{spec.name}: expected one event source, found {sorted(events)}")
+        return next(iter(events))
+
+
+def function_arn_sub(function_name: str) -> str:
+    return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function_name
+
+
+ERROR_RESPONSES: dict[str, tuple[int | None, str, str]] = {
+    # gateway response type: (status override, code, message) in the app's error shape
+    "UNAUTHORIZED": (401, "unauthenticated", '"Sign in first."'),
+    "ACCESS_DENIED": (403, "forbidden", '"Your account may not do this."'),
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", '"There is no such endpoint."'),
+    "THROTTLED": (429, "too_many_requests", '"Too many requests. Try again shortly."'),
+    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "internal", '"Something went wrong."'),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """Refusals API Gateway makes itself, in the same JSON shape as the app's own errors."""
+    responses = {}
+    for kind, (status, code, message) in ERROR_RESPONSES.items():
+        response: dict[str, Any] = {
+            "responseParameters": {
+                "gatewayresponse.header.Cache-Control": "'no-store'",
+                "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+            },
+            "responseTemplates": {
+                "application/json": '{"error": {"code": "%s", "message": %s}}' % (code, message)
+            },
+        }
+        if status is not None:
+            response["statusCode"] = str(status)
+        responses[kind] = response
+    return responses
+
+
+def patched_definition_body(
+    chalice: ParleyChalice, manifest: AppManifest, function_names: dict[str, str]
+) -> dict[str, Any]:
+    """The swagger body with: builtin authorizers as REQUEST authorizers (the session authorizer
+    reads the Cookie and Authorization headers), TTL 0 and no required identity source (a
+    cookie-only or header-only request must still reach it); integrations that name functions
+    by ARN instead of GetAtt (CloudFront -> API -> function -> PARLEY_PUBLIC_URL -> CloudFront is
+    otherwise a dependency cycle); gateway responses in the app's error shape."""
+    body = copy.deepcopy(chalice.sam_resource("RestAPI")["Properties"]["DefinitionBody"])
+    replacements = {
+        "${%s.Arn}" % spec.logical_id: function_arn_sub(function_names[spec.name])
+        for spec in manifest.functions
+    }
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+                text = node["Fn::Sub"]
+                for old, new in replacements.items():
+                    text = text.replace(old, new)
+                return {"Fn::Sub": text}
+            return {k: rewrite(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [rewrite(v) for v in node]
+        return node
+
+    body = rewrite(body)
+    for definition in body.get("securityDefinitions", {}).values():
+        authorizer = definition.get("x-amazon-apigateway-authorizer")
+        if not authorizer or authorizer.get("type") != "token":
+            continue
+        authorizer["type"] = "request"
+        authorizer["authorizerResultTtlInSeconds"] = 0
+        authorizer.pop("identitySource", None)
+        definition["name"] = "Unused"  # REQUEST authorizers name no single header
+    body["x-amazon-apigateway-gateway-responses"] = gateway_responses()
+    return body
+
+
+def authorizer_types(template: dict[str, Any]) -> dict[str, str]:
+    """For tests: every authorizer in a synthesised template, by name, with its type."""
+    found: dict[str, str] = {}
+    for resource in template.get("Resources", {}).values():
+        body = resource.get("Properties", {}).get("DefinitionBody") or {}
+        for name, definition in body.get("securityDefinitions", {}).items():
+            authorizer = definition.get("x-amazon-apigateway-authorizer")
+            if authorizer:
+                found[name] = authorizer["type"]
+    return found
+
+
+def stack_of(construct: Construct) -> Stack:
+    return Stack.of(construct)

@@ -1,0 +1,170 @@
+"""The portal's one origin: CloudFront serves web/ from S3 and routes /api/* to API Gateway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, Duration, Fn
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from parley_infra.settings import StageSettings
+
+PLACEHOLDER_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Parley</title>"
+    "<p>The portal pages are not built yet.</p></html>"
+)
+
+
+def content_security_policy(
+    documents_bucket_name: str, extra_connect_sources: list[str]
+) -> str:
+    """Scripts and styles only from the portal itself (no inline script), no framing; the browser
+    may also POST uploads to the documents bucket (presigned POST, both S3 endpoint forms)."""
+    bucket_endpoints = [
+        f"https://{documents_bucket_name}.s3.amazonaws.com",
+        f"https://{documents_bucket_name}.s3.{Aws.REGION}.amazonaws.com",
+    ]
+    connect = " ".join(["'self'", *bucket_endpoints, *extra_connect_sources])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "font-src 'self'",
+            f"connect-src {connect}",
+            f"form-action 'self' {' '.join(bucket_endpoints)}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+            "upgrade-insecure-requests",
+        ]
+    )
+
+
+class Portal(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StageSettings,
+        web_bucket: s3.IBucket,
+        logs_bucket: s3.IBucket,
+        rest_api_id: str,
+        api_stage: str,
+        documents_bucket_name: str,
+        web_dir: Path,
+        extra_connect_sources: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            response_headers_policy_name=f"{settings.name_prefix}security-headers",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(
+                        documents_bucket_name, extra_connect_sources
+                    ),
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(730),
+                    include_subdomains=True,
+                    override=True,
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    cloudfront.ResponseCustomHeader(
+                        header="Permissions-Policy",
+                        value="camera=(), microphone=(), geolocation=(), payment=()",
+                        override=True,
+                    ),
+                    cloudfront.ResponseCustomHeader(
+                        header="Cross-Origin-Opener-Policy", value="same-origin", override=True
+                    ),
+                ]
+            ),
+        )
+        api_domain = Fn.join(
+            "", [rest_api_id, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX]
+        )
+        api_behavior = cloudfront.BehaviorOptions(
+            # The app's routes start with /api and the API stage is named api: /api/x reaches
+            # the stage's /api/x resource.
+            origin=origins.HttpOrigin(
+                api_domain,
+                origin_path=f"/{api_stage}",
+                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            ),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            # Every viewer header, cookie and query string except Host, which must stay API
+            # Gateway's own for it to accept the request.
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+            compress=True,
+        )
+        certificate = (
+            acm.Certificate.from_certificate_arn(self, "Certificate", settings.certificate_arn)
+            if settings.certificate_arn
+            else None
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"Parley {settings.stage}",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(web_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                compress=True,
+            ),
+            additional_behaviors={"/api/*": api_behavior},
+            domain_names=[settings.portal_domain] if settings.portal_domain else None,
+            certificate=certificate,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        files = [p for p in web_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        source = (
+            s3deploy.Source.asset(str(web_dir), exclude=[".*", "**/.*"])
+            if files
+            else s3deploy.Source.data("index.html", PLACEHOLDER_PAGE)
+        )
+        s3deploy.BucketDeployment(
+            self,
+            "Pages",
+            sources=[source],
+            destination_bucket=web_bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            prune=True,
+            memory_limit=256,
+        )
+
+    @property
+    def domain_name(self) -> str:
+        return self.distribution.distribution_domain_name
