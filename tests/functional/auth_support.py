@@ -182,3 +182,43 @@ def environment(**values: str) -> Iterator[None]:
         finally:
             mp.undo()
             get_settings.cache_clear()
+
+
+ROLES = ("customer", "agent", "admin")
+
+
+class Callers:
+    """One signed-in user per role, created on first use (each sign-in costs one argon2 hash)."""
+
+    def __init__(self, api: Api, make_org: Any, make_user: Any, **user_options: Any) -> None:
+        self.api = api
+        self.make_org = make_org
+        self.make_user = make_user
+        self.user_options = user_options
+        self.tokens: dict[str, str] = {}
+
+    def token(self, role: str) -> str:
+        if role not in self.tokens:
+            org_id = self.make_org(f"Org of the {role}")["id"] if role == "customer" else None
+            user = self.make_user(role, org_id=org_id, **self.user_options)
+            self.tokens[role] = self.api.login(user["email"])
+        return self.tokens[role]
+
+
+def concrete_path(path: str) -> str:
+    """A URL for a route template: every parameter filled with a value that names nothing."""
+    return re.sub(r"{\w+}", "x", path)
+
+
+def route_id(spec: Any) -> str:
+    return f"{spec.method} {spec.path}"
+
+
+def assert_error_body(body: Any, code: str | None = None) -> None:
+    """The one error shape: {"error": {"code": str, "message": str}}."""
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error.get("code"), str) and error["code"], body
+    assert isinstance(error.get("message"), str) and error["message"], body
+    if code is not None:
+        assert error["code"] == code, body
