@@ -189,6 +189,10 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
         )
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
+    if user.status == "unverified":
+        # The link reached the mailbox, as a confirmation link would have; without this, an
+        # account whose confirmation link expired (or that a stranger registered) is stuck.
+        user.status = "active"
     store.save_user(user)
     sessions.end_sessions(user.user_id)
     audit.record("auth.reset", actor=caller, actor_email=user.email, target=user.user_id)
