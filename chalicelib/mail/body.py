@@ -323,7 +323,9 @@ def _message_bytes(message: Message) -> bytes:
     """The attached message as bytes, headers as received (compat32 does not refold them)."""
     buffer = BytesIO()
     policy = compat32.clone(linesep="\r\n", max_line_length=None)
-    BytesGenerator(buffer, mangle_from_=False, policy=policy).flatten(message, unixfrom=True)
+    # Keep an mbox "From " line the part had; never invent one.
+    envelope = message.get_unixfrom() is not None
+    BytesGenerator(buffer, mangle_from_=False, policy=policy).flatten(message, unixfrom=envelope)
     return buffer.getvalue()
 
 

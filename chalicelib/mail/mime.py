@@ -16,6 +16,8 @@ from chalicelib.mail.charsets import decode_bytes
 from chalicelib.mail.guard import Warnings
 from chalicelib.mail.headers import decode_header, unfold
 
+# Real headers carry a handful; a hostile one with thousands would be re-read for every lookup.
+_MAX_PARAMETERS = 64
 _MIME_TYPE = re.compile(r"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
 
 
@@ -83,7 +85,7 @@ def _main_value(raw: str) -> str:
 def _parameters(raw: str) -> list[tuple[str, str | tuple[str | None, str | None, str]]]:
     pieces = _split_parameters(unfold(raw))
     pairs: list[tuple[str, str]] = []
-    for piece in pieces[1:]:
+    for piece in pieces[1 : _MAX_PARAMETERS + 1]:
         key, equals, value = piece.partition("=")
         if equals and key.strip():
             pairs.append((key.strip().lower(), value.strip()))

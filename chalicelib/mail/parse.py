@@ -33,6 +33,9 @@ from chalicelib.mail.reply import extract_reply
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _SPACE_BEFORE_COLON = re.compile(rb"^([\x21-\x39\x3b-\x7e]+)[ \t]+:")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_OVERSIZED_CONTENT_HEADER = re.compile(
+    rb"^content-(?:type|disposition)[ \t]*:(?:[^\n]|\n[ \t]){4096}", re.IGNORECASE | re.MULTILINE
+)
 
 
 def parse_mail(
@@ -97,7 +100,12 @@ def _decoded_headers(message: Message, hint: str | None) -> list[tuple[str, str]
 
 def _parse_structure(data: bytes, warnings: Warnings) -> Message:
     repaired = warnings.guard("header repair", data, lambda: _repair_header_block(data, warnings))
-    parsed = warnings.guard("MIME parse", None, lambda: _parse(repaired, default))
+    parsed = None
+    if _OVERSIZED_CONTENT_HEADER.search(repaired):
+        # policy.default's header parser is superlinear: an 80 KB Content-Type takes seconds.
+        warnings.add("oversized Content-Type header; parsed with compat32")
+    else:
+        parsed = warnings.guard("MIME parse", None, lambda: _parse(repaired, default))
     if parsed is None or _lost_boundaries(parsed):
         # policy.default reads an unquoted boundary containing "=" only up to the "=";
         # compat32 takes the whole token, as the sending mailer meant.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 _VERBS = (
     r"wrote|writes|a\s+écrit|napisał\(a\)|napisała|napisał|pisze|schrieb|escribió|ha\s+scritto"
@@ -33,6 +34,9 @@ _ATTRIBUTION_OPENER = re.compile(
     r"|lun|mar|mer|jeu|ven|sam|dim|pon|wt|śr|czw|pt|sob|niedz|mo|di|mi|do|fr|sa|so)\b",
     re.IGNORECASE,
 )
+_WORD_OPENER = re.compile(r"^\s*(?:on|le|am|el|il|op|em|den|dnia|w\s+dniu|dne)\s", re.IGNORECASE)
+# Lotus Notes: -----"Jan" <jan@x> wrote: -----
+_LOTUS_ATTRIBUTION = re.compile(rf"^\s*-{{3,}}.*\b(?:{_VERBS})\b.*:\s*-{{3,}}\s*$", re.IGNORECASE)
 _FORWARD_SEPARATOR = re.compile(
     r"^\s*(?:-{2,}|_{2,}|\*{2,})?\s*(?:forwarded\s+message|weitergeleitete\s+nachricht"
     r"|message\s+transféré|wiadomość\s+przekazana(?:\s+dalej)?|mensaje\s+reenviado"
@@ -101,7 +105,7 @@ def _history_start(lines: list[str]) -> _Cut | None:
             continue
         if _FORWARD_SEPARATOR.match(line):
             return _Cut(index, forward=True)
-        if _ORIGINAL_SEPARATOR.match(line):
+        if _ORIGINAL_SEPARATOR.match(line) or _LOTUS_ATTRIBUTION.match(line):
             return _Cut(index, forward=False)
         if _RULE.match(line) and _header_block_follows(lines, index + 1):
             return _Cut(index, forward=False)
@@ -139,7 +143,7 @@ def _attribution_length(lines: list[str], start: int) -> int:
         if len(joined) > 400 or not _ATTRIBUTION.search(joined):
             continue
         if length > 1 and (
-            not _ATTRIBUTION_OPENER.match(chunk[0]) or _attribution_length(lines, start + 1)
+            not _ATTRIBUTION_OPENER.match(chunk[0]) or _starts_attribution(chunk[1])
         ):
             return 0  # the attribution starts on a later line; this one is the sender's text
         if _looks_like_attribution(joined, lines, start + length):
@@ -147,10 +151,19 @@ def _attribution_length(lines: list[str], start: int) -> int:
     return 0
 
 
+def _starts_attribution(line: str) -> bool:
+    return bool(_ATTRIBUTION_OPENER.match(line)) and bool(_ATTRIBUTION.search(line))
+
+
 def _looks_like_attribution(joined: str, lines: list[str], after: int) -> bool:
-    """Prose ("As I wrote on 3 May:") unless quoted lines follow or it is "On ... <address>"."""
-    following = next((line for line in lines[after:] if line.strip()), "")
-    return _is_quoted(following) or ("@" in joined and bool(_ATTRIBUTION_OPENER.match(joined)))
+    """Prose ("As I wrote on 3 May:") unless quoted lines follow, or it opens like a client's
+    header with an address or a date ("On ... <a@b> wrote:"; Yahoo quotes without `>`)."""
+    following = next((line for line in islice(lines, after, None) if line.strip()), "")
+    if _is_quoted(following):
+        return True
+    if "@" in joined and _ATTRIBUTION_OPENER.match(joined):
+        return True
+    return bool(_WORD_OPENER.match(joined) and re.search(r"\d", joined))
 
 
 def _trailing_quote(lines: list[str]) -> _Cut | None:
