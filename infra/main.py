@@ -12,6 +12,10 @@ from parley_infra.stack import ParleyStack
 
 
 def main() -> None:
+    # Only the stage config decides the app's settings while `chalice package` imports it, never
+    # whatever PARLEY_* the deploying shell (or a test run) happens to have.
+    for name in [n for n in os.environ if n.startswith("PARLEY_")]:
+        del os.environ[name]
     app = cdk.App()
     settings = read_settings(app.node)
     # `chalice package` asks botocore for a region only to pick the AWS partition; it needs no

@@ -27,6 +27,7 @@ class FunctionAccess:
     tables: Mapping[str, frozenset[str]] = field(default_factory=dict)
     buckets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     send_mail: bool = False
+    push_live: bool = False  # post to WebSocket connections (execute-api:ManageConnections)
     memory_mb: int = 512
     timeout_s: int = 30
 
@@ -34,6 +35,14 @@ class FunctionAccess:
 def levels(spec: str) -> frozenset[str]:
     return frozenset(spec.split())
 
+
+# What sending one mail reads and writes (chalicelib/services/mailer.py, outbox.py).
+MAIL = {
+    "mail-threads": levels("read write"),
+    "suppressions": levels("read"),
+    "users": levels("read"),
+    "settings": levels("read"),
+}
 
 PROFILES: dict[str, FunctionAccess] = {
     # Every HTTP route runs in this one function: it reads and writes every table, signs
@@ -50,6 +59,7 @@ PROFILES: dict[str, FunctionAccess] = {
         memory_mb=256,
         timeout_s=10,
     ),
+    # Schedules (chalicelib/events/sessions.py, housekeeping.py, notifications.py).
     "purge_sessions": FunctionAccess(
         tables={"sessions": levels("read write"), "settings": levels("read")},
         memory_mb=256,
@@ -69,6 +79,63 @@ PROFILES: dict[str, FunctionAccess] = {
         },
         memory_mb=256,
         timeout_s=300,
+    ),
+    "flush_mail_digests": FunctionAccess(
+        tables={
+            **MAIL,
+            "outbox": levels("read write"),
+            "mail-windows": levels("read write"),
+            "tickets": levels("read"),
+        },
+        send_mail=True,
+        timeout_s=300,
+    ),
+    # The messages table's stream: notifications, secure notification mail, live pushes.
+    "notify_messages": FunctionAccess(
+        tables={
+            **MAIL,
+            "notifications": levels("read write"),
+            "outbox": levels("read write"),
+            "mail-windows": levels("read write"),
+            "live-connections": levels("read write"),
+            "messages": levels("read"),
+            "tickets": levels("read"),
+            "teams": levels("read"),
+        },
+        send_mail=True,
+        push_live=True,
+        timeout_s=60,
+    ),
+    # SES bounces and complaints (SNS): the suppression list.
+    "mail_feedback": FunctionAccess(
+        tables={"suppressions": levels("read write")}, memory_mb=256, timeout_s=30
+    ),
+    # The WebSocket API of live updates (chalicelib/events/live.py).
+    "websocket_connect": FunctionAccess(
+        tables={
+            "live-connections": levels("read write"),
+            "sessions": levels("read write"),
+            "settings": levels("read"),
+            "users": levels("read"),
+            "tickets": levels("read"),
+        },
+        memory_mb=256,
+        timeout_s=10,
+    ),
+    "websocket_message": FunctionAccess(
+        tables={
+            "live-connections": levels("read write"),
+            "sessions": levels("read"),
+            "settings": levels("read"),
+            "tickets": levels("read"),
+            "messages": levels("read"),
+        },
+        push_live=True,
+        memory_mb=256,
+        timeout_s=10,
+    ),
+    "websocket_disconnect": FunctionAccess(
+        tables={"live-connections": levels("read write")}, memory_mb=256, timeout_s=10
     ),
 }
 

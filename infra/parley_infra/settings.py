@@ -59,6 +59,9 @@ def read_settings(node: Node) -> StageSettings:
     stage = str(get("stage", "dev"))
     if not _STAGE.match(stage):
         raise ValueError(f"stage {stage!r}: 2-12 lowercase letters or digits, starting with a letter")
+    if stage in {"local", "test"}:
+        # chalicelib/config.py treats these as local: /dev routes and the demo password.
+        raise ValueError(f"stage {stage!r} is reserved for the local run and the tests")
     mail_domain = str(get("mailDomain", "example.com")).lower()
     if not _DOMAIN.match(mail_domain):
         raise ValueError(f"mailDomain {mail_domain!r} is not a domain name")

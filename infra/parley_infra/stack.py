@@ -8,6 +8,7 @@ from typing import Any
 import jsii
 from aws_cdk import Annotations, Aws, CfnOutput, IStableStringProducer, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -63,7 +64,7 @@ def app_environment(
         # CloudFront is the one proxy in front of API Gateway whose X-Forwarded-For entry counts.
         "PARLEY_TRUSTED_PROXY_HOPS": "1",
         "PARLEY_INBOUND_QUEUE": settings.inbound_queue_name,
-        "PARLEY_MAIL_FEEDBACK_TOPIC": settings.feedback_topic_name,
+        "PARLEY_FEEDBACK_TOPIC": settings.feedback_topic_name,
         "PARLEY_MAIL_CONFIGURATION_SET": configuration_set,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         **streams,
@@ -115,9 +116,18 @@ class ParleyStack(Stack):
         self.messaging = Messaging(
             self, "Messaging", settings=settings, inbound_bucket=self.buckets.inbound
         )
+        # Encrypts the functions' environment and the signing key secret: reading a function's
+        # configuration then takes kms:Decrypt on this key, not just lambda:GetFunction.
+        self.config_key = kms.Key(
+            self,
+            "ConfigKey",
+            description=f"Parley {settings.stage}: Lambda environment and the signing key",
+            enable_key_rotation=True,
+        )
         self.signing_key = secretsmanager.Secret(
             self,
             "SigningKey",
+            encryption_key=self.config_key,
             description=f"Parley {settings.stage}: HMAC key for reply tokens and cursors",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=64, exclude_punctuation=True
@@ -260,6 +270,7 @@ class ParleyStack(Stack):
             profile = access.PROFILES.get(spec.name, access.NO_ACCESS)
             function.add_property_override("FunctionName", self.function_names[spec.name])
             function.add_property_override("Role", self.roles[spec.name].role_arn)
+            function.add_property_override("KmsKeyArn", self.config_key.key_arn)
             function.add_property_override("MemorySize", profile.memory_mb)
             function.add_property_override("Timeout", profile.timeout_s)
             # Created here rather than by `chalice package` (whose log group names the API
@@ -366,6 +377,9 @@ class ParleyStack(Stack):
                 ],
             )
         )
+        policy.add_statements(
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[self.config_key.key_arn])
+        )
         if spec.name not in access.PROFILES:
             Annotations.of(self).add_warning_v2(
                 "parley:no-access-profile",
@@ -465,27 +479,53 @@ class ParleyStack(Stack):
             policy.add_statements(
                 iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[failures.queue_arn])
             )
-        if spec.kind == "websocket":
+        if access.PROFILES.get(spec.name, access.NO_ACCESS).push_live:
             policy.add_statements(self._websocket_push_statement())
 
-    # -- WebSocket hook ------------------------------------------------------------------------
+    # -- WebSocket API ---------------------------------------------------------------------
 
     def _websocket_hook(self) -> list[str]:
-        """Live updates (a Chalice websocket API) are not in the app yet. When its handlers land,
-        `chalice package` adds the WebsocketAPI resource; what the infra then owes it is here:
-        the browser may connect to it (CSP connect-src) and its functions may push to
-        connections (_websocket_push_statement). Its endpoint reaches the app as
-        PARLEY_WEBSOCKET_URL once the app reads one (docs/deploy.md)."""
+        """The live-updates WebSocket API, when the app has websocket handlers: `chalice package`
+        builds it (WebsocketAPI, stage API_STAGE); the infra hands its management endpoint to the
+        functions (PARLEY_WEBSOCKET_ENDPOINT), lets the pages connect to it (CSP connect-src) and
+        lets the profiles with push_live post to its connections."""
         if not self.manifest.has_websocket:
             return []
-        return [f"wss://*.execute-api.{Aws.REGION}.amazonaws.com"]
+        stage = self.api.get_resource("WebsocketAPIStage")
+        stage.add_property_override(
+            "AccessLogSettings",
+            {
+                "DestinationArn": logs.LogGroup(
+                    self, "WebsocketAccessLog", retention=self._retention()
+                ).log_group_arn,
+                "Format": (
+                    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+                    '"route":"$context.routeKey","event":"$context.eventType",'
+                    '"status":"$context.status","connectionId":"$context.connectionId",'
+                    '"integrationError":"$context.integrationErrorMessage"}'
+                ),
+            },
+        )
+        stage.add_property_override(
+            "DefaultRouteSettings", {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50}
+        )
+        api_id = self.api.get_resource("WebsocketAPI").ref
+        host = f"{api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        endpoint = f"https://{host}/{API_STAGE}"
+        for spec in self.manifest.functions:
+            self.api.function(spec).add_property_override(
+                "Environment.Variables.PARLEY_WEBSOCKET_ENDPOINT", endpoint
+            )
+        return [f"wss://{host}"]
 
     def _websocket_push_statement(self) -> iam.PolicyStatement:
+        if not self.manifest.has_websocket:
+            raise ValueError("a profile has push_live but the app has no websocket handlers")
         return iam.PolicyStatement(
             actions=["execute-api:ManageConnections"],
             resources=[
                 f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
-                f"{self.api.get_resource('WebsocketAPI').ref}/*/POST/@connections/*"
+                f"{self.api.get_resource('WebsocketAPI').ref}/{API_STAGE}/*/@connections/*"
             ],
         )
 

@@ -6,6 +6,7 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from parley_infra.compliance import skip_checks
 from parley_infra.settings import StageSettings
 
 
@@ -52,6 +53,13 @@ class Buckets(Construct):
                 s3.LifecycleRule(id="expire-logs", expiration=Duration.days(settings.log_retention_days)),
             ],
         )
+        skip_checks(
+            self.logs,
+            {
+                "CKV_AWS_18": "The access-log bucket itself: logging it would log into itself.",
+                "CKV_AWS_21": "Append-only logs that expire; versions would only add cost.",
+            },
+        )
         self.documents = bucket(
             "Documents",
             bucket_name=documents_bucket_name(settings),
@@ -80,7 +88,20 @@ class Buckets(Construct):
                 ),
             ],
         )
-        self.web = bucket("Web", lifecycle_rules=[abort_uploads])
+        skip_checks(
+            self.inbound,
+            {"CKV_AWS_21": "SES writes each raw message once under a new key; nothing overwrites."},
+        )
+        self.web = bucket(
+            "Web",
+            server_access_logs_bucket=self.logs,
+            server_access_logs_prefix="s3/web/",
+            lifecycle_rules=[abort_uploads],
+        )
+        skip_checks(
+            self.web,
+            {"CKV_AWS_21": "Built from web/ in git on every deploy; git is its version history."},
+        )
 
     def allow_portal_uploads(self, origin: str) -> None:
         """The browser POSTs uploads straight to S3 with a presigned policy: CORS for the portal's

@@ -1,0 +1,142 @@
+"""Synthesise the CDK app once per session, the way a deployer would (`cdk synth`), and start the
+two template linters on it at once so they run while the assertions do.
+
+Missing tools fail these tests with the command that installs them: the infra tier must not pass
+on a machine that never looked at the template.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA = ROOT / "infra"
+CDK = INFRA / "node_modules" / ".bin" / "cdk"
+CHECKOV = INFRA / ".venv-checkov" / "bin" / "checkov"
+CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
+STAGE = "ci"
+STACK = f"Parley-{STAGE}"
+CONTEXT = {"stage": STAGE, "mailDomain": "mail.example.com", "mailFrom": "help@mail.example.com"}
+SYNTH_TIMEOUT_S = 600
+
+
+@dataclass
+class Synthesis:
+    outdir: Path
+    template_path: Path
+    template: dict[str, Any]
+    seconds: float
+    linters: dict[str, subprocess.Popen[str]]
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            logical_id: resource
+            for logical_id, resource in self.template["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
+
+def _require_tools() -> None:
+    missing = []
+    if shutil.which("node") is None:
+        missing.append("Node.js (apt-get install nodejs npm)")
+    if not CDK.exists():
+        missing.append(f"the CDK CLI at {CDK.relative_to(ROOT)} (make infra-deps)")
+    if not CHECKOV.exists():
+        missing.append(f"checkov at {CHECKOV.relative_to(ROOT)} (make infra-deps)")
+    if not CFN_LINT.exists():
+        missing.append("cfn-lint in .venv (pip install -r requirements-dev.txt)")
+    if missing:
+        pytest.fail("The infra tests need " + "; ".join(missing), pytrace=False)
+
+
+def _environment() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PARLEY_", "AWS_", "CDK_")) and k != "PYTHONPATH"
+    }
+    env.update(
+        {
+            "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "CDK_DISABLE_CLI_TELEMETRY": "true",
+            "CDK_DISABLE_VERSION_CHECK": "true",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+            "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+            "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesis]:
+    _require_tools()
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    command = [str(CDK), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
+    for key, value in CONTEXT.items():
+        command += ["--context", f"{key}={value}"]
+    started = time.monotonic()
+    result = subprocess.run(  # noqa: S603 - our pinned CLI
+        command,
+        cwd=INFRA,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=SYNTH_TIMEOUT_S,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        pytest.fail(f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}", pytrace=False)
+    template_path = outdir / f"{STACK}.template.json"
+    template = json.loads(template_path.read_text())
+    linters = {
+        "cfn-lint": subprocess.Popen(  # noqa: S603
+            [str(CFN_LINT), "--config-file", str(INFRA / ".cfnlintrc.yaml"), str(template_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=_environment(),
+        ),
+        "checkov": subprocess.Popen(  # noqa: S603
+            [
+                str(CHECKOV),
+                "--config-file",
+                str(INFRA / "checkov.yaml"),
+                "--file",
+                str(template_path),
+                "--output",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**_environment(), "BC_SKIP_MAPPING": "TRUE"},
+        ),
+    }
+    synthesis = Synthesis(outdir, template_path, template, seconds, linters)
+    yield synthesis
+    for process in linters.values():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def template(synthesis: Synthesis) -> Any:
+    from aws_cdk.assertions import Template
+
+    return Template.from_json(synthesis.template, skip_cyclical_dependencies_check=False)

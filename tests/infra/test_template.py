@@ -1,0 +1,452 @@
+"""What the synthesised template promises: every table, bucket, queue and role as the design
+says, derived from the app's own declarations so a new model or handler is checked too."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.infra.conftest import CONTEXT, ROOT, STAGE, Synthesis
+
+pytestmark = pytest.mark.infra
+
+PREFIX = f"parley-{STAGE}-"
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _identity_policies(synthesis: Synthesis) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for logical_id, resource in synthesis.template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            found.append((logical_id, properties["PolicyDocument"]))
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in properties.get("Policies", []):
+                found.append((logical_id, policy["PolicyDocument"]))
+    return found
+
+
+def _functions(synthesis: Synthesis) -> dict[str, dict[str, Any]]:
+    """The app's functions by handler name (FunctionName is parley-<stage>-<handler>)."""
+    functions = {}
+    for resource in synthesis.resources("AWS::Serverless::Function").values():
+        name = resource["Properties"]["FunctionName"]
+        assert name.startswith(PREFIX), name
+        functions[name[len(PREFIX) :]] = resource["Properties"]
+    return functions
+
+
+def _queue_logical_id(arn: Any) -> str | None:
+    if isinstance(arn, dict) and "Fn::GetAtt" in arn:
+        return str(arn["Fn::GetAtt"][0])
+    return None
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+def test_every_table_is_on_demand_recoverable_and_encrypted(synthesis: Synthesis) -> None:
+    tables = synthesis.resources("AWS::DynamoDB::Table")
+    assert tables
+    for logical_id, table in tables.items():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", logical_id
+        pitr = properties.get("PointInTimeRecoverySpecification", {})
+        assert pitr.get("PointInTimeRecoveryEnabled") is True, logical_id
+        assert properties.get("SSESpecification", {}).get("SSEEnabled") is True, logical_id
+
+
+def test_every_model_has_its_table_with_keys_indexes_ttl_and_stream(synthesis: Synthesis) -> None:
+    from chalicelib.data.registry import MODELS
+
+    test_prefix = os.environ["PARLEY_TABLE_PREFIX"]
+    tables = {
+        t["Properties"]["TableName"]: t["Properties"]
+        for t in synthesis.resources("AWS::DynamoDB::Table").values()
+    }
+    assert len(tables) == len(MODELS)
+    for model in MODELS:
+        short = model.Meta.table_name[len(test_prefix) :]
+        table = tables.get(PREFIX + short)
+        assert table is not None, f"{model.__name__}: no table {PREFIX + short}"
+        schema = model._get_schema()
+        assert _keys(table["KeySchema"]) == _keys(schema["key_schema"]), model.__name__
+        declared = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+        expected = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+        assert declared == expected, model.__name__
+        assert _indexes(table.get("GlobalSecondaryIndexes", [])) == _indexes(
+            schema.get("global_secondary_indexes", [])
+        ), model.__name__
+        assert _indexes(table.get("LocalSecondaryIndexes", [])) == _indexes(
+            schema.get("local_secondary_indexes", [])
+        ), model.__name__
+        ttl = model._ttl_attribute()
+        if ttl is None:
+            assert "TimeToLiveSpecification" not in table, model.__name__
+        else:
+            assert table["TimeToLiveSpecification"] == {
+                "AttributeName": ttl.attr_name,
+                "Enabled": True,
+            }, model.__name__
+        stream = getattr(model.Meta, "stream_view_type", None)
+        assert table.get("StreamSpecification", {}).get("StreamViewType") == stream, model.__name__
+
+
+def _keys(key_schema: list[dict[str, str]]) -> dict[str, str]:
+    return {k["KeyType"]: k["AttributeName"] for k in key_schema}
+
+
+def _indexes(indexes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        (i.get("IndexName") or i.get("index_name")): (
+            _keys(i.get("KeySchema") or i.get("key_schema") or []),
+            (i.get("Projection") or i.get("projection"))["ProjectionType"],
+            sorted((i.get("Projection") or i.get("projection")).get("NonKeyAttributes", [])),
+        )
+        for i in indexes
+    }
+
+
+# -- buckets ------------------------------------------------------------------------------------
+
+
+def test_every_bucket_blocks_public_access_is_encrypted_and_refuses_plain_http(
+    synthesis: Synthesis,
+) -> None:
+    buckets = synthesis.resources("AWS::S3::Bucket")
+    assert len(buckets) >= 4
+    tls_enforced = set()
+    for policy in synthesis.resources("AWS::S3::BucketPolicy").values():
+        bucket = policy["Properties"]["Bucket"]["Ref"]
+        for statement in _statements(policy["Properties"]["PolicyDocument"]):
+            if (
+                statement["Effect"] == "Deny"
+                and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+                == "false"
+                and statement["Principal"] == {"AWS": "*"}
+            ):
+                tls_enforced.add(bucket)
+    for logical_id, bucket in buckets.items():
+        properties = bucket["Properties"]
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, logical_id
+        assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"], logical_id
+        assert logical_id in tls_enforced, f"{logical_id} accepts requests without TLS"
+        rules = properties.get("LifecycleConfiguration", {}).get("Rules", [])
+        assert any("AbortIncompleteMultipartUpload" in r for r in rules), logical_id
+
+
+def test_raw_inbound_mail_expires_and_only_the_portal_may_post_documents(
+    synthesis: Synthesis,
+) -> None:
+    buckets = synthesis.resources("AWS::S3::Bucket")
+    inbound = next(b for k, b in buckets.items() if "InboundMail" in k)["Properties"]
+    assert any(
+        r.get("ExpirationInDays") for r in inbound["LifecycleConfiguration"]["Rules"]
+    ), "raw inbound mail is kept forever"
+    documents = next(b for k, b in buckets.items() if "Documents" in k)["Properties"]
+    (rule,) = documents["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    (origin,) = rule["AllowedOrigins"]
+    assert "*" not in json.dumps(origin)
+
+
+# -- queues, streams, event sources -------------------------------------------------------------
+
+
+def test_every_queue_has_a_dead_letter_queue_and_every_dead_letter_queue_an_alarm(
+    synthesis: Synthesis,
+) -> None:
+    queues = synthesis.resources("AWS::SQS::Queue")
+    dead_letter = set()
+    for queue in queues.values():
+        redrive = queue["Properties"].get("RedrivePolicy")
+        if redrive:
+            dead_letter.add(_queue_logical_id(redrive["deadLetterTargetArn"]))
+    for function in _functions(synthesis).values():
+        for destination in _failure_destinations(function):
+            dead_letter.add(_queue_logical_id(destination))
+    for logical_id, queue in queues.items():
+        if logical_id in dead_letter:
+            assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600, logical_id
+        else:
+            assert "RedrivePolicy" in queue["Properties"], f"{logical_id} has no dead-letter queue"
+        assert queue["Properties"].get("SqsManagedSseEnabled") is True, logical_id
+    alarmed = set()
+    for alarm in synthesis.resources("AWS::CloudWatch::Alarm").values():
+        for dimension in alarm["Properties"].get("Dimensions", []):
+            if dimension["Name"] == "QueueName":
+                alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
+    assert dead_letter - {None} <= alarmed
+
+
+def _failure_destinations(function: dict[str, Any]) -> list[Any]:
+    found = []
+    on_failure = function.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
+    if on_failure:
+        found.append(on_failure["Destination"])
+    for event in (function.get("Events") or {}).values():
+        on_failure = event["Properties"].get("DestinationConfig", {}).get("OnFailure")
+        if on_failure:
+            found.append(on_failure["Destination"])
+    return found
+
+
+def test_event_sources_report_partial_batches_and_never_lose_a_failure(
+    synthesis: Synthesis,
+) -> None:
+    for name, function in _functions(synthesis).items():
+        for event in (function.get("Events") or {}).values():
+            properties = event["Properties"]
+            if event["Type"] in {"SQS", "DynamoDB"}:
+                assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+            if event["Type"] == "SQS":
+                assert _queue_logical_id(properties["Queue"]), f"{name}: queue not from this stack"
+            if event["Type"] == "DynamoDB":
+                assert 0 < properties["MaximumRetryAttempts"] <= 10, name
+                assert properties["BisectBatchOnFunctionError"] is True, name
+                assert properties["DestinationConfig"]["OnFailure"]["Destination"], name
+                assert properties["Stream"]["Fn::GetAtt"][1] == "StreamArn", name
+            if event["Type"] in {"SNS", "Schedule", "CloudWatchEvent"}:
+                invoke = function["EventInvokeConfig"]
+                assert invoke["DestinationConfig"]["OnFailure"]["Destination"], name
+
+
+def test_inbound_mail_is_stored_then_queued_and_feedback_reaches_a_topic(
+    synthesis: Synthesis, template: Any
+) -> None:
+    template.has_resource_properties(
+        "AWS::SES::ReceiptRule",
+        {
+            "Rule": Match.object_like(
+                {
+                    "Enabled": True,
+                    "ScanEnabled": True,
+                    "Recipients": [CONTEXT["mailDomain"]],
+                    "Actions": [
+                        {"S3Action": Match.object_like({"TopicArn": Match.any_value()})}
+                    ],
+                }
+            )
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "sqs", "RawMessageDelivery": True},
+    )
+    template.has_resource_properties(
+        "AWS::SES::ConfigurationSetEventDestination",
+        {
+            "EventDestination": Match.object_like(
+                {
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": Match.any_value(),
+                }
+            )
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SES::EmailIdentity", {"EmailIdentity": CONTEXT["mailDomain"]}
+    )
+
+
+# -- IAM ----------------------------------------------------------------------------------------
+
+
+def test_no_iam_statement_allows_every_action_or_every_dynamodb_or_s3_action(
+    synthesis: Synthesis,
+) -> None:
+    for logical_id, document in _identity_policies(synthesis):
+        for statement in _statements(document):
+            if statement["Effect"] != "Allow":
+                continue
+            for action in _as_list(statement["Action"]):
+                assert action != "*", logical_id
+                assert not re.fullmatch(r"[a-z0-9-]+:\*", action), f"{logical_id}: {action}"
+    for resource_type in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+        for logical_id, policy in synthesis.resources(resource_type).items():
+            for statement in _statements(policy["Properties"]["PolicyDocument"]):
+                if statement["Effect"] == "Allow":
+                    for action in _as_list(statement["Action"]):
+                        assert action not in {"*", "s3:*", "dynamodb:*", "sqs:*", "sns:*"}, (
+                            f"{logical_id}: {action}"
+                        )
+
+
+def test_every_function_has_its_own_role_and_an_access_profile(synthesis: Synthesis) -> None:
+    PROFILES = _profiles()
+    roles = synthesis.resources("AWS::IAM::Role")
+    functions = _functions(synthesis)
+    used = []
+    for name, function in functions.items():
+        role = function["Role"]
+        assert isinstance(role, dict) and role["Fn::GetAtt"][0] in roles, name
+        used.append(role["Fn::GetAtt"][0])
+        assert name in PROFILES, (
+            f"the handler {name!r} has no entry in infra/parley_infra/access.py PROFILES: say "
+            "which tables and buckets it uses (it is deployed able to write logs only)"
+        )
+        assert function["MemorySize"] == PROFILES[name].memory_mb, name
+        assert function["Timeout"] == PROFILES[name].timeout_s, name
+    assert len(used) == len(set(used)), "functions share a role"
+
+
+def test_mail_documents_and_live_pushes_only_for_the_profiles_that_ask(
+    synthesis: Synthesis,
+) -> None:
+    PROFILES = _profiles()
+    functions = _functions(synthesis)
+    role_of = {function["Role"]["Fn::GetAtt"][0]: name for name, function in functions.items()}
+    for policy in synthesis.resources("AWS::IAM::Policy").values():
+        owners = [role_of.get(r["Ref"]) for r in policy["Properties"]["Roles"]]
+        if owners == [None]:
+            continue  # CDK's own deployment handler
+        (owner,) = owners
+        profile = PROFILES[owner]
+        text = json.dumps(policy["Properties"]["PolicyDocument"])
+        assert ("ses:SendEmail" in text) == profile.send_mail, owner
+        assert ("BucketsDocuments" in text) == ("documents" in profile.buckets), owner
+        assert ("execute-api:ManageConnections" in text) == profile.push_live, owner
+        assert '"dynamodb:Scan"' not in text or owner == "api_handler", owner
+
+
+def _profiles() -> dict[str, Any]:
+    import sys
+
+    if str(ROOT / "infra") not in sys.path:
+        sys.path.insert(0, str(ROOT / "infra"))
+    from parley_infra.access import PROFILES
+
+    return PROFILES
+
+
+# -- API ----------------------------------------------------------------------------------------
+
+
+def test_the_session_authorizer_is_a_request_authorizer_without_cache_or_identity_source(
+    synthesis: Synthesis,
+) -> None:
+    (api,) = synthesis.resources("AWS::Serverless::Api").values()
+    definitions = api["Properties"]["DefinitionBody"]["securityDefinitions"]
+    authorizer = definitions["session_authorizer"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "request"
+    assert authorizer["authorizerResultTtlInSeconds"] == 0
+    assert "identitySource" not in authorizer
+    for definition in definitions.values():
+        custom = definition.get("x-amazon-apigateway-authorizer")
+        if custom:
+            assert custom["type"] == "request", definition
+
+
+def test_gateway_refusals_use_the_apps_error_shape(synthesis: Synthesis) -> None:
+    (api,) = synthesis.resources("AWS::Serverless::Api").values()
+    responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for kind, response in responses.items():
+        body = response["responseTemplates"]["application/json"]
+        if "$context" not in body:
+            parsed = json.loads(body)
+            assert set(parsed) == {"error"} and set(parsed["error"]) == {"code", "message"}, kind
+        else:
+            assert body.startswith('{"error": {"code": "'), kind
+
+
+def test_every_function_gets_every_setting_the_app_reads(synthesis: Synthesis) -> None:
+    config = (ROOT / "chalicelib" / "config.py").read_text()
+    read = set(re.findall(r"""environ(?:\.get)?[\(\[]["'](PARLEY_[A-Z_]+)["']""", config))
+    assert {"PARLEY_STAGE", "PARLEY_SIGNING_KEY", "PARLEY_TABLE_PREFIX"} <= read
+    for name, function in _functions(synthesis).items():
+        variables = function["Environment"]["Variables"]
+        assert read <= set(variables), f"{name}: missing {sorted(read - set(variables))}"
+        assert variables["PARLEY_STAGE"] == STAGE
+        assert variables["PARLEY_TABLE_PREFIX"] == PREFIX
+        assert variables["PARLEY_TRUSTED_PROXY_HOPS"] == "1"
+        assert variables["PARLEY_MAIL_FROM"] == CONTEXT["mailFrom"]
+        key = json.dumps(variables["PARLEY_SIGNING_KEY"])
+        assert "{{resolve:secretsmanager:" in key, "the signing key is not a dynamic reference"
+        assert function["KmsKeyArn"], name
+
+
+def test_the_api_deploys_no_local_only_routes(synthesis: Synthesis) -> None:
+    (api,) = synthesis.resources("AWS::Serverless::Api").values()
+    paths = api["Properties"]["DefinitionBody"]["paths"]
+    assert "/api/health" in paths
+    assert not [p for p in paths if p.startswith("/dev")], "the /dev routes reached a deployed stage"
+
+
+def test_alarm_on_api_5xx_rate(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "MetricStat": Match.object_like(
+                                {"Metric": Match.object_like({"MetricName": "5XXError"})}
+                            )
+                        }
+                    )
+                ]
+            )
+        },
+    )
+
+
+# -- web ----------------------------------------------------------------------------------------
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def test_cloudfront_serves_pages_from_s3_and_passes_api_calls_uncached(
+    synthesis: Synthesis,
+) -> None:
+    (distribution,) = synthesis.resources("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert api["ViewerProtocolPolicy"] == "https-only"
+    assert set(api["AllowedMethods"]) >= {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins[api["TargetOriginId"]]["OriginPath"] == "/api"
+    default_origin = origins[config["DefaultCacheBehavior"]["TargetOriginId"]]
+    assert default_origin["OriginAccessControlId"], "the web bucket is not behind OAC"
+
+
+def test_pages_carry_a_strict_content_security_policy_and_security_headers(
+    synthesis: Synthesis,
+) -> None:
+    (policy,) = synthesis.resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = json.dumps(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_web_folder_is_deployed_to_the_web_bucket(synthesis: Synthesis) -> None:
+    (deployment,) = synthesis.resources("Custom::CDKBucketDeployment").values()
+    assert deployment["Properties"]["DestinationBucketName"]["Ref"].startswith("BucketsWeb")
+    assert deployment["Properties"]["DistributionPaths"] == ["/*"]
