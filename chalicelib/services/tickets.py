@@ -499,7 +499,8 @@ def assign(
     settings = get_portal_settings()
     target_name = ""
     if assignee_id is not None:
-        target = user_store.get_user(assignee_id)
+        # An empty id is no key DynamoDB accepts: refuse it as no agent rather than fail.
+        target = user_store.get_user(assignee_id) if assignee_id else None
         if target is None or target.role == CUSTOMER or target.status != "active":
             raise InvalidInput("The assignee must be an active agent.", code="unknown_agent")
         target_name = target.name
