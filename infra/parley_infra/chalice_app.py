@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import CfnResource
 from chalice import api as chalice_api
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -166,19 +166,3 @@ def patched_definition_body(
         definition["name"] = "Unused"  # REQUEST authorizers name no single header
     body["x-amazon-apigateway-gateway-responses"] = gateway_responses()
     return body
-
-
-def authorizer_types(template: dict[str, Any]) -> dict[str, str]:
-    """For tests: every authorizer in a synthesised template, by name, with its type."""
-    found: dict[str, str] = {}
-    for resource in template.get("Resources", {}).values():
-        body = resource.get("Properties", {}).get("DefinitionBody") or {}
-        for name, definition in body.get("securityDefinitions", {}).items():
-            authorizer = definition.get("x-amazon-apigateway-authorizer")
-            if authorizer:
-                found[name] = authorizer["type"]
-    return found
-
-
-def stack_of(construct: Construct) -> Stack:
-    return Stack.of(construct)

@@ -11,7 +11,7 @@ PARLEY_MAIL_FEEDBACK_TOPIC.
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -55,7 +55,7 @@ class Messaging(Construct):
                     principals=[iam.ServicePrincipal(service)],
                     actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                     resources=["*"],  # a key policy's resource is the key itself
-                    conditions={"StringEquals": {"aws:SourceAccount": scope_account(self)}},
+                    conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
                 )
             )
         self.queues: dict[str, sqs.Queue] = {}
@@ -150,13 +150,30 @@ class Messaging(Construct):
 
     def _receiving(self, settings: StageSettings, inbound_bucket: s3.IBucket) -> None:
         self.receipt_rule_set_name = f"{settings.name_prefix}inbound"
+        rule_name = f"{settings.name_prefix}store-and-notify"
+        # The S3 action's notification is published by SES on behalf of this one rule.
+        stack = Stack.of(self)
+        self.inbound_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("ses.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.inbound_topic.topic_arn],
+                conditions={
+                    "StringEquals": {"AWS:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "AWS:SourceArn": f"arn:{stack.partition}:ses:{stack.region}:{stack.account}"
+                        f":receipt-rule-set/{self.receipt_rule_set_name}:receipt-rule/{rule_name}"
+                    },
+                },
+            )
+        )
         ses.ReceiptRuleSet(
             self,
             "InboundRules",
             receipt_rule_set_name=self.receipt_rule_set_name,
             rules=[
                 ses.ReceiptRuleOptions(
-                    receipt_rule_name=f"{settings.name_prefix}store-and-notify",
+                    receipt_rule_name=rule_name,
                     recipients=[settings.mail_domain],
                     scan_enabled=True,  # spam and virus verdicts for the handler to honour
                     # Customers' mail servers that cannot do TLS would otherwise bounce.
@@ -181,12 +198,6 @@ class Messaging(Construct):
                     "parley:unfed-source",
                     f"{name}: an app handler reads it but nothing in infra/ writes to it",
                 )
-
-
-def scope_account(scope: Construct) -> str:
-    from aws_cdk import Stack
-
-    return Stack.of(scope).account
 
 
 def _construct_id(name: str) -> str:

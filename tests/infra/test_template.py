@@ -265,6 +265,27 @@ def test_inbound_mail_is_stored_then_queued_and_feedback_reaches_a_topic(
     template.has_resource_properties(
         "AWS::SES::EmailIdentity", {"EmailIdentity": CONTEXT["mailDomain"]}
     )
+    ses_may_publish = template.find_resources(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Properties": {
+                "PolicyDocument": {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "ses.amazonaws.com"},
+                                    "Action": "sns:Publish",
+                                }
+                            )
+                        ]
+                    )
+                }
+            }
+        },
+    )
+    assert len(ses_may_publish) == 2, "SES must be able to publish inbound and feedback events"
 
 
 # -- IAM ----------------------------------------------------------------------------------------
