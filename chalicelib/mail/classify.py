@@ -33,7 +33,14 @@ _AUTO_HEADERS = (
     "x-loop",
     "x-cron-env",
 )
-_LIST_HEADERS = ("list-id", "list-unsubscribe")
+_LIST_HEADERS = (
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-owner",
+)
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
 _NEGATIVE = frozenset({"", "no", "false", "0", "none"})
 _ROBOT_VALUE = re.compile(r"vacation|auto-?respon|auto-?reply", re.IGNORECASE)
@@ -50,7 +57,7 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _OUT_OF_OFFICE_SUBJECT = re.compile(
-    r"^\s*[\[(]?\s*(?:auto(?:matic)?[-\s]?(?:reply|response|answer)|autoreply|auto\s*:"
+    r"^\s*[\[(]?\s*(?:auto(?:matic)?[-\s]?(?:reply|response|answer|generated)|autoreply|auto\s*:"
     r"|out\s+of\s+(?:the\s+)?office|out-of-office|away\s+from\s+(?:the\s+)?office|on\s+vacation"
     r"|vacation\s+(?:reply|notice)|réponse\s+automatique|absen(?:t|te|ce)\s+(?:du|de)\s+bureau"
     r"|automatische\s+antwort|abwesenheitsnotiz|abwesenheit|automatyczna\s+odpowiedź"

@@ -106,17 +106,21 @@ def _parse_structure(data: bytes, warnings: Warnings) -> Message:
         warnings.add("oversized Content-Type header; parsed with compat32")
     else:
         parsed = warnings.guard("MIME parse", None, lambda: _parse(repaired, default))
-    if parsed is None or _lost_boundaries(parsed):
+    lost = warnings.guard("MIME structure", 0, lambda: _lost_boundaries(parsed))
+    if parsed is None or lost:
         # policy.default reads an unquoted boundary containing "=" only up to the "=";
         # compat32 takes the whole token, as the sending mailer meant.
         legacy = warnings.guard("MIME parse (compat32)", None, lambda: _parse(repaired, compat32))
-        if legacy is not None and (
-            parsed is None or _lost_boundaries(legacy) < _lost_boundaries(parsed)
-        ):
+        legacy_lost = warnings.guard("MIME structure", 1, lambda: _lost_boundaries(legacy))
+        if legacy is not None and (parsed is None or legacy_lost < lost):
             parsed = legacy
     if parsed is None:
         # Last resort: the headers alone, the rest as one plain-text body.
-        parsed = BytesParser(policy=compat32).parsebytes(repaired, headersonly=True)
+        parsed = warnings.guard(
+            "header parse",
+            Message(policy=compat32),
+            lambda: BytesParser(policy=compat32).parsebytes(repaired, headersonly=True),
+        )
     return parsed
 
 
@@ -124,7 +128,9 @@ def _parse(data: bytes, policy: Policy) -> Message:
     return BytesParser(policy=policy).parsebytes(data)
 
 
-def _lost_boundaries(message: Message) -> int:
+def _lost_boundaries(message: Message | None) -> int:
+    if message is None:
+        return 0
     return sum(
         isinstance(defect, StartBoundaryNotFoundDefect | MultipartInvariantViolationDefect)
         for part in message.walk()

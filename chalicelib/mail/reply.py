@@ -60,6 +60,7 @@ _FROM_KEY = re.compile(
 )
 _OTHER_KEY = re.compile(
     r"^\s*\*?(?:sent|date|to|subject|cc|envoyé|à|objet|gesendet|an|betreff|datum|wysłano|data|do"
+    r"|enviada\s+em|enviado\s+em|assunto"
     r"|temat|dw|verzonden|aan|onderwerp|inviato|a|oggetto|enviado|para|asunto|fecha|skickat|till"
     r"|ämne|sendt|til|emne|lähetetty|vastaanottaja|aihe|отправлено|кому|тема|发送时间|收件人"
     r"|主题|送信日時|宛先|件名|odesláno|komu|předmět)\s*\*?\s*:",
@@ -137,9 +138,9 @@ def _attribution_length(lines: list[str], start: int) -> int:
     """How many lines (up to 3, clients wrap them) form an attribution starting here; 0: none."""
     for length in range(1, _MAX_ATTRIBUTION_LINES + 1):
         chunk = lines[start : start + length]
-        if length > 1 and (not chunk[-1].strip() or _is_quoted(chunk[-1])):
+        if length > 1 and not _continues_attribution(chunk[-1]):
             return 0
-        joined = " ".join(part.strip() for part in chunk)
+        joined = " ".join(part.strip().lstrip(">").strip() for part in chunk)
         if len(joined) > 400 or not _ATTRIBUTION.search(joined):
             continue
         if length > 1 and (
@@ -149,6 +150,14 @@ def _attribution_length(lines: list[str], start: int) -> int:
         if _looks_like_attribution(joined, lines, start + length):
             return length
     return 0
+
+
+def _continues_attribution(line: str) -> bool:
+    """A wrapped attribution's next line; Gmail may wrap "<addr\n> a écrit :" so the rest
+    looks quoted, which only counts when that rest ends the attribution."""
+    if not line.strip():
+        return False
+    return not _is_quoted(line) or bool(_ATTRIBUTION.search(line))
 
 
 def _starts_attribution(line: str) -> bool:

@@ -65,6 +65,8 @@ AUTO_REPLIES = {
     "polish subject": message(subject="Automatyczna odpowiedź: Faktura"),
     "german subject": message(subject="Abwesenheitsnotiz: Rechnung"),
     "bracketed subject": message(subject="[Auto-Reply] My invoice"),
+    "auto generated subject": message(subject="[AUTO GENERATED] Some subject"),
+    "list post": message("List-Post: <mailto:customers@lists.customer.example>"),
     "no-reply sender": message(sender="Shop <no-reply@shop.example>"),
     "read receipt": message(
         'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"'

@@ -79,6 +79,36 @@ STYLES = {
         "On Monday, November 3, 2025, 10:00:00 AM GMT+1, Parley Support wrote:\n\nHello Jan,\n"
     ),
     "lotus notes": '-----"Parley Support" <support@parley.test> wrote: -----\nHello Jan,\n',
+    "gmail french wrapped into a quote": (
+        "Le lun. 3 nov. 2025 à 10:00, Parley Support <support@parley.test\n> a écrit :\n\n"
+        "> Bonjour Jan,\n"
+    ),
+    "gmail german wrapped": (
+        "Am Mo., 3. Nov. 2025 um 10:00 Uhr schrieb Parley Support <\n"
+        "support@parley.test>:\n\n> Hallo Jan,\n"
+    ),
+    "gmail italian wrapped": (
+        "Il giorno lun 3 nov 2025 alle ore 10:00 Parley Support <support@parley.test>\n"
+        "ha scritto:\n\n> Ciao Jan,\n"
+    ),
+    "gmail danish": "3. nov. 2025 kl. 10.00 skrev Parley <support@parley.test>:\n\n> Hej Jan,\n",
+    "gmail japanese": "2025年11月3日(月) 10:00 Parley <support@parley.test>:\n\n> こんにちは\n",
+    "apple russian": (
+        "> 3 нояб. 2025 г., в 10:00, Parley <support@parley.test> написал(а):\n"  # noqa: RUF001
+        ">\n> Привет\n"
+    ),
+    "outlook portuguese": (
+        "De: support@parley.test\nEnviada em: segunda-feira, 3 de novembro de 2025 10:00\n"
+        "Para: jan@customer.example\nAssunto: Nova resposta\n\nOlá\n"
+    ),
+    "outlook german": (
+        "Von: Parley <support@parley.test>\nGesendet: Montag, 3. November 2025 10:00\n"
+        "An: Jan\nBetreff: AW: Rechnung\n\nHallo\n"
+    ),
+    "outlook dutch": (
+        "Van: Parley <support@parley.test>\nVerzonden: maandag 3 november 2025 10:00\n"
+        "Aan: Jan\nOnderwerp: RE: Factuur\n\nHallo\n"
+    ),
 }
 
 
@@ -119,6 +149,8 @@ KEPT = {
     "prose with a colon": "As I wrote on 3 May:\nthe export still fails.",
     "someone wrote in prose": "My colleague wrote:\nwe need this by Friday.",
     "from in prose": "From: my side everything works.\nTo: be sure, I restarted twice.",
+    "paragraph starting with on": "On friday it failed again.\n\nIt works today.",
+    "dashes inside a line": "Here is a fix -- not a signature.\n\nJan",
 }
 
 
