@@ -197,12 +197,21 @@ class Callers:
         self.user_options = user_options
         self.tokens: dict[str, str] = {}
 
+        self.emails: dict[str, str] = {}
+
     def token(self, role: str) -> str:
-        if role not in self.tokens:
+        if role not in self.emails:
             org_id = self.make_org(f"Org of the {role}")["id"] if role == "customer" else None
-            user = self.make_user(role, org_id=org_id, **self.user_options)
-            self.tokens[role] = self.api.login(user["email"])
+            self.emails[role] = self.make_user(role, org_id=org_id, **self.user_options)["email"]
+        if role not in self.tokens:
+            self.tokens[role] = self.api.login(self.emails[role])
         return self.tokens[role]
+
+    def forget_ended_sessions(self) -> None:
+        """After a call that may have signed someone out (logout), sign in again when needed."""
+        for role, token in list(self.tokens.items()):
+            if me_status(self.api, token) != 200:
+                del self.tokens[role]
 
 
 def concrete_path(path: str) -> str:

@@ -26,46 +26,52 @@ def content_type(spec):
     return app_module.app.routes[spec.path][spec.method].content_types[0]
 
 
-@pytest.mark.parametrize("spec", PROTECTED, ids=route_id)
-def test_a_protected_route_refuses_strangers_and_other_roles(spec, api, make_org, make_user):
-    path = concrete_path(spec.path)
-    headers = {"Content-Type": content_type(spec)}
-
-    # Without any credentials, the gateway itself refuses
-    status, body, _ = api.call(spec.method, path, headers=headers)
-    assert status == 401, body
-    assert body == {"message": "Unauthorized"}
-
-    # With credentials that open no session, the app refuses in its own error shape
-    for authorization in ("Bearer not-a-session-token", "Basic dXNlcjpwYXNz", "CSRF no-cookie"):
-        status, body, _ = api.call(
-            spec.method, path, headers={**headers, "Authorization": authorization}
-        )
-        assert status == 401, (authorization, body)
-        assert_error_body(body)
-
-    # Signed in with a role the route does not admit: 403, same shape
+def test_every_protected_route_refuses_strangers_and_other_roles(
+    api, make_org, make_user, subtests, fake_clock
+):
+    assert PROTECTED, "no protected route registered: is the app imported?"
     callers = Callers(api, make_org, make_user)
-    for role in sorted(set(ROLES) - spec.access):
-        status, body, _ = api.call(
-            spec.method, path, token=callers.token(role), headers=headers
-        )
-        assert status == 403, (role, body)
-        assert_error_body(body, "forbidden")
+    for spec in PROTECTED:
+        with subtests.test(msg=route_id(spec)):
+            path = concrete_path(spec.path)
+            headers = {"Content-Type": content_type(spec)}
 
-    # While a role it admits gets past the door (whatever the unnamed object then gives)
-    status, body, _ = api.call(
-        spec.method, path, token=callers.token(sorted(spec.access)[0]), headers=headers
-    )
-    assert status not in (401, 403), body
+            # Without any credentials, the gateway itself refuses
+            status, body, _ = api.call(spec.method, path, headers=headers)
+            assert status == 401, body
+            assert body == {"message": "Unauthorized"}
+
+            # With credentials that open no session, the app refuses in its own error shape
+            for authorization in ("Bearer not-a-session", "Basic dXNlcjpwYXNz", "CSRF no-cookie"):
+                status, body, _ = api.call(
+                    spec.method, path, headers={**headers, "Authorization": authorization}
+                )
+                assert status == 401, (authorization, body)
+                assert_error_body(body)
+
+            # Signed in with a role the route does not admit: 403, same shape
+            for role in sorted(set(ROLES) - spec.access):
+                status, body, _ = api.call(
+                    spec.method, path, token=callers.token(role), headers=headers
+                )
+                assert status == 403, (role, body)
+                assert_error_body(body, "forbidden")
+
+            # While a role it admits gets past the door (whatever the unnamed object then gives)
+            status, body, _ = api.call(
+                spec.method, path, token=callers.token(sorted(spec.access)[0]), headers=headers
+            )
+            assert status not in (401, 403), body
+            callers.forget_ended_sessions()
 
 
-@pytest.mark.parametrize("spec", OPEN, ids=route_id)
-def test_a_public_route_needs_no_session(spec, api):
-    status, body, _ = api.call(
-        spec.method, concrete_path(spec.path), headers={"Content-Type": content_type(spec)}
-    )
-    assert status not in (401, 403), body
+def test_every_public_route_answers_without_a_session(api, subtests):
+    for spec in OPEN:
+        with subtests.test(msg=route_id(spec)):
+            status, body, _ = api.call(
+                spec.method, concrete_path(spec.path), headers={"Content-Type": content_type(spec)}
+            )
+            assert status not in (401, 403), body
 
 
 def test_every_route_of_the_app_is_declared_through_the_route_registry():
