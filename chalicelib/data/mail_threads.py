@@ -18,12 +18,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, condition_failed, table_name
+from chalicelib.data.base import REGION, condition_failed, connection, table_name
 from chalicelib.errors import Conflict
 
 MAX_REFERENCES = 20  # the root and the latest ones: enough for every client to thread
@@ -76,7 +75,7 @@ def append_message_id(
             _message_key(message_id), ticket_id=ticket_id, recipient=recipient, created_at=now
         )
         try:
-            with TransactWrite(connection=Connection(region=REGION)) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.save(head)
                 tx.save(entry, condition=MailThreadModel.key.does_not_exist())
         except TransactWriteError as exc:

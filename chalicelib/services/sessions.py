@@ -124,6 +124,23 @@ def authenticate(token: str, csrf: str | None, source_ip: str | None) -> Princip
     )
 
 
+def principal_for_session(session_hash: str) -> Principal | None:
+    """Who holds a stored session, or None once it has ended: for callers that keep the
+    session's hash instead of presenting its token (live-update connections). Read only: a
+    push to someone is not activity of theirs, so it never extends the idle timeout."""
+    session = store.get_session(session_hash)
+    if session is None or _expired(session.created_at, session.last_seen_at, clock.now()):
+        return None
+    return Principal(
+        user_id=session.user_id,
+        role=session.role,
+        org_id=session.org_id,
+        org_view=session.org_view,
+        session_hash=session.session_hash,
+        must_change_password=session.must_change_password,
+    )
+
+
 def sign_out(principal: Principal) -> None:
     store.delete_session(principal.session_hash)
     audit.record("auth.logout", actor=principal, target=principal.user_id)

@@ -28,7 +28,7 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, thread_key
 from chalicelib.data.tickets import CLOSED_STATUSES, OPEN_STATUSES, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.observability import count
-from chalicelib.services import mailbox
+from chalicelib.services import mailbox, suppressions
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 
@@ -439,8 +439,13 @@ def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
     people = user_store.get_users(
         [ticket.requester_id] + ([ticket.assignee_id] if ticket.assignee_id else [])
     )
+    summary = _console_summary(ticket, people, unread=False)
+    # Mail to a bounced or complaining address is refused: agents must see why it goes unread.
+    summary["requester"]["email_suppressed"] = suppressions.is_suppressed(
+        summary["requester"]["email"]
+    )
     return {
-        "ticket": _console_summary(ticket, people, unread=False),
+        "ticket": summary,
         "messages": [_console_message(m) for m in thread],
         "message_count": int(ticket.message_count),
         "public_count": int(ticket.public_count),

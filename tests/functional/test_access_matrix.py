@@ -70,6 +70,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/portal/folders/{folder}"): CUSTOMERS_ONLY,
     # Folder entries live in their owner's partition: anyone else's lookup misses.
     ("POST", "/api/portal/folders/entries/{entry_id}/{action}"): (OK, 404, 404, 404, 403, 403, 401),
+    # Each caller's own notification feed.
+    ("GET", "/api/notifications"): ANY_SIGNED_IN,
+    ("POST", "/api/notifications/read"): ANY_SIGNED_IN,
+    ("GET", "/api/notifications/unread-count"): ANY_SIGNED_IN,
+    ("GET", "/api/notifications/live"): ANY_SIGNED_IN,
 }
 
 
@@ -96,6 +101,7 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", "/api/portal/tickets"): {"topic": "general", "subject": "Hi", "body": "Hello"},
         ("POST", "/api/portal/tickets/{ticket_id}/messages"): {"body": "Any news?"},
         ("PUT", "/api/portal/tickets/{ticket_id}/rating"): {"score": 5},
+        ("POST", "/api/notifications/read"): {"ids": "all"},
     }
 
 

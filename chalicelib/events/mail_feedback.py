@@ -1,0 +1,18 @@
+"""SES bounce and complaint notifications, through SNS: the suppression list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, SNSEvent
+
+from chalicelib.config import get_settings
+
+blueprint = Blueprint(__name__)
+
+
+@blueprint.on_sns_message(topic=get_settings().feedback_topic, name="mail_feedback")
+def mail_feedback(event: SNSEvent) -> dict[str, Any]:
+    from chalicelib.services.suppressions import record_feedback
+
+    return {"suppressed": len(record_feedback(event.message))}

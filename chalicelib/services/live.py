@@ -1,0 +1,203 @@
+"""Live updates: WebSocket connections that follow one ticket, and the pushes they receive.
+
+A connection is opened with a session (its token in the query string, for API clients, or a
+short-lived live ticket the signed-in page asks for, since the browser's session cookie is
+HttpOnly). Following a ticket runs the very access check of the REST routes, and so does every
+push: what a connection receives is exactly what the polling fallback
+(`GET .../tickets/{id}/messages?after=<seq>`) would answer its owner at that moment, so a
+customer can never be pushed an internal note, nor anything after their session ended or the
+ticket was hidden from them.
+
+Without a configured WebSocket endpoint (the local run) nothing is pushed: the pages poll.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.adapters import live as gateway
+from chalicelib.config import get_settings
+from chalicelib.data import live as store
+from chalicelib.data.messages import PUBLIC, MessageModel
+from chalicelib.errors import NotFound, ParleyError
+from chalicelib.observability import count, get_logger
+from chalicelib.services import sessions, tickets
+from chalicelib.services.principal import CUSTOMER, Principal
+
+LIVE_TICKET_SECONDS = 60
+_TICKET_ID = re.compile(r"^[0-9a-zA-Z-]{1,64}$")
+_DOMAIN_TAG = b"parley-live-ticket\x00"
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a connection
+
+
+def live_access(principal: Principal) -> dict[str, Any]:
+    """What a signed-in page needs to open a live connection: the URL and a ticket valid for a
+    minute (a URL is logged in places a session token must never be)."""
+    endpoint = get_settings().websocket_endpoint
+    if not endpoint:
+        return {"enabled": False, "url": None, "ticket": None, "expires_in": 0}
+    expires = int(clock.now()) + LIVE_TICKET_SECONDS
+    payload = f"{principal.session_hash}.{expires}"
+    return {
+        "enabled": True,
+        "url": re.sub(r"^https://", "wss://", endpoint),
+        "ticket": f"{payload}.{_mac(payload)}",
+        "expires_in": LIVE_TICKET_SECONDS,
+    }
+
+
+def _mac(payload: str) -> str:
+    digest = hmac.new(get_settings().signing_key, _DOMAIN_TAG + payload.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _session_of_live_ticket(ticket: str) -> str | None:
+    session_hash, _, rest = ticket.partition(".")
+    expires, _, mac = rest.partition(".")
+    if not (session_hash and expires.isdigit() and mac):
+        return None
+    if not hmac.compare_digest(mac, _mac(f"{session_hash}.{expires}")):
+        return None
+    if int(expires) < clock.now():
+        return None
+    return session_hash
+
+
+def connect(connection_id: str, *, token: str | None, live_ticket: str | None) -> bool:
+    """False refuses the connection (API Gateway answers the handshake with the status)."""
+    principal: Principal | None = None
+    if token:
+        try:
+            principal = sessions.authenticate(token, None, None)
+        except ParleyError:
+            principal = None
+    elif live_ticket:
+        session_hash = _session_of_live_ticket(live_ticket)
+        principal = sessions.principal_for_session(session_hash) if session_hash else None
+    if principal is None or principal.must_change_password:
+        count("LiveConnectRefused")
+        return False
+    store.put_connection(
+        connection_id,
+        user_id=principal.user_id,
+        role=principal.role,
+        session_hash=principal.session_hash,
+        now=clock.now(),
+    )
+    return True
+
+
+def disconnect(connection_id: str) -> None:
+    store.delete_connection(connection_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a client sends: {"action": "subscribe", "ticket_id": ...}, {"action": "unsubscribe"},
+# {"action": "ping"}
+
+
+def on_message(connection_id: str, body: str, reply_endpoint: str) -> dict[str, Any]:
+    """Handle one client frame; the answer is also posted back to the connection."""
+    answer = _answer(connection_id, body)
+    _post(get_settings().websocket_endpoint or reply_endpoint, connection_id, answer)
+    return answer
+
+
+def _answer(connection_id: str, body: str) -> dict[str, Any]:
+    try:
+        frame = json.loads(body)
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict):
+        return _error("invalid_json", "Send a JSON object.")
+    connection = store.get_connection(connection_id)
+    principal = sessions.principal_for_session(connection.session_hash) if connection else None
+    if connection is None or principal is None:
+        store.delete_connection(connection_id)
+        return _error("session_expired", "Your session has ended. Sign in again.")
+    action = frame.get("action")
+    if action == "ping":
+        return {"type": "pong"}
+    if action == "unsubscribe":
+        store.follow_ticket(connection_id, None)
+        return {"type": "unsubscribed"}
+    if action != "subscribe":
+        return _error("unknown_action", "action must be subscribe, unsubscribe or ping.")
+    ticket_id = frame.get("ticket_id")
+    if not isinstance(ticket_id, str) or not _TICKET_ID.match(ticket_id):
+        return _error("ticket_not_found", "No such ticket.")
+    try:
+        ticket = (
+            tickets.customer_ticket(principal, ticket_id)
+            if principal.role == CUSTOMER
+            else tickets.staff_ticket(principal, ticket_id)
+        )
+    except NotFound:
+        return _error("ticket_not_found", "No such ticket.")
+    if not store.follow_ticket(connection_id, ticket_id):
+        return _error("session_expired", "The connection has ended.")
+    last_seq = ticket.last_public_seq if principal.role == CUSTOMER else ticket.last_seq
+    return {"type": "subscribed", "ticket_id": ticket_id, "last_seq": int(last_seq or 0)}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"code": code, "message": message}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pushing a new message to everyone following its ticket
+
+
+def push_message(message: MessageModel) -> int:
+    """Public messages to customers, every message to staff; returns how many pushes."""
+    endpoint = get_settings().websocket_endpoint
+    if not endpoint:
+        return 0
+    ticket_id, after = str(message.ticket_id), int(message.seq) - 1
+    pushed = 0
+    for connection in store.followers_of(ticket_id):
+        principal = sessions.principal_for_session(str(connection.session_hash))
+        if principal is None:
+            store.delete_connection(str(connection.connection_id))
+            continue
+        try:
+            if principal.role == CUSTOMER:
+                if message.visibility != PUBLIC:
+                    continue
+                update = tickets.customer_new_messages(principal, ticket_id, after)
+            else:
+                update = tickets.console_new_messages(principal, ticket_id, after)
+        except NotFound:
+            store.follow_ticket(str(connection.connection_id), None)  # no longer theirs to see
+            continue
+        if not update["messages"]:
+            continue
+        if _post(endpoint, str(connection.connection_id),
+                 {"type": "messages", "ticket_id": ticket_id, **update}):
+            pushed += 1
+    if pushed:
+        count("LivePushes", pushed)
+    return pushed
+
+
+def _post(endpoint: str, connection_id: str, payload: dict[str, Any]) -> bool:
+    if not endpoint:
+        return False
+    try:
+        gateway.post(endpoint, connection_id, json.dumps(payload, separators=(",", ":")).encode())
+    except gateway.ConnectionGone:
+        store.delete_connection(connection_id)
+        return False
+    except Exception:
+        get_logger().exception("live push failed", extra={"connection_id": connection_id})
+        return False
+    return True

@@ -1,0 +1,240 @@
+"""Who hears of each new message, and the in-portal notification feed.
+
+Every ticket change writes one message (see services/tickets.py); the messages table's stream
+brings each new one here. The rules:
+
+- an agent's public reply: the requester gets a secure notification (mail that a message is
+  waiting, with a link, never its text) and a feed item;
+- a customer's message: the author gets an acknowledgement (a setting), and support gets an
+  alert: the assignee, else the team's address, else the portal's support address; the
+  assignee also gets a feed item;
+- internal notes, silent resolutions and system events reach nobody outside the team by mail;
+  an assignment gives the new assignee a feed item, and closing a ticket tells the requester
+  in the feed (the portal shows the status anyway; no internal text is involved).
+
+Feed items first (idempotent by key), live pushes next (best effort), mail last (exactly once
+through the outbox). A failure in any mail is raised after the others were tried, so the stream
+record is delivered again and only what failed is retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chalicelib import clock
+from chalicelib.data import notifications as store
+from chalicelib.data import teams as team_store
+from chalicelib.data import tickets as ticket_store
+from chalicelib.data import users as user_store
+from chalicelib.data.base import expiry
+from chalicelib.data.messages import PUBLIC, MessageModel
+from chalicelib.data.notifications import NotificationModel
+from chalicelib.data.streams import message_from_image
+from chalicelib.data.tickets import TicketModel
+from chalicelib.errors import InvalidInput
+from chalicelib.observability import get_logger
+from chalicelib.services import live, outbox
+from chalicelib.services.principal import CUSTOMER, Principal
+from chalicelib.services.settings import PortalSettings, get_portal_settings
+
+# Message kinds (services/tickets.py writes them)
+CUSTOMER_MESSAGE = "customer_message"
+AGENT_REPLY = "agent_reply"
+SYSTEM_EVENT = "system_event"
+
+# Feed item kinds
+REPLY = "reply"
+STATUS = "status"
+CUSTOMER_WROTE = "customer_message"
+ASSIGNED = "assigned"
+
+UNREAD_CAP = 100
+MARK_ALL_BATCH = 200
+
+
+@dataclass
+class Plan:
+    feed: list[NotificationModel] = field(default_factory=list)
+    mails: list[outbox.Delivery] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# The stream
+
+
+def on_stream_record(record: dict[str, Any]) -> None:
+    """One record of the messages table's stream. Messages are only ever inserted; anything
+    else is not news. A record that cannot be read raises, and is reported as failed."""
+    if record.get("eventName") != "INSERT":
+        return
+    notify(message_from_image(record["dynamodb"]["NewImage"]))
+
+
+def notify(message: MessageModel) -> None:
+    ticket = ticket_store.get_ticket(str(message.ticket_id))
+    if ticket is None:
+        get_logger().warning("message of a missing ticket", extra={"ticket_id": message.ticket_id})
+        return
+    plan = plan_for(message, ticket, get_portal_settings())
+    for item in plan.feed:
+        store.add_item(item)
+    try:
+        live.push_message(message)
+    except Exception:
+        # Live updates are a convenience: the pages poll as well. Never hold mail back for them.
+        get_logger().exception("live push failed", extra={"ticket_id": ticket.ticket_id})
+    failure: Exception | None = None
+    for delivery in plan.mails:
+        try:
+            outbox.deliver(delivery)
+        except Exception as exc:
+            get_logger().exception("notification mail failed", extra={"template": delivery.template})
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
+def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSettings) -> Plan:
+    plan = Plan()
+    details = message.details if isinstance(message.details, dict) else {}
+    public = message.visibility == PUBLIC
+    people = user_store.get_users(
+        [u for u in (ticket.requester_id, ticket.assignee_id, message.author_id,
+                     details.get("assignee_id")) if u]
+    )
+    requester = _active(people.get(str(ticket.requester_id)))
+    if message.kind == AGENT_REPLY and public:
+        if requester is not None:
+            plan.feed.append(_item(requester.user_id, REPLY, message, ticket, CUSTOMER))
+            plan.mails.append(_mail("secure_notification", outbox.CUSTOMER, requester.email,
+                                    requester.name, requester.language, message, ticket))
+    elif message.kind == CUSTOMER_MESSAGE and public:
+        author = _active(people.get(str(message.author_id or "")))
+        if settings.acknowledge_customer_messages and author is not None and author.role == CUSTOMER:
+            plan.mails.append(_mail("acknowledgement", outbox.CUSTOMER, author.email, author.name,
+                                    author.language, message, ticket))
+        assignee = _active(people.get(str(ticket.assignee_id or "")))
+        if assignee is not None and assignee.user_id != message.author_id:
+            plan.feed.append(_item(assignee.user_id, CUSTOMER_WROTE, message, ticket, "staff",
+                                   actor=str(message.author_name or "")))
+        support = _support_recipient(ticket, assignee, settings)
+        if support is not None:
+            email, name, language = support
+            plan.mails.append(_mail("support_alert", outbox.SUPPORT, email, name, language,
+                                    message, ticket,
+                                    {"requester_name": str(message.author_name or "")}))
+    elif message.kind == SYSTEM_EVENT:
+        event = details.get("event")
+        new_assignee = _active(people.get(str(details.get("assignee_id") or "")))
+        if event == "assigned" and new_assignee and new_assignee.user_id != message.author_id:
+            plan.feed.append(_item(new_assignee.user_id, ASSIGNED, message, ticket, "staff",
+                                   actor=str(message.author_name or "")))
+        if event in ("closed", "auto_closed") and requester is not None:
+            plan.feed.append(_item(requester.user_id, STATUS, message, ticket, CUSTOMER,
+                                   status="closed"))
+    # Internal notes and silent resolutions: nothing leaves the team.
+    return plan
+
+
+def _active(user: user_store.UserModel | None) -> user_store.UserModel | None:
+    return user if user is not None and user.status == "active" else None
+
+
+def _support_recipient(
+    ticket: TicketModel, assignee: user_store.UserModel | None, settings: PortalSettings
+) -> tuple[str, str, str] | None:
+    if assignee is not None:
+        return assignee.email, assignee.name, assignee.language
+    team = team_store.get_team(str(ticket.team_id))
+    if team is not None and team.email:
+        return team.email, team.name, settings.default_language
+    if settings.support_address:
+        return settings.support_address, settings.team_display_name, settings.default_language
+    return None
+
+
+def _mail(
+    template: str, audience: str, to: str, name: str, language: str, message: MessageModel,
+    ticket: TicketModel, context: dict[str, Any] | None = None,
+) -> outbox.Delivery:
+    return outbox.Delivery(
+        source_id=str(message.message_id), template=template, audience=audience, to=to,
+        name=name, language=language, ticket=ticket, context=context or {},
+    )
+
+
+def _item(
+    user_id: str, kind: str, message: MessageModel, ticket: TicketModel,
+    audience: Literal["customer", "staff"], *, actor: str | None = None, status: str | None = None,
+) -> NotificationModel:
+    created_at = float(message.created_at)
+    customer = audience == CUSTOMER
+    return NotificationModel(
+        user_id=user_id,
+        item_key=store.item_key(created_at, str(message.message_id), kind),
+        kind=kind,
+        ticket_id=str(ticket.ticket_id),
+        ticket_number=int(ticket.number),
+        # Customers know the ticket by its subject; the console's title is the agents' own.
+        title=str(ticket.subject if customer else ticket.title),
+        actor_name=actor or None,
+        status=status,
+        link=f"/tickets/{ticket.ticket_id}" if customer else f"/console/tickets/{ticket.ticket_id}",
+        created_at=created_at,
+        read=False,
+        unread_at=created_at,
+        expires_at=expiry(created_at + store.KEEP_SECONDS),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The feed, as its owner reads it
+
+
+def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    page = store.list_items(principal.user_id, limit=limit, cursor=cursor)
+    return {
+        "items": [_view(item) for item in page.items],
+        "next_cursor": page.cursor,
+        **unread_count(principal),
+    }
+
+
+def unread_count(principal: Principal) -> dict[str, Any]:
+    unread = store.count_unread(principal.user_id, UNREAD_CAP)
+    return {"unread": unread, "unread_capped": unread >= UNREAD_CAP}
+
+
+def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> dict[str, Any]:
+    """Ids are the owner's own item keys; anyone else's simply match nothing."""
+    if ids == "all":
+        marked = 0
+        while True:
+            keys = store.unread_keys(principal.user_id, MARK_ALL_BATCH)
+            if not keys:
+                break
+            done = store.mark_read(principal.user_id, keys)
+            marked += done
+            if done == 0:
+                break  # only items someone else marked meanwhile: nothing left to do
+    else:
+        if not ids:
+            raise InvalidInput("Give the ids to mark read, or \"all\".", code="no_ids")
+        marked = store.mark_read(principal.user_id, list(ids))
+    return {"marked": marked, **unread_count(principal)}
+
+
+def _view(item: NotificationModel) -> dict[str, Any]:
+    return {
+        "id": item.item_key,
+        "kind": item.kind,
+        "ticket_id": item.ticket_id,
+        "ticket_number": int(item.ticket_number),
+        "title": item.title,
+        "actor": item.actor_name,
+        "status": item.status,
+        "link": item.link,
+        "created_at": clock.iso(float(item.created_at)),
+        "read": item.unread_at is None,
+    }
