@@ -1,0 +1,71 @@
+"""Reading the caller from a request: credentials, cookies and the client's address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib.api.authorizer import _credentials
+from chalicelib.api.network import client_ip, read_cookie
+from chalicelib.config import get_settings
+from chalicelib.errors import Unauthenticated
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def proxy_hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    def set_hops(hops: int) -> None:
+        monkeypatch.setenv("PARLEY_TRUSTED_PROXY_HOPS", str(hops))
+        get_settings.cache_clear()
+
+    yield set_hops
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_api_clients_present_a_bearer_token():
+    assert _credentials({"authorization": "Bearer abc123"}) == ("abc123", None)
+    assert _credentials({"authorization": "bearer   abc123 "}) == ("abc123", None)
+
+
+def test_browsers_present_the_cookie_with_a_csrf_token():
+    headers = {"authorization": "CSRF c5rf", "cookie": "theme=dark; parley_session=tok; x=1"}
+    assert _credentials(headers) == ("tok", "c5rf")
+    # without the cookie there is no token to check, whatever the CSRF header says
+    assert _credentials({"authorization": "CSRF c5rf"}) == ("", "c5rf")
+
+
+@pytest.mark.parametrize(
+    "authorization", ["", "Bearer", "Bearer   ", "CSRF ", "Basic dXNlcjpwYXNz", "Token abc"]
+)
+def test_anything_else_is_no_credential(authorization):
+    with pytest.raises(Unauthenticated):
+        _credentials({"authorization": authorization})
+
+
+def test_cookies_are_read_by_exact_name():
+    header = {"cookie": "parley_session_old=stale; parley_session=fresh;parley_device=d"}
+    assert read_cookie(header, "parley_session") == "fresh"
+    assert read_cookie(header, "parley_device") == "d"
+    assert read_cookie(header, "missing") is None
+    assert read_cookie({}, "parley_session") is None
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(proxy_hops):
+    proxy_hops(0)
+    assert client_ip({"x-forwarded-for": "198.51.100.1"}, "203.0.113.9") == "203.0.113.9"
+
+
+def test_behind_one_proxy_the_entry_it_appended_is_the_client(proxy_hops):
+    proxy_hops(1)
+    headers = {"x-forwarded-for": "6.6.6.6, 198.51.100.1"}  # the first entry is the client's own
+    assert client_ip(headers, "203.0.113.9") == "198.51.100.1"
+    assert client_ip({}, "203.0.113.9") == "203.0.113.9"
+
+
+def test_behind_two_proxies_the_second_entry_from_the_right_is_the_client(proxy_hops):
+    proxy_hops(2)
+    headers = {"x-forwarded-for": "6.6.6.6, 198.51.100.1, 10.0.0.1"}
+    assert client_ip(headers, "203.0.113.9") == "198.51.100.1"

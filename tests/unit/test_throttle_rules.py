@@ -1,0 +1,43 @@
+"""How long a lock lasts after n failures, and which browsers count as known devices."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.services.throttles import (
+    ACCOUNT,
+    ADDRESS,
+    WINDOW_SECONDS,
+    device_cookie_for,
+    is_known_device,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_an_account_gets_four_free_mistakes_then_a_30_second_lock():
+    assert [ACCOUNT.lock_seconds(n) for n in range(1, 5)] == [0, 0, 0, 0]
+    assert ACCOUNT.lock_seconds(5) == 30
+
+
+def test_account_locks_double_up_to_the_window_and_stay_there():
+    locks = [ACCOUNT.lock_seconds(n) for n in range(5, 30)]
+    assert locks[:4] == [30, 60, 120, 240]
+    assert max(locks) == 15 * 60 == locks[-1]
+    # never longer than the window, so the owner is never locked out for longer than that
+    assert max(locks) <= WINDOW_SECONDS
+
+
+def test_an_address_gets_more_room_and_a_longer_ceiling():
+    assert ADDRESS.lock_seconds(19) == 0
+    assert ADDRESS.lock_seconds(20) == 60
+    assert ADDRESS.lock_seconds(40) == 60 * 60
+
+
+def test_a_device_cookie_is_bound_to_its_account():
+    mine = device_cookie_for("owner@example.test")
+    assert is_known_device("owner@example.test", mine)
+    assert not is_known_device("other@example.test", mine)
+    assert not is_known_device("owner@example.test", None)
+    assert not is_known_device("owner@example.test", "")
+    assert not is_known_device("owner@example.test", mine[:-1] + ("0" if mine[-1] != "0" else "1"))
