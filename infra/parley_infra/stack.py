@@ -66,6 +66,9 @@ def app_environment(
         "PARLEY_INBOUND_QUEUE": settings.inbound_queue_name,
         "PARLEY_FEEDBACK_TOPIC": settings.feedback_topic_name,
         "PARLEY_MAIL_CONFIGURATION_SET": configuration_set,
+        # Set to the WebSocket API's endpoint when the app has websocket handlers
+        # (_websocket_hook); empty means no live pushes and the pages poll.
+        "PARLEY_WEBSOCKET_ENDPOINT": "",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         **streams,
     }
