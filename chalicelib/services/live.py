@@ -179,8 +179,11 @@ def push_message(message: MessageModel) -> int:
         except NotFound:
             store.follow_ticket(str(connection.connection_id), None)  # no longer theirs to see
             continue
+        # This message only: those after it are pushed by their own records.
+        update["messages"] = [m for m in update["messages"] if m["seq"] == int(message.seq)]
         if not update["messages"]:
             continue
+        update["last_seq"] = int(message.seq)
         if _post(endpoint, str(connection.connection_id),
                  {"type": "messages", "ticket_id": ticket_id, **update}):
             pushed += 1

@@ -1,0 +1,141 @@
+"""Live updates over the WebSocket API: who may connect and follow a ticket, and what each
+follower is pushed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.notification_support import (
+    Desk,
+    Stream,
+    live_endpoint,  # noqa: F401 - fixture
+    pushes,
+    session_token,
+    ws_call,
+)
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def desk(api, make_org, make_user) -> Desk:
+    return Desk(api, make_org, make_user)
+
+
+def _connect(connection_id: str, **query: str) -> int:
+    return int(ws_call("$connect", connection_id, query=query)["statusCode"])
+
+
+def _send(connection_id: str, frame) -> dict:
+    ws_call("$default", connection_id, body=frame)
+    return pushes(connection_id)[-1]
+
+
+def test_customer_follows_her_ticket_and_receives_public_messages(desk, live_endpoint):
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    stream.pump()
+    assert _connect("c1", token=desk.tokens["customer"]) == 200
+    answer = _send("c1", {"action": "subscribe", "ticket_id": ticket_id})
+    assert answer == {"type": "subscribed", "ticket_id": ticket_id, "last_seq": 1}
+    # When the agent answers
+    desk.answer(ticket_id, "Unplug it.")
+    stream.pump()
+    # Then the answer is pushed as the polling route would show it to her
+    frame = pushes("c1")[-1]
+    assert frame["type"] == "messages" and frame["ticket_id"] == ticket_id
+    assert [(m["seq"], m["body"], m["kind"], m["author"]) for m in frame["messages"]] == [
+        (2, "Unplug it.", "team", "Sam Agent")]
+    assert frame["last_seq"] == 2 and frame["ticket"]["status"] == "open"
+    status, polled, _ = desk.api.call(
+        "GET", f"/api/portal/tickets/{ticket_id}/messages?after=1", token=desk.tokens["customer"])
+    assert status == 200 and polled["messages"] == frame["messages"]
+
+
+def test_nobody_follows_a_ticket_they_may_not_see(desk, make_user, live_endpoint):
+    ticket_id = desk.open_ticket()
+    bob = make_user("customer", org_id=desk.org["id"], name="Bob")  # same org, no org view
+    assert _connect("bob", token=session_token(bob)) == 200
+    for target in (ticket_id, "0123456789abcdef0123456789abcdef", "../../etc", 42):
+        answer = _send("bob", {"action": "subscribe", "ticket_id": target})
+        assert answer["type"] == "error" and answer["error"]["code"] == "ticket_not_found"
+    # Staff follow any ticket, through the console's access check
+    assert _connect("sam", token=desk.tokens["agent"]) == 200
+    assert _send("sam", {"action": "subscribe", "ticket_id": ticket_id})["type"] == "subscribed"
+
+
+def test_connecting_needs_a_live_session(desk, api, live_endpoint):
+    assert _connect("x1") == 401
+    assert _connect("x2", token="not-a-session") == 401
+    assert _connect("x3", ticket="forged.123.abc") == 401
+    # A short-lived live ticket from the API opens a connection (browsers cannot read the
+    # HttpOnly session cookie, and a token in a URL ends up in logs)
+    status, access, _ = api.call("GET", "/api/notifications/live", token=desk.tokens["customer"])
+    assert status == 200 and access["enabled"] is True
+    assert access["url"] == "wss://live123.execute-api.eu-west-1.amazonaws.com/api"
+    assert _connect("x4", ticket=access["ticket"]) == 200
+    # After sign-out, frames are refused and the connection forgotten
+    status, _, _ = api.call("POST", "/api/auth/logout", token=desk.tokens["customer"])
+    assert status == 200
+    answer = _send("x4", {"action": "ping"})
+    assert answer["error"]["code"] == "session_expired"
+    from chalicelib.data.live import get_connection
+
+    assert get_connection("x4") is None
+
+
+def test_an_expired_live_ticket_is_refused(desk, api, fake_clock, live_endpoint):
+    status, access, _ = api.call("GET", "/api/notifications/live", token=desk.tokens["customer"])
+    fake_clock.advance(61)
+    assert _connect("late", ticket=access["ticket"]) == 401
+
+
+def test_without_an_endpoint_there_is_nothing_to_push(desk, api, aws):
+    from chalicelib.data.live import ConnectionModel
+
+    status, access, _ = api.call("GET", "/api/notifications/live", token=desk.tokens["customer"])
+    assert status == 200 and access == {"enabled": False, "url": None, "ticket": None,
+                                        "expires_in": 0}
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    assert _connect("quiet", token=desk.tokens["customer"]) == 200
+    ConnectionModel("quiet").update(actions=[ConnectionModel.ticket_id.set(ticket_id)])
+    desk.answer(ticket_id)
+    assert stream.pump() == {"batchItemFailures": []}
+    assert pushes("quiet") == []
+
+
+def test_disconnect_forgets_the_connection(desk, live_endpoint):
+    from chalicelib.data.live import get_connection
+
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    assert _connect("gone", token=desk.tokens["customer"]) == 200
+    _send("gone", {"action": "subscribe", "ticket_id": ticket_id})
+    assert ws_call("$disconnect", "gone") == {"statusCode": 200}
+    assert get_connection("gone") is None
+    desk.answer(ticket_id)
+    stream.pump()
+    assert [f["type"] for f in pushes("gone")] == ["subscribed"]
+
+
+def test_a_ticket_hidden_later_is_no_longer_pushed(api, desk, make_user, live_endpoint):
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    assert _connect("c2", token=desk.tokens["customer"]) == 200
+    _send("c2", {"action": "subscribe", "ticket_id": ticket_id})
+    admin = make_user("admin")
+    status, _, _ = api.call("PATCH", "/api/admin/settings", {"hidden_topics": ["technical"]},
+                            token=session_token(admin))
+    assert status == 200
+    desk.answer(ticket_id)
+    stream.pump()
+    assert [f["type"] for f in pushes("c2")] == ["subscribed"]
+
+
+def test_unknown_frames_get_an_error(desk, live_endpoint):
+    assert _connect("c3", token=desk.tokens["agent"]) == 200
+    assert _send("c3", "not json")["error"]["code"] == "invalid_json"
+    assert _send("c3", {"action": "dance"})["error"]["code"] == "unknown_action"
+    assert _send("c3", {"action": "ping"}) == {"type": "pong"}
+    assert _send("c3", {"action": "unsubscribe"}) == {"type": "unsubscribed"}
