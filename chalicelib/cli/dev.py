@@ -79,9 +79,11 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
 
 
 def run_dev(host: str, port: int) -> int:
+    moto, server, pump, emails = start_stack(host, port)
+    # Imported only now: importing the app's modules reads the settings once, and they must
+    # see the local stack's environment (the public URL in mailed links, among others).
     from chalicelib.services.sessions import DEMO_PASSWORD
 
-    moto, server, pump, emails = start_stack(host, port)
     print(f"Parley is running at http://{host}:{port}/  (API under /api, mail at /dev/mail)")
     print(f"Embedded AWS emulator: {os.environ['AWS_ENDPOINT_URL']}")
     print(f"Demo accounts (password '{DEMO_PASSWORD}', valid on this local stage only):")
