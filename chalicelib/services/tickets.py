@@ -109,7 +109,9 @@ def create_ticket(
         raise InvalidInput(
             "Choose one of the configured topics.",
             code="unknown_topic",
-            details={"topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]},
+            details={
+                "topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]
+            },
         )
     if troubleshooter and not (body or "").strip():
         body = _summary_text(troubleshooter)

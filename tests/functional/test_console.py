@@ -95,18 +95,18 @@ def test_an_internal_note_changes_nothing_for_the_customer_and_assigns_no_one(ca
     assert cast.portal_ticket("alice", ticket["id"])["message_count"] == 1
 
 
-@pytest.mark.parametrize("action", ["send", "send_leave_open", "resolve_silently"])
-def test_answering_an_unassigned_conversation_assigns_it_to_the_sender(cast, action):
-    ticket = cast.open_ticket("alice")
-    # When Kim answers first
-    cast.answer("kim", ticket["id"], action, "On it")
-    # Then the conversation is Kim's
-    assert cast.console_ticket("sam", ticket["id"])["assignee"] == {
-        "id": cast.id("kim"), "name": "Kim Agent"
-    }
-    # And a later answer by Sam does not take it from her
-    cast.answer("sam", ticket["id"], "send_leave_open", "Me too")
-    assert cast.console_ticket("sam", ticket["id"])["assignee"]["id"] == cast.id("kim")
+def test_answering_an_unassigned_conversation_assigns_it_to_the_sender(cast):
+    for action in ("send", "send_leave_open", "resolve_silently"):
+        ticket = cast.open_ticket("alice")
+        # When Kim answers first
+        cast.answer("kim", ticket["id"], action, "On it")
+        # Then the conversation is Kim's
+        assert cast.console_ticket("sam", ticket["id"])["assignee"] == {
+            "id": cast.id("kim"), "name": "Kim Agent"
+        }, action
+        # And a later answer by Sam does not take it from her
+        cast.answer("sam", ticket["id"], "send_leave_open", "Me too")
+        assert cast.console_ticket("sam", ticket["id"])["assignee"]["id"] == cast.id("kim")
 
 
 def test_only_the_assignee_closes_a_conversation(cast):
@@ -250,8 +250,9 @@ def test_an_agent_assigns_a_teammate_and_unassigns(cast):
 def requests_per_thread(app_client, monkeypatch):
     """chalice.test keeps the current request on the shared app object; `chalice local` keeps it
     per thread (LocalChalice). Simultaneous requests from threads need the latter."""
-    import app as app_module
     from chalice.local import LocalChalice
+
+    import app as app_module
 
     chalice_app = app_module.app
     per_thread = type("PerThreadRequestChalice", (LocalChalice, type(chalice_app)), {})
