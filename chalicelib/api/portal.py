@@ -8,9 +8,9 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import PageQuery
-from chalicelib.api.routing import CUSTOMERS, route
+from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
 from chalicelib.services import mailbox, tickets
-from chalicelib.services.principal import Principal
+from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
 
 blueprint = Blueprint(__name__)
@@ -57,6 +57,23 @@ class RatingBody(Strict):
 
 class AfterQuery(Strict):
     after: int = Field(0, ge=0)
+
+
+@route(blueprint, "/api/portal/branding", access=PUBLIC, tag=TAG,
+       summary="What every page shows before and after sign-in: name, logo, colours, links.")
+def branding(caller: Anonymous) -> dict[str, Any]:
+    # Public: only what the sign-in page shows anyway, nothing about users or tickets.
+    settings = get_portal_settings()
+    return {
+        "portal_name": settings.portal_name,
+        "logo_url": settings.logo_url or None,
+        "primary_color": settings.primary_color,
+        "accent_color": settings.accent_color,
+        "banner_links": [link.model_dump() for link in settings.banner_links],
+        "announcement": settings.announcement,
+        "self_registration": settings.self_registration,
+        "default_language": settings.default_language,
+    }
 
 
 @route(blueprint, "/api/portal/config", access=CUSTOMERS, tag=TAG,

@@ -7,13 +7,40 @@ outside /api/ and /dev/ are answered from web/ here, as CloudFront answers them 
 from __future__ import annotations
 
 import mimetypes
+import os
+import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice.local import ChaliceRequestHandler, LocalDevServer
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 API_PREFIXES = ("/api/", "/dev/")
+
+
+def content_security_policy() -> str:
+    """The pages' policy: no inline script or style, no framing. Uploads go straight from the
+    browser to the documents bucket's presigned POST, which locally is the emulator's origin.
+    (On AWS, infra/parley_infra/web.py sets the equivalent policy on CloudFront.)"""
+    connect = ["'self'"]
+    endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", ""))
+    if endpoint.scheme in ("http", "https") and endpoint.netloc:
+        connect.append(f"{endpoint.scheme}://{endpoint.netloc}")
+    connect += ["ws:", "wss:"]
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https:",
+            f"connect-src {' '.join(connect)}",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ]
+    )
 
 
 class PortalRequestHandler(ChaliceRequestHandler):
@@ -44,6 +71,12 @@ class PortalRequestHandler(ChaliceRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Security-Policy", content_security_policy())
+        self.send_header("Referrer-Policy", "same-origin")
+        self.send_header("X-Frame-Options", "DENY")
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Only over HTTPS (browsers ignore it on http, and the local run is plain http).
+            self.send_header("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         self.end_headers()
         self.wfile.write(body)
 

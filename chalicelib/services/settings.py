@@ -53,6 +53,20 @@ class AlertRecipients(BaseModel):
     bcc: list[EmailAddress] = Field(default_factory=list, max_length=10)
 
 
+# Branding. Colours are checked here; the pages pick readable text colours for them.
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+# An https address, or an image carried in a data: URL (the page shows it in an <img>, where an
+# SVG cannot run script).
+LOGO_URL = r"^(https://[^\s\"'<>]+|data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+)$"
+
+
+class BannerLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=60)
+    url: str = Field(max_length=500, pattern=r"^(https?://[^\s\"'<>]+|mailto:[^\s\"'<>]+)$")
+
+
 DEFAULT_TOPICS = [
     Topic(id="general", name="General question"),
     Topic(id="billing", name="Billing"),
@@ -64,6 +78,11 @@ class PortalSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     portal_name: str = Field("Parley", min_length=1, max_length=80)
+    logo_url: Literal[""] | Annotated[str, Field(max_length=60_000, pattern=LOGO_URL)] = ""
+    primary_color: Colour = "#1d4ed8"
+    accent_color: Colour = "#0f766e"
+    banner_links: list[BannerLink] = Field(default_factory=list, max_length=10)
+    announcement: str = Field("", max_length=2000)
     default_language: Literal["en", "fr", "pl"] = "en"
     self_registration: bool = False
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
