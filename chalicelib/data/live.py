@@ -7,6 +7,8 @@ event never came (API Gateway closes every connection after two hours at most).
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -67,9 +69,8 @@ def get_connection(connection_id: str) -> ConnectionModel | None:
 def follow_ticket(connection_id: str, ticket_id: str | None) -> bool:
     """One ticket per connection: following another replaces it. False if the connection is
     gone meanwhile."""
-    action = (
-        ConnectionModel.ticket_id.set(ticket_id) if ticket_id else ConnectionModel.ticket_id.remove()
-    )
+    field = ConnectionModel.ticket_id
+    action = field.set(ticket_id) if ticket_id else field.remove()
     try:
         ConnectionModel(connection_id).update(
             actions=[action], condition=ConnectionModel.connection_id.exists()
@@ -82,10 +83,8 @@ def follow_ticket(connection_id: str, ticket_id: str | None) -> bool:
 
 
 def delete_connection(connection_id: str) -> None:
-    try:
+    with suppress(DeleteError):  # already gone: the same outcome
         ConnectionModel(connection_id).delete()
-    except DeleteError:
-        pass
 
 
 def followers_of(ticket_id: str) -> list[ConnectionModel]:

@@ -65,11 +65,11 @@ def append_message_id(
         except DoesNotExist:
             head = MailThreadModel(_head_key(ticket_id), ticket_id=ticket_id, created_at=now)
         previous = head.last_message_id
-        references = list(head.references or []) + ([previous] if previous else [])
+        references = [str(r) for r in head.references or []] + ([previous] if previous else [])
         if len(references) > MAX_REFERENCES:
             references = references[:1] + references[-(MAX_REFERENCES - 1) :]
         head.last_message_id = message_id
-        head.references = references
+        head.references = list(references)  # type: ignore[arg-type]  # stored as strings
         head.mail_count = int(head.mail_count or 0) + 1
         entry = MailThreadModel(
             _message_key(message_id), ticket_id=ticket_id, recipient=recipient, created_at=now

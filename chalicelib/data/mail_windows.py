@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -138,7 +139,7 @@ def get_window(ticket_id: str, recipient: str) -> MailWindowModel | None:
 def settle_digest(key: str, *, count: int, digests_sent: int) -> None:
     """The digest of `count` held mails went out. Mail held meanwhile stays due for the next."""
     item = MailWindowModel(key)
-    settled = [MailWindowModel.held.add(-count), MailWindowModel.digests_sent.add(1)]
+    settled: list[Action] = [MailWindowModel.held.add(-count), MailWindowModel.digests_sent.add(1)]
     unsettled = MailWindowModel.digests_sent == digests_sent
     if digests_sent == 0:
         unsettled = unsettled | MailWindowModel.digests_sent.does_not_exist()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.data.base import REGION, condition_failed, expiry, table_name
@@ -39,7 +40,7 @@ class OutboxModel(Model):
     expires_at = TTLAttribute()
 
 
-def claim(delivery_id: str, *, ticket_id: str | None, recipient: str, template: str,
+def claim(delivery_id: str, *, ticket_id: str, recipient: str, template: str,
           now: float) -> bool:
     """True when this caller may send: the record did not exist, or its last send failed."""
     record = OutboxModel(delivery_id)
@@ -66,7 +67,7 @@ def claim(delivery_id: str, *, ticket_id: str | None, recipient: str, template: 
 
 def finish(delivery_id: str, status: str, *, now: float, mail_message_id: str | None = None,
            error: str | None = None) -> None:
-    actions = [OutboxModel.status.set(status), OutboxModel.finished_at.set(now)]
+    actions: list[Action] = [OutboxModel.status.set(status), OutboxModel.finished_at.set(now)]
     if mail_message_id:
         actions.append(OutboxModel.mail_message_id.set(mail_message_id))
     if error:

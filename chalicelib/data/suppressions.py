@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
@@ -48,7 +49,5 @@ def suppressed_among(emails: Iterable[str]) -> set[str]:
 
 
 def remove_suppression(email: str) -> None:
-    try:
+    with suppress(DoesNotExist):
         SuppressionModel.get(email).delete()
-    except DoesNotExist:
-        pass

@@ -26,7 +26,9 @@ def live_connect(event: WebsocketEvent) -> dict[str, Any]:
     from chalicelib.services.live import connect
 
     query = event.to_dict().get("queryStringParameters") or {}
-    accepted = connect(event.connection_id, token=query.get("token"), live_ticket=query.get("ticket"))
+    accepted = connect(
+        event.connection_id, token=query.get("token"), live_ticket=query.get("ticket")
+    )
     return {"statusCode": 200 if accepted else 401}
 
 

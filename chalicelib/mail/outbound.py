@@ -99,7 +99,7 @@ def _sandbox() -> SandboxedEnvironment:
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(
-        autoescape=False,  # noqa: S701 - plain text, escaped by the HTML layout
+        autoescape=False,  # plain text, escaped by the HTML layout
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )

@@ -83,7 +83,8 @@ def send(
     extra_to, cc, bcc = keep(extra_to), keep(cc), keep(bcc)
     language = language if language in outbound.LANGUAGES else portal.default_language
     full_context = {"portal_name": portal.portal_name, "login_link": link("/login"), **context}
-    rendered = outbound.render(template, language, full_context, _override(portal, template, language))
+    override = _override(portal, template, language)
+    rendered = outbound.render(template, language, full_context, override)
     message_id = outbound.new_message_id(settings.mail_domain)
     if ticket_id:
         in_reply_to, references = mail_threads.append_message_id(

@@ -89,7 +89,9 @@ def notify(message: MessageModel) -> None:
         try:
             outbox.deliver(delivery)
         except Exception as exc:
-            get_logger().exception("notification mail failed", extra={"template": delivery.template})
+            get_logger().exception(
+                "notification mail failed", extra={"template": delivery.template}
+            )
             failure = failure or exc
     if failure is not None:
         raise failure
@@ -111,7 +113,8 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
                                     requester.name, requester.language, message, ticket))
     elif message.kind == CUSTOMER_MESSAGE and public:
         author = _active(people.get(str(message.author_id or "")))
-        if settings.acknowledge_customer_messages and author is not None and author.role == CUSTOMER:
+        acknowledge = settings.acknowledge_customer_messages
+        if acknowledge and author is not None and author.role == CUSTOMER:
             plan.mails.append(_mail("acknowledgement", outbox.CUSTOMER, author.email, author.name,
                                     author.language, message, ticket))
         assignee = _active(people.get(str(ticket.assignee_id or "")))
@@ -166,7 +169,7 @@ def _mail(
 
 def _item(
     user_id: str, kind: str, message: MessageModel, ticket: TicketModel,
-    audience: Literal["customer", "staff"], *, actor: str | None = None, status: str | None = None,
+    audience: str, *, actor: str | None = None, status: str | None = None,
 ) -> NotificationModel:
     created_at = float(message.created_at)
     customer = audience == CUSTOMER

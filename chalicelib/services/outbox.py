@@ -136,9 +136,9 @@ def deliver(delivery: Delivery) -> str:
 
 def _extra_recipients(audience: str) -> AlertRecipients:
     portal = get_portal_settings()
-    return (
-        portal.customer_alert_recipients if audience == CUSTOMER else portal.support_alert_recipients
-    )
+    if audience == CUSTOMER:
+        return portal.customer_alert_recipients
+    return portal.support_alert_recipients
 
 
 def flush_digests(limit: int = 100) -> int:
@@ -149,7 +149,9 @@ def flush_digests(limit: int = 100) -> int:
         try:
             sent += _flush(window)
         except Exception:
-            get_logger().exception("digest failed; it stays due", extra={"ticket_id": window.ticket_id})
+            get_logger().exception(
+                "digest failed; it stays due", extra={"ticket_id": window.ticket_id}
+            )
     return sent
 
 

@@ -31,6 +31,7 @@ def record_feedback(raw_message: str) -> list[str]:
         return []
     kind = notification.get("notificationType") or notification.get("eventType")
     mail = notification.get("mail") or {}
+    detail: str | None
     if kind == "Bounce":
         bounce = notification.get("bounce") or {}
         if bounce.get("bounceType") != "Permanent":
