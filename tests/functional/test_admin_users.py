@@ -58,9 +58,7 @@ def test_an_invited_user_sets_their_password_through_the_mailed_link(
     assert status == 400 and body["error"]["code"] == "invalid_token"
 
 
-def test_an_address_belongs_to_one_account_whatever_its_case(
-    api, make_user, sent_mail, fake_clock
-):
+def test_an_address_belongs_to_one_account_whatever_its_case(api, make_user, sent_mail, fake_clock):
     # Given an agent created as Dana@Example.test
     admin_token = api.login(make_user("admin")["email"])
     status, body, _ = create_user(
@@ -107,8 +105,9 @@ def test_the_audit_log_lists_sign_ins_failures_lockouts_password_and_admin_chang
     fake_clock.advance(1)
     create_user(api, admin_token, email="new@example.test", name="New", role="agent")
     fake_clock.advance(1)
-    api.call("PATCH", f"/api/admin/users/{customer['id']}", {"status": "disabled"},
-             token=admin_token)
+    api.call(
+        "PATCH", f"/api/admin/users/{customer['id']}", {"status": "disabled"}, token=admin_token
+    )
     fake_clock.advance(1)
     api.call("PATCH", "/api/admin/settings", {"portal_name": "Acme Help"}, token=admin_token)
     fake_clock.advance(1)
@@ -155,7 +154,9 @@ def test_the_audit_log_lists_sign_ins_failures_lockouts_password_and_admin_chang
     assert order == sorted(order)
     oldest = entries[-1]  # the admin's sign-in in November
     assert (oldest["action"], oldest["outcome"], oldest["target"]) == (
-        "auth.login", "success", admin["id"]
+        "auth.login",
+        "success",
+        admin["id"],
     )
     failures = [e for e in entries if e["action"] == "auth.login" and e["outcome"] == "failure"]
     assert len(failures) == 5

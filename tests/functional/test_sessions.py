@@ -159,6 +159,7 @@ def test_a_shorter_absolute_lifetime_set_by_the_admin_applies(api, make_user, fa
     status, body, headers = api.call(
         "POST", "/api/auth/login", {"email": make_user("customer")["email"], "password": PASSWORD}
     )
+    assert status == 200, body
     token = body["token"]
     # (the cookie and the answer tell the browser the same lifetime)
     assert body["expires_in"] == HOUR
