@@ -11,6 +11,7 @@ from chalicelib.api.pagination import PageQuery
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services import tickets
 from chalicelib.services.principal import Principal
+from chalicelib.services.settings import get_portal_settings
 
 blueprint = Blueprint(__name__)
 TAG = "console"
@@ -62,6 +63,17 @@ class AgentQuery(Strict):
 
 class AfterQuery(Strict):
     after: int = Field(0, ge=0)
+
+
+@route(blueprint, "/api/console/config", access=STAFF, tag=TAG,
+       summary="What the console pages need: every topic (hidden ones too) and the teams.")
+def console_config(caller: Principal) -> dict[str, Any]:
+    settings = get_portal_settings()
+    return {
+        "topics": [{"id": t.id, "name": t.name, "team_id": t.team_id} for t in settings.topics],
+        "teams": sorted({t.team_id for t in settings.topics}),
+        "max_message_length": tickets.MAX_BODY,
+    }
 
 
 @route(blueprint, "/api/console/tickets", access=STAFF, query=ConversationQuery, tag=TAG,

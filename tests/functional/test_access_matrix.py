@@ -45,6 +45,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/admin/users"): ADMIN_ONLY,
     ("GET", "/api/admin/users/{user_id}"): ADMIN_ONLY,
     ("PATCH", "/api/admin/users/{user_id}"): ADMIN_ONLY,
+    ("GET", "/api/console/config"): STAFF_READ,
     ("GET", "/api/console/tickets"): STAFF_READ,
     ("POST", "/api/console/tickets"): (403, 403, 403, 403, CREATED, CREATED, 401),
     ("GET", "/api/console/tickets/{ticket_id}"): STAFF_READ,
