@@ -175,6 +175,8 @@ def _json_body(request: Request) -> Any:
         return {}
     try:
         return json.loads(raw)
+    except RecursionError as exc:  # "[[[[..." nested past the parser's stack: hostile, not a bug
+        raise InvalidInput("The request body is nested too deeply.", code="invalid_json") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("The request body is not valid JSON.", code="invalid_json") from exc
 

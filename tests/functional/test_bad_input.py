@@ -187,11 +187,6 @@ def test_oversized_credentials_are_refused_before_any_work(api, fake_clock):
         assert_error_body(body, "invalid_input")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing._json_body catches ValueError but not RecursionError: a deeply nested "
-    "body gives 500 (fix belongs in chalicelib/api/routing.py)",
-)
 def test_a_deeply_nested_body_is_refused_with_400(api, fake_clock):
     status, body, _ = api.call("POST", "/api/auth/login", "[" * 100_000)
     assert status == 400, body
