@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import aws_cdk as cdk
-
 from parley_infra.settings import read_settings
 from parley_infra.stack import ParleyStack
 
@@ -21,9 +20,7 @@ def main() -> None:
     # `chalice package` asks botocore for a region only to pick the AWS partition; it needs no
     # credentials, so botocore must not wait for an instance metadata service that is not there.
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    os.environ.setdefault(
-        "AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1"
-    )
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1")
     retain = str(app.node.try_get_context("retain") or settings.stage == "prod").lower() == "true"
     outdir = Path(app.outdir).resolve()
     env = None

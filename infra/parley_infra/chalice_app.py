@@ -51,7 +51,7 @@ def _package_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class ParleyChalice(Chalice):  # type: ignore[misc]
+class ParleyChalice(Chalice):
     """chalice.cdk.Chalice with three changes: the Chalice stage is ours (the construct would take
     the scope's path), its scratch directory lives in the CDK output directory (the construct
     uses the working directory), and packaging holds a lock on the shared package cache."""
@@ -92,7 +92,7 @@ class ParleyChalice(Chalice):  # type: ignore[misc]
         events = self.sam_resource(spec.logical_id)["Properties"].get("Events") or {}
         if len(events) != 1:
             raise ValueError(f"{spec.name}: expected one event source, found {sorted(events)}")
-        return next(iter(events))
+        return str(next(iter(events)))
 
 
 def function_arn_sub(function_name: str) -> str:
@@ -120,7 +120,11 @@ def gateway_responses() -> dict[str, Any]:
                 "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
             },
             "responseTemplates": {
-                "application/json": '{"error": {"code": "%s", "message": %s}}' % (code, message)
+                "application/json": '{"error": {"code": "'
+                + code
+                + '", "message": '
+                + message
+                + "}}"
             },
         }
         if status is not None:
@@ -139,7 +143,7 @@ def patched_definition_body(
     otherwise a dependency cycle); gateway responses in the app's error shape."""
     body = copy.deepcopy(chalice.sam_resource("RestAPI")["Properties"]["DefinitionBody"])
     replacements = {
-        "${%s.Arn}" % spec.logical_id: function_arn_sub(function_names[spec.name])
+        "${" + spec.logical_id + ".Arn}": function_arn_sub(function_names[spec.name])
         for spec in manifest.functions
     }
 
@@ -165,4 +169,4 @@ def patched_definition_body(
         authorizer.pop("identitySource", None)
         definition["name"] = "Unused"  # REQUEST authorizers name no single header
     body["x-amazon-apigateway-gateway-responses"] = gateway_responses()
-    return body
+    return dict(body)

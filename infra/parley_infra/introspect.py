@@ -30,7 +30,7 @@ def _models(prefix: str) -> list[dict[str, Any]]:
                 f"{model.__name__}.Meta.table_name {name!r} does not start with the table prefix "
                 f"{prefix!r}: build it with chalicelib.data.base.table_name(short)."
             )
-        schema = model._get_schema()
+        schema: dict[str, Any] = dict(model._get_schema())
         types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
 
         def keys(key_schema: list[dict[str, str]], types: dict[str, str] = types) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def _models(prefix: str) -> list[dict[str, Any]]:
                 )
             return sorted(result, key=lambda i: i["name"])
 
-        ttl = model._ttl_attribute()
+        ttl = model._ttl_attribute()  # type: ignore[no-untyped-call]
         tables.append(
             {
                 "model": f"{model.__module__}.{model.__name__}",
@@ -96,7 +96,9 @@ def _functions(app: Any) -> list[dict[str, Any]]:
             )
         elif isinstance(source, chalice_app.CloudWatchEventConfig):
             functions.append(
-                entry(source.name, "eventbridge", source.handler_string, pattern=source.event_pattern)
+                entry(
+                    source.name, "eventbridge", source.handler_string, pattern=source.event_pattern
+                )
             )
         elif isinstance(source, chalice_app.SQSEventConfig):
             functions.append(

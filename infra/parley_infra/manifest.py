@@ -52,7 +52,9 @@ class TableSpec:
 class FunctionSpec:
     name: str  # the Chalice handler name: the key under lambda_functions in the stage config
     logical_id: str  # its resource in the template `chalice package` writes
-    kind: str  # api | authorizer | schedule | eventbridge | sqs | sns | dynamodb | websocket | lambda
+    kind: (
+        str  # api | authorizer | schedule | eventbridge | sqs | sns | dynamodb | websocket | lambda
+    )
     handler: str
     details: dict[str, Any] = field(default_factory=dict)
 

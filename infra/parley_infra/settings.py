@@ -58,7 +58,9 @@ def read_settings(node: Node) -> StageSettings:
 
     stage = str(get("stage", "dev"))
     if not _STAGE.match(stage):
-        raise ValueError(f"stage {stage!r}: 2-12 lowercase letters or digits, starting with a letter")
+        raise ValueError(
+            f"stage {stage!r}: 2-12 lowercase letters or digits, starting with a letter"
+        )
     if stage in {"local", "test"}:
         # chalicelib/config.py treats these as local: /dev routes and the demo password.
         raise ValueError(f"stage {stage!r} is reserved for the local run and the tests")
@@ -71,7 +73,9 @@ def read_settings(node: Node) -> StageSettings:
     portal_domain = get("portalDomain")
     certificate_arn = get("certificateArn")
     if bool(portal_domain) != bool(certificate_arn):
-        raise ValueError("portalDomain and certificateArn go together (an ACM certificate in us-east-1)")
+        raise ValueError(
+            "portalDomain and certificateArn go together (an ACM certificate in us-east-1)"
+        )
     return StageSettings(
         stage=stage,
         mail_domain=mail_domain,

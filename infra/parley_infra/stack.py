@@ -81,7 +81,7 @@ def introspection_environment(settings: StageSettings) -> dict[str, str]:
         documents_bucket=f"{settings.name_prefix}documents",
         inbound_bucket=f"{settings.name_prefix}inbound",
         public_url="https://portal.invalid",
-        signing_key="introspection-only-not-a-key",  # noqa: S106 - a stand-in
+        signing_key="introspection-only-not-a-key",
         configuration_set=f"{settings.name_prefix}mail",
         streams={},
     )
@@ -136,7 +136,9 @@ class ParleyStack(Stack):
                 password_length=64, exclude_punctuation=True
             ),
         )
-        self.function_names = {f.name: settings.function_name(f.name) for f in self.manifest.functions}
+        self.function_names = {
+            f.name: settings.function_name(f.name) for f in self.manifest.functions
+        }
         self.roles: dict[str, iam.Role] = {}
         self.policies: dict[str, iam.Policy] = {}
         for spec in self.manifest.functions:
@@ -168,9 +170,7 @@ class ParleyStack(Stack):
         self._grant()
         self.messaging.warn_unfed()
 
-        self.alarms = Alarms(
-            self, "Alarms", settings=settings, topic_key=self.messaging.topic_key
-        )
+        self.alarms = Alarms(self, "Alarms", settings=settings, topic_key=self.messaging.topic_key)
         self.alarms.dead_letters(dict(self.messaging.dead_letter_queues))
         self.alarms.api_errors(settings.api_name, API_STAGE)
         self._outputs(public_url)
@@ -341,7 +341,9 @@ class ParleyStack(Stack):
             self._table_of(spec)
 
     def _queue_of(self, spec: FunctionSpec) -> Any:
-        name = spec.details.get("queue") or str(spec.details.get("queue_arn", "")).rsplit(":", 1)[-1]
+        name = (
+            spec.details.get("queue") or str(spec.details.get("queue_arn", "")).rsplit(":", 1)[-1]
+        )
         if not name:
             raise ValueError(f"{spec.name}: an SQS handler without a queue name")
         return self.messaging.queue(name)
@@ -433,7 +435,9 @@ class ParleyStack(Stack):
                     )
                 if "list" in bucket_levels:
                     policy.add_statements(
-                        iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
+                        iam.PolicyStatement(
+                            actions=["s3:ListBucket"], resources=[bucket.bucket_arn]
+                        )
                     )
             if profile.send_mail:
                 messaging = self.messaging
@@ -537,10 +541,18 @@ class ParleyStack(Stack):
     def _outputs(self, public_url: str) -> None:
         CfnOutput(self, "PortalUrl", value=public_url)
         CfnOutput(self, "DistributionDomain", value=self.portal.domain_name)
-        CfnOutput(self, "ReceiptRuleSet", value=self.messaging.receipt_rule_set_name,
-                  description="Activate it: aws ses set-active-receipt-rule-set --rule-set-name ...")
-        CfnOutput(self, "InboundMx", value=f"10 inbound-smtp.{Aws.REGION}.amazonaws.com",
-                  description=f"MX record for {self.settings.mail_domain}")
+        CfnOutput(
+            self,
+            "ReceiptRuleSet",
+            value=self.messaging.receipt_rule_set_name,
+            description="Activate it: aws ses set-active-receipt-rule-set --rule-set-name ...",
+        )
+        CfnOutput(
+            self,
+            "InboundMx",
+            value=f"10 inbound-smtp.{Aws.REGION}.amazonaws.com",
+            description=f"MX record for {self.settings.mail_domain}",
+        )
         identity = self.messaging.identity
         for i, (name, value) in enumerate(
             [

@@ -50,7 +50,9 @@ class Buckets(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             lifecycle_rules=[
                 abort_uploads,
-                s3.LifecycleRule(id="expire-logs", expiration=Duration.days(settings.log_retention_days)),
+                s3.LifecycleRule(
+                    id="expire-logs", expiration=Duration.days(settings.log_retention_days)
+                ),
             ],
         )
         skip_checks(

@@ -52,7 +52,7 @@ class AppTables(Construct):
                 self,
                 _construct_id(spec.short),
                 table_name=spec.name,
-                partition_key=_attribute(spec.hash),  # type: ignore[arg-type]
+                partition_key=_attribute(spec.hash),
                 sort_key=_attribute(spec.range),
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -67,7 +67,7 @@ class AppTables(Construct):
             for gsi in spec.gsis:
                 table.add_global_secondary_index(
                     index_name=gsi.name,
-                    partition_key=_attribute(gsi.hash),  # type: ignore[arg-type]
+                    partition_key=_attribute(gsi.hash),
                     sort_key=_attribute(gsi.range),
                     **_projection(gsi),  # type: ignore[arg-type]
                 )

@@ -21,9 +21,7 @@ PLACEHOLDER_PAGE = (
 )
 
 
-def content_security_policy(
-    documents_bucket_name: str, extra_connect_sources: list[str]
-) -> str:
+def content_security_policy(documents_bucket_name: str, extra_connect_sources: list[str]) -> str:
     """Scripts and styles only from the portal itself (no inline script), no framing; the browser
     may also POST uploads to the documents bucket (presigned POST, both S3 endpoint forms)."""
     bucket_endpoints = [
@@ -101,9 +99,7 @@ class Portal(Construct):
                 ]
             ),
         )
-        api_domain = Fn.join(
-            "", [rest_api_id, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX]
-        )
+        api_domain = Fn.join("", [rest_api_id, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX])
         api_behavior = cloudfront.BehaviorOptions(
             # The app's routes start with /api and the API stage is named api: /api/x reaches
             # the stage's /api/x resource.

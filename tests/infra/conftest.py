@@ -100,7 +100,9 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesis]:
     )
     seconds = time.monotonic() - started
     if result.returncode != 0:
-        pytest.fail(f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}", pytrace=False)
+        pytest.fail(
+            f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}", pytrace=False
+        )
     template_path = outdir / f"{STACK}.template.json"
     template = json.loads(template_path.read_text())
     linters = {

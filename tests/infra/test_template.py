@@ -158,9 +158,9 @@ def test_raw_inbound_mail_expires_and_only_the_portal_may_post_documents(
 ) -> None:
     buckets = synthesis.resources("AWS::S3::Bucket")
     inbound = next(b for k, b in buckets.items() if "InboundMail" in k)["Properties"]
-    assert any(
-        r.get("ExpirationInDays") for r in inbound["LifecycleConfiguration"]["Rules"]
-    ), "raw inbound mail is kept forever"
+    assert any(r.get("ExpirationInDays") for r in inbound["LifecycleConfiguration"]["Rules"]), (
+        "raw inbound mail is kept forever"
+    )
     documents = next(b for k, b in buckets.items() if "Documents" in k)["Properties"]
     (rule,) = documents["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"]
@@ -240,9 +240,7 @@ def test_inbound_mail_is_stored_then_queued_and_feedback_reaches_a_topic(
                     "Enabled": True,
                     "ScanEnabled": True,
                     "Recipients": [CONTEXT["mailDomain"]],
-                    "Actions": [
-                        {"S3Action": Match.object_like({"TopicArn": Match.any_value()})}
-                    ],
+                    "Actions": [{"S3Action": Match.object_like({"TopicArn": Match.any_value()})}],
                 }
             )
         },
@@ -301,7 +299,11 @@ def test_no_iam_statement_allows_every_action_or_every_dynamodb_or_s3_action(
             for action in _as_list(statement["Action"]):
                 assert action != "*", logical_id
                 assert not re.fullmatch(r"[a-z0-9-]+:\*", action), f"{logical_id}: {action}"
-    for resource_type in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+    for resource_type in (
+        "AWS::S3::BucketPolicy",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::TopicPolicy",
+    ):
         for logical_id, policy in synthesis.resources(resource_type).items():
             for statement in _statements(policy["Properties"]["PolicyDocument"]):
                 if statement["Effect"] == "Allow":
@@ -409,7 +411,9 @@ def test_the_api_deploys_no_local_only_routes(synthesis: Synthesis) -> None:
     (api,) = synthesis.resources("AWS::Serverless::Api").values()
     paths = api["Properties"]["DefinitionBody"]["paths"]
     assert "/api/health" in paths
-    assert not [p for p in paths if p.startswith("/dev")], "the /dev routes reached a deployed stage"
+    assert not [p for p in paths if p.startswith("/dev")], (
+        "the /dev routes reached a deployed stage"
+    )
 
 
 def test_alarm_on_api_5xx_rate(template: Any) -> None:
