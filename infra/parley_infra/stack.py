@@ -477,10 +477,14 @@ class ParleyStack(Stack):
                         "dynamodb:DescribeStream",
                         "dynamodb:GetRecords",
                         "dynamodb:GetShardIterator",
-                        "dynamodb:ListStreams",
                     ],
                     resources=[table.table_stream_arn],
                 )
+            )
+            # ListStreams names no resource in IAM: it is granted on "*" or not at all (as
+            # CDK's own grantStreamRead does). It lists stream ARNs, nothing more.
+            policy.add_statements(
+                iam.PolicyStatement(actions=["dynamodb:ListStreams"], resources=["*"])
             )
         if spec.kind in {"dynamodb", "sns", "schedule", "eventbridge"}:
             policy.add_statements(
