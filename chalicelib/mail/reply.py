@@ -35,25 +35,27 @@ _ATTRIBUTION_OPENER = re.compile(
     re.IGNORECASE,
 )
 _WORD_OPENER = re.compile(r"^\s*(?:on|le|am|el|il|op|em|den|dnia|w\s+dniu|dne)\s", re.IGNORECASE)
-# Lotus Notes: -----"Jan" <jan@x> wrote: -----
-_LOTUS_ATTRIBUTION = re.compile(rf"^\s*-{{3,}}.*\b(?:{_VERBS})\b.*:\s*-{{3,}}\s*$", re.IGNORECASE)
-_FORWARD_SEPARATOR = re.compile(
-    r"^\s*(?:-{2,}|_{2,}|\*{2,})?\s*(?:forwarded\s+message|weitergeleitete\s+nachricht"
-    r"|message\s+transféré|wiadomość\s+przekazana(?:\s+dalej)?|mensaje\s+reenviado"
-    r"|messaggio\s+inoltrato|doorgestuurd\s+bericht|mensagem\s+encaminhada"
-    r"|vidarebefordrat\s+meddelande|пересылаемое\s+сообщение)\s*(?:-{2,}|_{2,}|\*{2,})?\s*$"
-    r"|^\s*(?:begin\s+forwarded\s+message|début\s+du\s+message\s+réexpédié"
+_VERB = re.compile(rf"\b(?:{_VERBS})\b", re.IGNORECASE)
+# Separator words; the dashes, underscores or stars around them are stripped before matching
+# (patterns with dash runs on both sides backtrack for every line of dashes).
+_FORWARD_WORDS = re.compile(
+    r"(?:forwarded\s+message|weitergeleitete\s+nachricht|message\s+transféré"
+    r"|wiadomość\s+przekazana(?:\s+dalej)?|mensaje\s+reenviado|messaggio\s+inoltrato"
+    r"|doorgestuurd\s+bericht|mensagem\s+encaminhada|vidarebefordrat\s+meddelande"
+    r"|пересылаемое\s+сообщение"
+    r"|(?:begin\s+forwarded\s+message|début\s+du\s+message\s+réexpédié"
     r"|anfang\s+der\s+weitergeleiteten\s+nachricht|początek\s+przekazanej\s+wiadomości"
-    r"|inicio\s+del\s+mensaje\s+reenviado)\s*:\s*$",
+    r"|inicio\s+del\s+mensaje\s+reenviado)\s*:)",
     re.IGNORECASE,
 )
-_ORIGINAL_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine"
+_ORIGINAL_WORDS = re.compile(
+    r"(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine"
     r"|oryginalna\s+wiadomość|wiadomość\s+oryginalna|mensaje\s+original|messaggio\s+originale"
     r"|oorspronkelijk\s+bericht|mensagem\s+original|ursprungligt\s+meddelande"
-    r"|alkuperäinen\s+viesti|исходное\s+сообщение|původní\s+zpráva)\s*-{2,}\s*$",
+    r"|alkuperäinen\s+viesti|исходное\s+сообщение|původní\s+zpráva)",
     re.IGNORECASE,
 )
+_MAX_SEPARATOR_WORDS = 60
 _FROM_KEY = re.compile(
     r"^\s*\*?(?:from|de|von|od|van|da|från|fra|lähettäjä|от|kimden|feladó|发件人|差出人)\s*\*?\s*:",
     re.IGNORECASE,
@@ -81,6 +83,7 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|tr|wg|pd|rv|enc|vs|i)\s*:", re.IG
 _MAX_ATTRIBUTION_LINES = 3
 _MOBILE_SIGNATURE_TAIL = 3  # a "Sent from" line counts only among the last non-blank lines
 _BARE_DELIMITER_TAIL = 25
+_MAX_MARKER_LINE = 400
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,14 @@ def extract_reply(text: str, *, subject: str = "") -> str:
 
 def _history_start(lines: list[str]) -> _Cut | None:
     for index, line in enumerate(lines):
-        if not line.strip() or _is_quoted(line):
+        # Markers are short lines; a long one (a pasted log, a wall of dashes) is never one, and
+        # skipping it keeps the backtracking patterns below linear.
+        if not line.strip() or _is_quoted(line) or len(line) > _MAX_MARKER_LINE:
             continue
-        if _FORWARD_SEPARATOR.match(line):
+        separator = _separator(line)
+        if separator == "forward":
             return _Cut(index, forward=True)
-        if _ORIGINAL_SEPARATOR.match(line) or _LOTUS_ATTRIBUTION.match(line):
+        if separator == "original" or _is_lotus_attribution(line):
             return _Cut(index, forward=False)
         if _RULE.match(line) and _header_block_follows(lines, index + 1):
             return _Cut(index, forward=False)
@@ -115,6 +121,30 @@ def _history_start(lines: list[str]) -> _Cut | None:
         if _attribution_length(lines, index):
             return _Cut(index, forward=False)
     return _trailing_quote(lines)
+
+
+def _separator(line: str) -> str | None:
+    """ "forward" for "---------- Forwarded message ---------" and its translations,
+    "original" for "-----Original Message-----" (dashes required), else None."""
+    stripped = line.strip()
+    words = stripped.strip("-_* ")
+    if not words or len(words) > _MAX_SEPARATOR_WORDS:
+        return None
+    if _FORWARD_WORDS.fullmatch(words):
+        return "forward"
+    if stripped.startswith("--") and stripped.endswith("--") and _ORIGINAL_WORDS.fullmatch(words):
+        return "original"
+    return None
+
+
+def _is_lotus_attribution(line: str) -> bool:
+    """Lotus Notes writes `-----"Jan" <jan@x> wrote: -----` (checked without a regex: a
+    pattern with `.*` between dash runs backtracks quadratically on a line of dashes)."""
+    stripped = line.strip()
+    if not (stripped.startswith("---") and stripped.endswith("---")):
+        return False
+    inner = stripped.strip("-").strip()
+    return inner.endswith(":") and bool(_VERB.search(inner))
 
 
 def _is_quoted(line: str) -> bool:
@@ -204,7 +234,7 @@ def _without_signature(lines: list[str]) -> list[str]:
         if line == "-- " or (line.strip() == "--" and near_end):
             return lines[:index]
     for index in content[-_MOBILE_SIGNATURE_TAIL:]:
-        if _MOBILE_SIGNATURE.match(lines[index]):
+        if len(lines[index]) <= _MAX_MARKER_LINE and _MOBILE_SIGNATURE.match(lines[index]):
             return _without_trailing_rules(lines[:index])
     return lines
 

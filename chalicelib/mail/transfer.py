@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import binascii
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 _BASE64_NOISE = re.compile(rb"[^A-Za-z0-9+/]")
-_UU_BLOCK = re.compile(
-    r"^begin[ \t]+[0-7]{3,4}[ \t]+(?P<name>[^\r\n]+?)[ \t]*\n(?P<body>.*?)^end[ \t]*$\n?",
-    re.MULTILINE | re.DOTALL,
-)
+_UU_BEGIN = re.compile(r"^begin[ \t]+[0-7]{3,4}[ \t]+(\S.*?)[ \t]*$")
 _UU_NAMES = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
 _IDENTITY = frozenset({"7bit", "8bit", "binary", ""})
 
@@ -86,14 +84,26 @@ def extract_uuencoded(text: str) -> tuple[str, list[UuFile]]:
     """Files pasted into a text body as `begin 644 name ... end` blocks; the text without them."""
     if "begin " not in text:
         return text, []
+    lines = text.split("\n")
+    ends = [index for index, line in enumerate(lines) if line.rstrip() == "end"]
     files: list[UuFile] = []
-
-    def take(match: re.Match[str]) -> str:
-        content = _decode_uu_lines(match.group("body").splitlines())
-        files.append(UuFile(match.group("name").strip(), content))
-        return ""
-
-    return _UU_BLOCK.sub(take, text), files
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        begin = _UU_BEGIN.match(lines[index])
+        # One pass over the "end" lines: a begin without an end stays text.
+        end = (
+            ends[bisect_right(ends, index)]
+            if begin and bisect_right(ends, index) < len(ends)
+            else -1
+        )
+        if begin and end > index:
+            files.append(UuFile(begin.group(1).strip(), _decode_uu_lines(lines[index + 1 : end])))
+            index = end + 1
+            continue
+        kept.append(lines[index])
+        index += 1
+    return "\n".join(kept), files
 
 
 def unflow(text: str, *, delsp: bool) -> str:
