@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import random
+import time
 
 import pytest
 
@@ -409,3 +410,20 @@ def test_a_junk_line_in_the_headers_does_not_lose_the_headers_after_it() -> None
 def test_a_header_block_without_its_blank_line_keeps_the_body() -> None:
     mail = parse_mail(b"From: a@b.example\r\nSubject: s\r\nHello there,\r\nsecond line")
     assert mail.body_text == "Hello there,\nsecond line"
+
+
+HOSTILE_BODIES = {
+    "lines of dashes": (b"-" * 300 + b"x\r\n") * 4000,
+    "one endless line": b"-" * 2_000_000 + b"x",
+    "begin without end": b"begin 644 a\r\n" * 20000,
+    "deep quotes": b"> " * 2000 + b"text\r\n",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_hostile_bodies_take_linear_time(body: bytes) -> None:
+    # A backtracking pattern once took a minute on lines of dashes; linear code takes well
+    # under a second here, so the bound only catches a return of quadratic behaviour.
+    started = time.perf_counter()
+    parse_mail(b"From: a@b.example\r\nSubject: s\r\n\r\n" + body)
+    assert time.perf_counter() - started < 5
