@@ -51,6 +51,19 @@ def _package_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+CACHE_KEEP = 3  # newest packages of each kind kept in .chalice/deployments
+
+
+def _prune_package_cache() -> None:
+    """Every change to the app's code leaves a new app package behind, and every change to
+    requirements.txt a 20 MB layer: keep the newest few of each."""
+    cache = PROJECT_DIR / ".chalice" / "deployments"
+    for prefix in ("appcode-", "managed-layer-"):
+        packages = sorted(cache.glob(f"{prefix}*.zip"), key=lambda p: p.stat().st_mtime)
+        for old in packages[:-CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+
+
 class ParleyChalice(Chalice):
     """chalice.cdk.Chalice with three changes: the Chalice stage is ours (the construct would take
     the scope's path), its scratch directory lives in the CDK output directory (the construct
@@ -81,6 +94,7 @@ class ParleyChalice(Chalice):
                 stage=self._chalice_stage,
                 chalice_config=self.stage_config,
             )
+            _prune_package_cache()
 
     def sam_resource(self, logical_id: str) -> dict[str, Any]:
         return self.sam["Resources"][logical_id]  # type: ignore[no-any-return]
