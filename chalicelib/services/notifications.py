@@ -51,6 +51,7 @@ ASSIGNED = "assigned"
 
 UNREAD_CAP = 100
 MARK_ALL_BATCH = 200
+MARK_ALL_BATCHES = 5
 
 
 @dataclass
@@ -213,7 +214,8 @@ def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> dict[str
     """Ids are the owner's own item keys; anyone else's simply match nothing."""
     if ids == "all":
         marked = 0
-        while True:
+        # Bounded per request; the answer's unread count tells the page if any are left.
+        for _ in range(MARK_ALL_BATCHES):
             keys = store.unread_keys(principal.user_id, MARK_ALL_BATCH)
             if not keys:
                 break
