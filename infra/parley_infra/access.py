@@ -80,6 +80,18 @@ PROFILES: dict[str, FunctionAccess] = {
         memory_mb=256,
         timeout_s=300,
     ),
+    # Uploads nobody confirmed: the pending record (and the ticket's slot it held) and the
+    # object, if it ever arrived.
+    "purge_uploads": FunctionAccess(
+        tables={
+            "attachments": levels("read write"),
+            "tickets": levels("read write"),
+            "settings": levels("read"),
+        },
+        buckets={"documents": levels("delete")},
+        memory_mb=256,
+        timeout_s=300,
+    ),
     "flush_mail_digests": FunctionAccess(
         tables={
             **MAIL,

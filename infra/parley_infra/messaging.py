@@ -69,7 +69,7 @@ class Messaging(Construct):
         self.inbound_topic = sns.Topic(
             self,
             "InboundNotifications",
-            topic_name=f"{settings.name_prefix}inbound-notifications",
+            topic_name=settings.inbound_topic_name,
             master_key=self.topic_key,
             enforce_ssl=True,
         )

@@ -40,6 +40,10 @@ class StageSettings:
         return f"{self.name_prefix}inbound-mail"
 
     @property
+    def inbound_topic_name(self) -> str:
+        return f"{self.name_prefix}inbound-notifications"
+
+    @property
     def feedback_topic_name(self) -> str:
         return f"{self.name_prefix}mail-feedback"
 

@@ -64,6 +64,7 @@ def app_environment(
         # CloudFront is the one proxy in front of API Gateway whose X-Forwarded-For entry counts.
         "PARLEY_TRUSTED_PROXY_HOPS": "1",
         "PARLEY_INBOUND_QUEUE": settings.inbound_queue_name,
+        "PARLEY_INBOUND_TOPIC": settings.inbound_topic_name,
         "PARLEY_FEEDBACK_TOPIC": settings.feedback_topic_name,
         "PARLEY_MAIL_CONFIGURATION_SET": configuration_set,
         # Set to the WebSocket API's endpoint when the app has websocket handlers
