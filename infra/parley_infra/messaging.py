@@ -167,7 +167,7 @@ class Messaging(Construct):
                 },
             )
         )
-        ses.ReceiptRuleSet(
+        rule_set = ses.ReceiptRuleSet(
             self,
             "InboundRules",
             receipt_rule_set_name=self.receipt_rule_set_name,
@@ -188,6 +188,8 @@ class Messaging(Construct):
                 )
             ],
         )
+        # SES checks, when the rule is created, that it may publish to the topic.
+        rule_set.node.add_dependency(self.inbound_topic)
 
     def warn_unfed(self) -> None:
         """A queue or topic an app handler reads that nothing here writes to."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import jsii
 from aws_cdk import Annotations, Aws, CfnOutput, IStableStringProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -151,6 +152,7 @@ class ParleyStack(Stack):
         # cuts the dependency cycle this would otherwise make).
         later = _Later()
         self.api = self._chalice(Lazy.string(later))
+        self.api_gateway_account = self._api_gateway_logging()
         self.portal = Portal(
             self,
             "Portal",
@@ -220,8 +222,28 @@ class ParleyStack(Stack):
             scratch_dir=self.scratch_dir,
         )
 
+    def _api_gateway_logging(self) -> apigateway.CfnAccount:
+        """API Gateway writes access logs (REST and WebSocket) through one role per account and
+        region, set in its account settings; a stage with logging fails to deploy without it."""
+        role = iam.Role(
+            self,
+            "ApiGatewayLogsRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                )
+            ],
+        )
+        account = apigateway.CfnAccount(
+            self, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn
+        )
+        account.apply_removal_policy(RemovalPolicy.RETAIN)  # shared by every API in the region
+        return account
+
     def _patch_api(self) -> None:
         rest_api = self.api.get_resource("RestAPI")
+        rest_api.node.add_dependency(self.api_gateway_account)
         rest_api.add_property_override(
             "DefinitionBody",
             patched_definition_body(self.api, self.manifest, self.function_names),
@@ -504,6 +526,7 @@ class ParleyStack(Stack):
         if not self.manifest.has_websocket:
             return []
         stage = self.api.get_resource("WebsocketAPIStage")
+        stage.node.add_dependency(self.api_gateway_account)
         stage.add_property_override(
             "AccessLogSettings",
             {
