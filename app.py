@@ -6,7 +6,9 @@ from chalice import Chalice
 from chalicelib.api import audit, auth, authorizer, console, health, orgs, portal, settings, users
 from chalicelib.config import get_settings
 from chalicelib.api import notifications
+from chalicelib.api import inbound
 from chalicelib.events import housekeeping, live, mail_feedback
+from chalicelib.events import inbound_mail
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import sessions as session_events
 
@@ -15,11 +17,12 @@ app.api.cors = False  # pages and API share one origin (CloudFront, or the local
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chalicelib/events/live.py)
 
 app.register_blueprint(authorizer.blueprint)
+app.register_blueprint(inbound.blueprint)
 for api in (health, auth, users, orgs, audit, settings, portal, console, notifications):
     app.register_blueprint(api.blueprint)
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)
-for events in (notification_events, mail_feedback, live):
+for events in (notification_events, mail_feedback, live, inbound_mail):
     app.register_blueprint(events.blueprint)
 
 if get_settings().is_local:

@@ -30,6 +30,9 @@ class Settings:
     # table and topic, so the local event pump and infra/ can match each handler to its source.
     messages_stream_arn: str = ""
     feedback_topic: str = ""
+    # Inbound mail: SES stores the raw message and notifies this topic, which feeds this queue.
+    inbound_queue: str = ""
+    inbound_topic: str = ""
     # The API Gateway Management endpoint of the WebSocket API (https://<id>.execute-api...
     # /<stage>). Empty: no live pushes, the pages poll.
     websocket_endpoint: str = ""
@@ -80,4 +83,7 @@ def get_settings() -> Settings:
         or f"arn:aws:dynamodb:{region}:000000000000:table/{table_prefix}messages/stream/latest",
         feedback_topic=os.environ.get("PARLEY_FEEDBACK_TOPIC") or f"parley-{stage}-mail-feedback",
         websocket_endpoint=os.environ.get("PARLEY_WEBSOCKET_ENDPOINT", "").rstrip("/"),
+        inbound_queue=os.environ.get("PARLEY_INBOUND_QUEUE") or f"parley-{stage}-inbound-mail",
+        inbound_topic=os.environ.get("PARLEY_INBOUND_TOPIC")
+        or f"parley-{stage}-inbound-notifications",
     )

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -92,3 +92,16 @@ def ticket_of_message_id(message_id: str) -> str | None:
         return str(MailThreadModel.get(_message_key(message_id)).ticket_id)
     except DoesNotExist:
         return None
+
+
+def remember_message_id(message_id: str, ticket_id: str, now: float) -> None:
+    """A Message-ID of a mail we *received* about a ticket, so the sender's next mail, which
+    names it in References, threads there too. Only the `mid#` item: the chain of what we send
+    is left alone. A Message-ID already known keeps its ticket (first writer wins)."""
+    try:
+        MailThreadModel(
+            _message_key(message_id), ticket_id=ticket_id, created_at=now
+        ).save(condition=MailThreadModel.key.does_not_exist())
+    except PutError as exc:
+        if not condition_failed(exc):
+            raise

@@ -23,6 +23,7 @@ from chalicelib.data.mail_threads import MailThreadModel
 from chalicelib.data.mail_windows import MailWindowModel
 from chalicelib.data.suppressions import SuppressionModel
 from chalicelib.data.live import ConnectionModel
+from chalicelib.data.inbound import InboundModel
 
 MODELS: list[type[Model]] = [
     UserModel,
@@ -41,6 +42,7 @@ MODELS: list[type[Model]] = [
     ReadModel,
     NotificationModel, OutboxModel, MailThreadModel, MailWindowModel, SuppressionModel,
     ConnectionModel,
+    InboundModel,
 ]
 
 

@@ -16,6 +16,18 @@ def create_resources() -> None:
         s3.create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
         )
+    # Inbound mail as infra/ wires it: SES notifies a topic, the topic feeds the queue the
+    # handler reads (raw delivery: the queue body is SES's notification itself).
+    sqs, sns = client("sqs"), client("sns")
+    queue_url = sqs.create_queue(QueueName=settings.inbound_queue)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    topic_arn = sns.create_topic(Name=settings.inbound_topic)["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
     # SES refuses to send from an unverified identity; the emulator enforces that too.
     client("ses").verify_domain_identity(Domain=settings.mail_domain)
     client("sesv2").create_email_identity(EmailIdentity=settings.mail_domain)

@@ -105,6 +105,14 @@ class PortalSettings(BaseModel):
     hidden_channels: list[Literal["portal", "email", "troubleshooter", "agent"]] = Field(
         default_factory=list
     )
+    # Inbound mail (services/inbound.py): the topic of tickets opened by mail ("" = the first
+    # topic); what becomes of mail from an address without an account: "create" an unverified
+    # customer invited to set a password, "reject" with one polite answer a day, or "drop";
+    # the organization created customers join ("" = an organization of their own each, so a
+    # stranger never shares tickets with other strangers of the same mail provider).
+    inbound_default_topic: str = Field("", max_length=40)
+    inbound_unknown_sender: Literal["create", "reject", "drop"] = "create"
+    inbound_default_org: str = Field("", max_length=64)
     # Notifications. Customer alerts: the secure notification and the acknowledgement; support
     # alerts: a customer wrote. Support alerts go to the assignee, else the team's address,
     # else `support_address` (empty: nobody by mail; the console still shows the ticket).

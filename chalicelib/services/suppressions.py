@@ -63,5 +63,18 @@ def _address(recipient: Any) -> str:
     return address if "@" in address else ""
 
 
+def suppress_bounced(address: str, *, detail: str, feedback_id: str | None) -> bool:
+    """A bounce that came back to the support address as mail (a DSN, not SES's own bounce
+    notification): a permanent failure suppresses the address the same way."""
+    address = normalize(address)
+    if "@" not in address:
+        return False
+    store.add_suppression(
+        address, reason=BOUNCE, detail=detail[:200], feedback_id=feedback_id, now=clock.now()
+    )
+    count(f"MailSuppressed_{BOUNCE}")
+    return True
+
+
 def is_suppressed(email: str | None) -> bool:
     return bool(email) and store.get_suppression(normalize(email or "")) is not None

@@ -261,6 +261,39 @@ def _issue_token(user_id: str, purpose: str, seconds: int) -> str:
     return token
 
 
+def find_or_create_mail_customer(
+    email: str, name: str, org_id: str, language: str, *, invite: bool
+) -> store.UserModel:
+    """The account of someone who wrote to the support address without having one (when the
+    portal creates accounts for unknown senders): an unverified customer without a password,
+    invited to choose one (the invitation link verifies the address). A repeated delivery, or
+    two mails at once, find the account the first one created."""
+    email = check_email(email)
+    user = store.UserModel(
+        user_id=uuid.uuid4().hex,
+        email=email,
+        name=(name or "").strip()[:120] or email.split("@")[0],
+        role=CUSTOMER,
+        status="unverified",
+        org_id=org_id,
+        language=language,
+        created_at=clock.now(),
+    )
+    try:
+        store.create_user(user)
+    except Conflict:
+        existing = store.find_user_by_email(email)
+        if existing is None:
+            raise
+        return existing
+    if invite:
+        link = _issue_token(user.user_id, "password", INVITE_TOKEN_SECONDS)
+        mailer.send_to_user(user, "invite", {"link": mailer.link(f"/reset-password?token={link}")})
+    audit.record("user.create", actor=None, target=user.user_id,
+                 details={"role": CUSTOMER, "via": "inbound_mail"})
+    return user
+
+
 def get_user(user_id: str) -> dict[str, Any]:
     user = store.get_user(user_id)
     if user is None:

@@ -76,6 +76,10 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/notifications/read"): ANY_SIGNED_IN,
     ("GET", "/api/notifications/unread-count"): ANY_SIGNED_IN,
     ("GET", "/api/notifications/live"): ANY_SIGNED_IN,
+    # The inbound mail log: agents release spam; releasing or retrying twice changes nothing.
+    ("GET", "/api/admin/inbound"): STAFF_READ,
+    ("POST", "/api/admin/inbound/{delivery_id}/retry"): STAFF_READ,
+    ("POST", "/api/admin/inbound/{delivery_id}/release"): STAFF_READ,
 }
 
 
@@ -141,6 +145,9 @@ def world(api, make_org, make_user) -> dict[str, Any]:
                             {"action": "send", "body": "Unplug it."}, token=tokens["agent"])
     assert status == 201
     _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["requester"])
+    from tests.functional.inbound_support import deliver, make_mail
+
+    spam = deliver(make_mail(sender="offers@spam.test", subject="Cheap"), verdicts={"spam": "FAIL"})
     return {
         "tokens": tokens,
         "org_id": acme["id"],
@@ -151,6 +158,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "entry_id": inbox["items"][0]["id"],
             "folder": "inbox",
             "action": "read",
+            "delivery_id": spam,
         },
     }
 

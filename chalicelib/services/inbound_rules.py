@@ -1,0 +1,186 @@
+"""What SES tells us about a received message, and what its verdicts decide. Pure: no AWS.
+
+SES's receipt notification (`notificationType: "Received"`) names the stored raw message
+(`receipt.action.bucketName` / `objectKey`), the envelope recipients (`mail.destination`,
+`receipt.recipients`) and five verdicts, each PASS, FAIL, GRAY or PROCESSING_FAILED. It reaches
+the queue either wrapped in an SNS envelope (`{"Type": "Notification", "Message": "<json>"}`)
+or as it is (raw message delivery, as `infra/` subscribes the queue): both are read.
+
+The verdict table (`VERDICTS`) is the whole policy, one cell per (verdict, status):
+
+| verdict | PASS | FAIL | GRAY | PROCESSING_FAILED |
+|---|---|---|---|---|
+| virus | ok | quarantine `virus` | ok, attachments withheld | quarantine `virus_unscanned` |
+| spam | ok | quarantine `spam` | ok (noted) | ok (noted) |
+| DMARC | sender proven | by policy (below) | ok, unproven | ok, unproven |
+| SPF | sender proven | ok, unproven | ok, unproven | ok, unproven |
+| DKIM | sender proven | ok, unproven | ok, unproven | ok, unproven |
+
+DMARC FAIL goes by `receipt.dmarcPolicy`: REJECT → rejected (recorded, no ticket, nothing
+sent back); QUARANTINE → quarantine `dmarc`; NONE (or absent) → ok, sender unproven.
+
+SPF or DKIM failing alone never refuses mail: forwarding breaks SPF and mailing lists break
+DKIM, which is why DMARC (and the domain owner's policy) is the one that decides. A sender is
+*proven* when DMARC passed, or DMARC did not fail and SPF or DKIM passed. An unproven sender
+gets no mail back from us (no invitation, no polite answer: that would be backscatter to a
+forged address) and cannot thread by subject tag. A virus-quarantined message released by
+staff still never stores its attachments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+VERDICT_NAMES = ("virus", "spam", "dmarc", "spf", "dkim")
+STATUSES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
+
+Effect = Literal[
+    "ok", "proven", "unproven", "quarantine_virus", "quarantine_virus_unscanned",
+    "quarantine_spam", "withhold_attachments", "noted", "dmarc_policy",
+]
+
+VERDICTS: dict[tuple[str, str], Effect] = {
+    ("virus", "PASS"): "ok",
+    ("virus", "FAIL"): "quarantine_virus",
+    ("virus", "GRAY"): "withhold_attachments",
+    ("virus", "PROCESSING_FAILED"): "quarantine_virus_unscanned",
+    ("spam", "PASS"): "ok",
+    ("spam", "FAIL"): "quarantine_spam",
+    ("spam", "GRAY"): "noted",
+    ("spam", "PROCESSING_FAILED"): "noted",
+    ("dmarc", "PASS"): "proven",
+    ("dmarc", "FAIL"): "dmarc_policy",
+    ("dmarc", "GRAY"): "unproven",
+    ("dmarc", "PROCESSING_FAILED"): "unproven",
+    ("spf", "PASS"): "proven",
+    ("spf", "FAIL"): "unproven",
+    ("spf", "GRAY"): "unproven",
+    ("spf", "PROCESSING_FAILED"): "unproven",
+    ("dkim", "PASS"): "proven",
+    ("dkim", "FAIL"): "unproven",
+    ("dkim", "GRAY"): "unproven",
+    ("dkim", "PROCESSING_FAILED"): "unproven",
+}
+assert set(VERDICTS) == {(v, s) for v in VERDICT_NAMES for s in STATUSES}
+
+QUARANTINE_REASONS = {
+    "quarantine_virus": "virus",
+    "quarantine_virus_unscanned": "virus_unscanned",
+    "quarantine_spam": "spam",
+}
+# Quarantines staff may release (a released virus quarantine keeps its attachments out).
+# Others (a message we could not handle) are re-run with "retry" instead.
+RELEASABLE = frozenset({"spam", "dmarc", "virus", "virus_unscanned"})
+
+
+class UnreadableNotification(ValueError):
+    """Not an SES receipt notification we can act on."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One SES receipt notification, read."""
+
+    delivery_id: str  # SES's mail.messageId: the same for every repeat of one delivery
+    bucket: str
+    object_key: str
+    source: str  # the envelope sender (MAIL FROM)
+    destination: list[str]
+    verdicts: dict[str, str]
+    dmarc_policy: str
+    timestamp: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "verdicts": self.verdicts,
+            "dmarc_policy": self.dmarc_policy,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["accept", "quarantine", "reject"]
+    reason: str = ""
+    proven_sender: bool = False
+    withhold_attachments: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def unwrap(body: str) -> dict[str, Any]:
+    """The SES notification from an SQS body: an SNS envelope, or the notification itself."""
+    try:
+        outer = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise UnreadableNotification("the queue message is not JSON") from exc
+    if isinstance(outer, dict) and outer.get("Type") == "Notification" and "Message" in outer:
+        try:
+            outer = json.loads(outer["Message"])
+        except (TypeError, ValueError) as exc:
+            raise UnreadableNotification("the SNS message is not JSON") from exc
+    if not isinstance(outer, dict):
+        raise UnreadableNotification("the notification is not a JSON object")
+    return outer
+
+
+def is_receipt(notification: dict[str, Any]) -> bool:
+    return notification.get("notificationType") == "Received"
+
+
+def read_receipt(notification: dict[str, Any]) -> Receipt:
+    mail = notification.get("mail")
+    receipt = notification.get("receipt")
+    if not isinstance(mail, dict) or not isinstance(receipt, dict):
+        raise UnreadableNotification("no mail or receipt object")
+    delivery_id = str(mail.get("messageId") or "")
+    action = receipt.get("action") if isinstance(receipt.get("action"), dict) else {}
+    if not delivery_id or len(delivery_id) > 200:
+        raise UnreadableNotification("no SES message id")
+    verdicts = {}
+    for name in VERDICT_NAMES:
+        verdict = receipt.get(f"{name}Verdict")
+        status = str(verdict.get("status", "")).upper() if isinstance(verdict, dict) else ""
+        # A verdict SES did not give (scanning off) counts as one it could not compute.
+        verdicts[name] = status if status in STATUSES else "PROCESSING_FAILED"
+    destination = [str(a) for a in (mail.get("destination") or receipt.get("recipients") or [])]
+    return Receipt(
+        delivery_id=delivery_id,
+        bucket=str(action.get("bucketName") or ""),
+        object_key=str(action.get("objectKey") or ""),
+        source=str(mail.get("source") or ""),
+        destination=destination[:50],
+        verdicts=verdicts,
+        dmarc_policy=str(receipt.get("dmarcPolicy") or "").upper(),
+        timestamp=str(mail.get("timestamp") or ""),
+        raw=notification,
+    )
+
+
+def decide(verdicts: dict[str, str], dmarc_policy: str, *, released: bool = False) -> Decision:
+    """The verdicts' decision. `released`: staff looked at the quarantined message and let it
+    through; a doubtful virus verdict still withholds its attachments, for good."""
+    effects = {name: VERDICTS[(name, verdicts.get(name, "PROCESSING_FAILED"))]
+               for name in VERDICT_NAMES}
+    notes = tuple(f"{name}:{verdicts.get(name)}" for name in VERDICT_NAMES
+                  if verdicts.get(name) != "PASS")
+    dmarc_failed = effects["dmarc"] == "dmarc_policy"
+    proven = effects["dmarc"] == "proven" or (
+        not dmarc_failed and "proven" in (effects["spf"], effects["dkim"])
+    )
+    withhold = effects["virus"] != "ok"
+    if dmarc_failed and dmarc_policy == "REJECT":
+        # The domain's owner asked receivers to refuse mail that fails DMARC: honour it.
+        return Decision("reject", "dmarc_reject", False, withhold, notes)
+    if not released:
+        for name in ("virus", "spam"):
+            reason = QUARANTINE_REASONS.get(effects[name])
+            if reason:
+                return Decision("quarantine", reason, proven, withhold, notes)
+        if dmarc_failed and dmarc_policy == "QUARANTINE":
+            return Decision("quarantine", "dmarc", False, withhold, notes)
+    return Decision("accept", "", proven, withhold, notes)

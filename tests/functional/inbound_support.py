@@ -1,0 +1,157 @@
+"""Helpers of the inbound mail tests: raw mail built from a few fields, delivered as SES would
+(raw message in the bucket, receipt notification through SNS → SQS), and the queue drained
+into the very handler Lambda runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from chalicelib import clock
+from chalicelib.local.pump import FakeContext
+from tests.functional.notification_support import handler
+
+SUPPORT = "support@parley.test"
+
+
+def make_mail(
+    *,
+    sender: str = "alice@acme.test",
+    to: str = SUPPORT,
+    subject: str = "Printer on fire",
+    body: str = "My printer is on fire.",
+    headers: Mapping[str, str] | None = None,
+    message_id: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(clock.utcnow())
+    message["Message-ID"] = message_id or f"<{abs(hash((sender, subject, body)))}@mail.example>"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def _queue() -> tuple[Any, str]:
+    from chalicelib.adapters.aws import client
+    from chalicelib.config import get_settings
+
+    sqs = client("sqs")
+    return sqs, sqs.get_queue_url(QueueName=get_settings().inbound_queue)["QueueUrl"]
+
+
+def queued() -> list[dict[str, Any]]:
+    """Every message waiting in the inbound queue (read, then made visible again)."""
+    sqs, url = _queue()
+    found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for m in found:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                      VisibilityTimeout=0)
+    return found
+
+
+def drain(*, repeat: int = 1) -> list[dict[str, Any]]:
+    """Hand what is queued to the handler, `repeat` times each (SQS's at-least-once), as
+    Lambda would; returns the handler's answers."""
+    sqs, url = _queue()
+    answers = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return answers
+        event = {"Records": [sqs_record(m["Body"], m["MessageId"]) for m in messages]}
+        for _ in range(repeat):
+            answers.append(handler("inbound_mail")(event, FakeContext()) or {})
+        failed = {f["itemIdentifier"] for f in answers[-1].get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if failed:
+            return answers
+
+
+def sqs_record(body: str, message_id: str = "m-1") -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": "rh-" + message_id,
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:parley-test-inbound-mail",
+        "awsRegion": "eu-west-1",
+    }
+
+
+def deliver(
+    raw: bytes,
+    *,
+    verdicts: Mapping[str, str] | None = None,
+    dmarc_policy: str = "",
+    destination: Sequence[str] = (),
+    delivery_id: str | None = None,
+    repeat: int = 1,
+) -> str:
+    """Receive one mail the way SES would and run the handler on it; returns the SES id."""
+    from chalicelib.local.inbound import receive_mail
+
+    delivery_id = receive_mail(raw, verdicts=verdicts, dmarc_policy=dmarc_policy,
+                               destination=destination, delivery_id=delivery_id)
+    answers = drain(repeat=repeat)
+    assert all(not a.get("batchItemFailures") for a in answers), answers
+    return delivery_id
+
+
+def delivery(delivery_id: str) -> dict[str, Any]:
+    from chalicelib.data.inbound import get_delivery
+    from chalicelib.services.inbound import _shape
+
+    record = get_delivery(delivery_id)
+    assert record is not None, f"no delivery record for {delivery_id}"
+    return _shape(record)
+
+
+def outgoing_count() -> int:
+    """Mail SES accepted from us (moto's backend), every kind."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return len(getattr(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"], "sent_messages", []))
+
+
+def thread(ticket_id: str) -> list[dict[str, Any]]:
+    """Every message of a ticket, internal ones too, oldest first."""
+    from chalicelib.data.messages import INTERNAL, PUBLIC, list_thread
+
+    items = []
+    for visibility in (PUBLIC, INTERNAL):
+        items += list_thread(ticket_id, visibility, after_seq=0, limit=500, cursor=None).items
+    return [
+        {"seq": int(m.seq), "kind": m.kind, "visibility": m.visibility, "body": m.body,
+         "author_id": m.author_id, "channel": m.channel,
+         "details": m.details if isinstance(m.details, dict) else {}}
+        for m in sorted(items, key=lambda m: int(m.seq))
+    ]
+
+
+def tickets_of(user_id: str) -> list[Any]:
+    from chalicelib.data.tickets import query_tickets
+
+    return query_tickets("requester", user_id, "created", limit=100, cursor=None).items
+
+
+def load_event(name: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    return dict(json.loads((Path(__file__).parents[1] / "events" / name).read_text()))
