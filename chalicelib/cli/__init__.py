@@ -54,6 +54,38 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
 
     parse.set_defaults(handler=run)
 
+    receive = commands.add_parser(
+        "receive",
+        help="deliver a raw message (.eml) into the running local stack exactly as SES would",
+    )
+    receive.add_argument("file", help="the raw message; - reads standard input")
+    receive.add_argument(
+        "--endpoint",
+        help="the local stack's AWS emulator (default: the one `parley dev` is running)",
+    )
+    receive.add_argument(
+        "--to", action="append", metavar="ADDRESS",
+        help="envelope recipient (repeatable; default: our addresses in To/Cc, else the "
+        "support address)",
+    )
+    for verdict in ("spam", "virus", "spf", "dkim", "dmarc"):
+        receive.add_argument(
+            f"--{verdict}", choices=("PASS", "FAIL", "GRAY", "PROCESSING_FAILED"),
+            default="PASS", help=f"SES {verdict} verdict (default PASS)",
+        )
+    receive.add_argument("--dmarc-policy", choices=("NONE", "QUARANTINE", "REJECT"), default="")
+
+    def run_receive(args: argparse.Namespace) -> int:
+        from chalicelib.cli.mail import run_receive
+
+        verdicts = {v: getattr(args, v) for v in ("spam", "virus", "spf", "dkim", "dmarc")}
+        return run_receive(
+            args.file, endpoint=args.endpoint, destination=args.to or [], verdicts=verdicts,
+            dmarc_policy=args.dmarc_policy,
+        )
+
+    receive.set_defaults(handler=run_receive)
+
 
 SUBCOMMANDS: list[Register] = [_register_dev, _register_mail]
 

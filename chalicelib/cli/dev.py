@@ -7,6 +7,8 @@ process, so Ctrl-C or SIGTERM stops all of it and leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -23,6 +25,37 @@ def _free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def dev_state_path() -> Path:
+    """Where `parley dev` says which emulator it runs (git-ignored); PARLEY_DEV_STATE moves it
+    (tests, a second stack)."""
+    return Path(os.environ.get("PARLEY_DEV_STATE") or PROJECT_DIR / ".parley-dev.json")
+
+
+def write_dev_state(moto_url: str, public_url: str) -> None:
+    """For `parley mail receive`: the emulator's endpoint and the names the stack uses."""
+    names = ("PARLEY_STAGE", "AWS_REGION", "PARLEY_INBOUND_BUCKET", "PARLEY_INBOUND_TOPIC",
+             "PARLEY_MAIL_DOMAIN", "PARLEY_TABLE_PREFIX")
+    state = {
+        "endpoint": moto_url, "url": public_url, "pid": os.getpid(),
+        "environment": {n: os.environ[n] for n in names if os.environ.get(n)},
+    }
+    dev_state_path().write_text(json.dumps(state, indent=2) + "\n")
+
+
+def read_dev_state() -> dict[str, Any]:
+    try:
+        state = json.loads(dev_state_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def remove_dev_state() -> None:
+    with contextlib.suppress(OSError):
+        if read_dev_state().get("pid") == os.getpid():  # another stack's file is not ours
+            dev_state_path().unlink()
 
 
 def _local_environment(moto_url: str, public_url: str) -> dict[str, str]:
@@ -89,6 +122,7 @@ def run_dev(host: str, port: int) -> int:
     print(f"Demo accounts (password '{DEMO_PASSWORD}', valid on this local stage only):")
     for email in emails:
         print(f"  {email}")
+    write_dev_state(os.environ["AWS_ENDPOINT_URL"], f"http://{host}:{port}")
     print("Press Ctrl-C to stop.", flush=True)
 
     stopped = threading.Event()
@@ -100,6 +134,7 @@ def run_dev(host: str, port: int) -> int:
     signal.signal(signal.SIGTERM, _stop)
     stopped.wait()
     print("Stopping...", flush=True)
+    remove_dev_state()
     pump.stop()
     server.shutdown()
     moto.stop()
