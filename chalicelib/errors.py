@@ -53,6 +53,14 @@ class Conflict(ParleyError):
     code = "conflict"
 
 
+class Unprocessable(ParleyError):
+    """Well-formed, but its content is not acceptable (an uploaded file that is not what it
+    claims to be)."""
+
+    status = 422
+    code = "unprocessable"
+
+
 class PayloadTooLarge(ParleyError):
     status = 413
     code = "payload_too_large"

@@ -10,11 +10,12 @@ from chalicelib import clock
 from chalicelib.data import settings as store
 from chalicelib.errors import InvalidInput
 from chalicelib.mail import outbound
-from chalicelib.services import audit
+from chalicelib.services import audit, files
 from chalicelib.services.principal import Principal
 
 LANGUAGES = ("en", "fr", "pl")
 _CACHE_SECONDS = 30.0
+MAX_ATTACHMENTS_PER_TICKET = 500  # the documents list reads a ticket's files in one bounded page
 
 
 class Topic(BaseModel):
@@ -104,6 +105,12 @@ class PortalSettings(BaseModel):
     hidden_topics: list[str] = Field(default_factory=list, max_length=50)
     hidden_channels: list[Literal["portal", "email", "troubleshooter", "agent"]] = Field(
         default_factory=list
+    )
+    # Documents (chalicelib/services/files.py checks each type from the file's content).
+    attachment_max_bytes: int = Field(25 * files.MiB, ge=1, le=100 * files.MiB)
+    attachments_per_ticket: int = Field(50, ge=1, le=MAX_ATTACHMENTS_PER_TICKET)
+    attachment_types: list[files.AllowedType] = Field(
+        default_factory=lambda: list(files.DEFAULT_ALLOWED_TYPES), max_length=len(files.CATALOG)
     )
     # Inbound mail (services/inbound.py): the topic of tickets opened by mail ("" = the first
     # topic); what becomes of mail from an address without an account: "create" an unverified
