@@ -7,6 +7,7 @@ from chalicelib.api import audit, auth, authorizer, console, health, orgs, porta
 from chalicelib.config import get_settings
 from chalicelib.api import notifications
 from chalicelib.api import inbound
+from chalicelib.api import attachments
 from chalicelib.events import housekeeping, live, mail_feedback
 from chalicelib.events import inbound_mail
 from chalicelib.events import notifications as notification_events
@@ -18,7 +19,8 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chaliceli
 
 app.register_blueprint(authorizer.blueprint)
 app.register_blueprint(inbound.blueprint)
-for api in (health, auth, users, orgs, audit, settings, portal, console, notifications):
+for api in (health, auth, users, orgs, audit, settings, portal, console, notifications,
+            attachments):
     app.register_blueprint(api.blueprint)
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)

@@ -24,7 +24,18 @@ _creating = threading.Lock()  # a boto3 session is not safe to create clients fr
 @cache
 def client(service: str) -> Any:
     with _creating:
-        return _session().client(service, region_name=get_settings().region)
+        return _session().client(
+            service, region_name=get_settings().region, config=_config(service)
+        )
+
+
+def _config(service: str) -> Any:
+    if service != "s3":
+        return None
+    from botocore.config import Config
+
+    # botocore still presigns S3 with SigV2 unless told otherwise, and S3 refuses SigV2.
+    return Config(signature_version="s3v4")
 
 
 def reset_clients() -> None:

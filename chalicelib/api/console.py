@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class ConversationQuery(PageQuery):
     status: Literal["open", "closed"] = "open"
     assignee: str | None = Field(None, max_length=64, description="me, none, or an agent id")
@@ -31,6 +34,10 @@ class ConversationQuery(PageQuery):
 class AnswerBody(Strict):
     action: Literal["send", "send_leave_open", "resolve_silently", "note"]
     body: str = Field(max_length=tickets.MAX_BODY)
+    attachment_ids: list[AttachmentId] = Field(
+        default_factory=list, max_length=10,
+        description="Confirmed documents of this ticket that go with the message.",
+    )
 
 
 class TitleBody(Strict):
@@ -116,7 +123,9 @@ def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[s
        body=AnswerBody, status=201, tag=TAG,
        summary="Answer: send, send_leave_open, resolve_silently or note.")
 def answer(caller: Principal, ticket_id: str, body: AnswerBody) -> dict[str, Any]:
-    return {"message": tickets.answer(caller, ticket_id, body.action, body.body)}
+    return {"message": tickets.answer(
+        caller, ticket_id, body.action, body.body, body.attachment_ids
+    )}
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/assign", method="POST", access=STAFF,

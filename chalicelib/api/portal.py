@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,9 @@ TAG = "portal"
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class QuestionAnswer(Strict):
@@ -48,6 +51,10 @@ class TicketListQuery(PageQuery):
 
 class ReplyBody(Strict):
     body: str = Field(max_length=tickets.MAX_BODY)
+    attachment_ids: list[AttachmentId] = Field(
+        default_factory=list, max_length=10,
+        description="Confirmed documents of this ticket that go with the message.",
+    )
 
 
 class RatingBody(Strict):
@@ -127,7 +134,7 @@ def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[s
        body=ReplyBody, status=201, tag=TAG,
        summary="Reply; reopens a resolved or closed ticket within the reopen window.")
 def reply(caller: Principal, ticket_id: str, body: ReplyBody) -> dict[str, Any]:
-    return {"message": tickets.customer_reply(caller, ticket_id, body.body)}
+    return {"message": tickets.customer_reply(caller, ticket_id, body.body, body.attachment_ids)}
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/resolve", method="POST", access=CUSTOMERS,

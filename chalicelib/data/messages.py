@@ -7,10 +7,11 @@ no filter stands between an internal note and a customer. Agents read both and m
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.data.attachments import attach_in
 from chalicelib.data.base import REGION, connection, Page, query_page, table_name, translate
 from chalicelib.data.mailbox import MailboxModel, add_entry_in
 from chalicelib.data.tickets import TicketModel
@@ -44,6 +45,7 @@ class MessageModel(Model):
     channel = UnicodeAttribute(default="portal")
     created_at = NumberAttribute()
     details = JSONAttribute(null=True)
+    attachment_ids = ListAttribute(of=UnicodeAttribute, null=True)  # data/attachments.py
 
 
 def list_thread(
@@ -65,8 +67,9 @@ def list_thread(
 def store_message(
     ticket: TicketModel, message: MessageModel, entries: list[MailboxModel]
 ) -> None:
-    """The ticket change, the message and the folder entries: all or nothing. The ticket's
-    version is the condition, so two writers never both commit on the same state."""
+    """The ticket change, the message, the folder entries and the files it carries: all or
+    nothing. The ticket's version is the condition, so two writers never both commit on the
+    same state (nor attach one file to two messages)."""
     ticket.refresh_keys()
     with translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")):
         with TransactWrite(connection=connection()) as tx:
@@ -74,3 +77,6 @@ def store_message(
             tx.save(message, condition=MessageModel.seq.does_not_exist())
             for entry in entries:
                 add_entry_in(tx, entry)
+            for attachment_id in message.attachment_ids or []:
+                attach_in(tx, ticket.ticket_id, attachment_id, message_id=message.message_id,
+                          seq=int(message.seq), visibility=message.visibility)

@@ -24,6 +24,7 @@ from chalicelib.data.mail_windows import MailWindowModel
 from chalicelib.data.suppressions import SuppressionModel
 from chalicelib.data.live import ConnectionModel
 from chalicelib.data.inbound import InboundModel
+from chalicelib.data.attachments import AttachmentModel
 
 MODELS: list[type[Model]] = [
     UserModel,
@@ -43,6 +44,7 @@ MODELS: list[type[Model]] = [
     NotificationModel, OutboxModel, MailThreadModel, MailWindowModel, SuppressionModel,
     ConnectionModel,
     InboundModel,
+    AttachmentModel,
 ]
 
 

@@ -1,4 +1,4 @@
-"""Daily housekeeping: trash purge and auto-close of resolved tickets."""
+"""Hourly housekeeping: trash purge, auto-close of resolved tickets, uploads never confirmed."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.services.tickets import auto_close_resolved
 
     return {"closed": auto_close_resolved()}
+
+
+@blueprint.schedule(Rate(1, unit=Rate.HOURS), name="purge_uploads")
+def purge_uploads(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.services.attachments import purge_stale_uploads
+
+    return {"removed": purge_stale_uploads()}

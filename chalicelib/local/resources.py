@@ -16,6 +16,19 @@ def create_resources() -> None:
         s3.create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
         )
+        # As infra/ deploys them: private, encrypted at rest.
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        })
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
+        })
+    # The pages POST uploads straight to the documents bucket (presigned POST).
+    s3.put_bucket_cors(Bucket=settings.documents_bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedMethods": ["POST"], "AllowedOrigins": [settings.public_url],
+        "AllowedHeaders": ["content-type"], "ExposeHeaders": ["ETag", "Location"],
+    }]})
     # Inbound mail as infra/ wires it: SES notifies a topic, the topic feeds the queue the
     # handler reads (raw delivery: the queue body is SES's notification itself).
     sqs, sns = client("sqs"), client("sns")

@@ -13,7 +13,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, thread_key
 from chalicelib.data.tickets import CLOSED_STATUSES, OPEN_STATUSES, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.observability import count
-from chalicelib.services import mailbox, suppressions
+from chalicelib.services import attachments, mailbox, suppressions
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 
@@ -66,6 +66,7 @@ class Draft:
     author_name: str = ""
     details: dict[str, Any] | None = None
     channel: str = "portal"
+    attachment_ids: tuple[str, ...] = ()  # checked files that go with the message
 
 
 def check_body(body: str) -> str:
@@ -315,7 +316,9 @@ def customer_new_messages(principal: Principal, ticket_id: str, after: int) -> d
     }
 
 
-def customer_reply(principal: Principal, ticket_id: str, body: str) -> dict[str, Any]:
+def customer_reply(
+    principal: Principal, ticket_id: str, body: str, attachment_ids: Sequence[str] = ()
+) -> dict[str, Any]:
     body = check_body(body)
     author = _user(principal.user_id)
     settings = get_portal_settings()
@@ -326,7 +329,9 @@ def customer_reply(principal: Principal, ticket_id: str, body: str) -> dict[str,
             raise Conflict(refusal["message"], code=refusal["code"])
         if ticket.status in CLOSED_STATUSES:
             _set_status(ticket, "open")
-        return Draft(CUSTOMER_MESSAGE, PUBLIC, body, principal, author.name)
+        attached = attachments.attachable(principal, ticket.ticket_id, attachment_ids, PUBLIC)
+        return Draft(CUSTOMER_MESSAGE, PUBLIC, body, principal, author.name,
+                     attachment_ids=attached)
 
     message = _commit(lambda: customer_ticket(principal, ticket_id), rule, settings)
     assert message is not None  # the rule always drafts a message or raises
@@ -473,7 +478,10 @@ def console_new_messages(principal: Principal, ticket_id: str, after: int) -> di
     }
 
 
-def answer(principal: Principal, ticket_id: str, action: str, body: str) -> dict[str, Any]:
+def answer(
+    principal: Principal, ticket_id: str, action: str, body: str,
+    attachment_ids: Sequence[str] = (),
+) -> dict[str, Any]:
     """Send / Send and leave open / Resolve silently / Internal note."""
     if action not in ANSWERS:
         raise InvalidInput(f"action must be one of {', '.join(ANSWERS)}.", code="unknown_action")
@@ -489,7 +497,10 @@ def answer(principal: Principal, ticket_id: str, action: str, body: str) -> dict
             _set_status(ticket, new_status)
         elif ticket.status == "new" and visibility == PUBLIC:
             _set_status(ticket, "open")
-        return Draft(kind, visibility, body, principal, author.name, details={"action": action})
+        # A file on an internal note is internal; one sent with a public answer becomes public.
+        attached = attachments.attachable(principal, ticket.ticket_id, attachment_ids, visibility)
+        return Draft(kind, visibility, body, principal, author.name, details={"action": action},
+                     attachment_ids=attached)
 
     message = _commit(lambda: staff_ticket(principal, ticket_id), rule, settings)
     assert message is not None  # the rule always drafts a message or raises
@@ -847,6 +858,7 @@ def _store(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> Messa
         channel=draft.channel,
         created_at=now,
         details=draft.details,
+        attachment_ids=list(draft.attachment_ids) or None,
     )
     message_store.store_message(ticket, message, _folder_entries(ticket, message, settings))
     return message
@@ -990,6 +1002,7 @@ def _customer_message(
         ),
         "author": _display_author(message, settings),
         "body": message.body,
+        "attachment_ids": list(message.attachment_ids or []),
         "created_at": clock.iso(message.created_at),
     }
 
@@ -1056,6 +1069,7 @@ def _console_message(message: MessageModel) -> dict[str, Any]:
         "body": message.body,
         "channel": message.channel,
         "details": message.details,
+        "attachment_ids": list(message.attachment_ids or []),
         "created_at": clock.iso(message.created_at),
     }
 

@@ -80,12 +80,12 @@ PROFILES: dict[str, FunctionAccess] = {
         memory_mb=256,
         timeout_s=300,
     ),
-    # Uploads nobody confirmed: the pending record (and the ticket's slot it held) and the
-    # object, if it ever arrived.
+    # Uploads nobody confirmed: the pending record (and the ticket's slot it held, a counter in
+    # the counters table) and the object, if it ever arrived.
     "purge_uploads": FunctionAccess(
         tables={
             "attachments": levels("read write"),
-            "tickets": levels("read write"),
+            "counters": levels("read write"),
             "settings": levels("read"),
         },
         buckets={"documents": levels("delete")},

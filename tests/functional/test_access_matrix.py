@@ -17,12 +17,13 @@ import app  # noqa: F401 - importing the app registers every route in ROUTES
 from chalicelib import clock
 from chalicelib.api.routing import PUBLIC, ROUTES
 from tests.conftest import PASSWORD
+from tests.functional.attachment_support import PDF, Uploads
 
 pytestmark = pytest.mark.functional
 
 PERSONAS = ("requester", "same_org", "org_view", "other_org", "agent", "admin", "anonymous")
 
-OK, CREATED, ACCEPTED = 200, 201, 202
+OK, CREATED, ACCEPTED, FOUND = 200, 201, 202, 302
 # Expected status per persona, in PERSONAS order.
 ADMIN_ONLY = (403, 403, 403, 403, 403, OK, 401)
 STAFF_READ = (403, 403, 403, 403, OK, OK, 401)
@@ -31,6 +32,8 @@ CUSTOMERS_ONLY = (OK, OK, OK, OK, 403, 403, 401)
 # Alice's ticket: hers, hidden from Bob and Carol (the same 404 as a missing ticket), visible to
 # Boss through the organization view.
 TICKET_READ = (OK, 404, OK, 404, 403, 403, 401)
+PORTAL_DOCUMENTS = "/api/portal/tickets/{ticket_id}/attachments"
+CONSOLE_DOCUMENTS = "/api/console/tickets/{ticket_id}/attachments"
 
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/logout"): ANY_SIGNED_IN,
@@ -80,6 +83,16 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/admin/inbound"): STAFF_READ,
     ("POST", "/api/admin/inbound/{delivery_id}/retry"): STAFF_READ,
     ("POST", "/api/admin/inbound/{delivery_id}/release"): STAFF_READ,
+    # Documents follow the ticket's access. Alice's confirmed document is the one under test:
+    # confirming it again is idempotent, and a download is a redirect to S3.
+    ("POST", PORTAL_DOCUMENTS): (CREATED, 404, CREATED, 404, 403, 403, 401),
+    ("GET", PORTAL_DOCUMENTS): TICKET_READ,
+    ("POST", PORTAL_DOCUMENTS + "/{attachment_id}/confirm"): TICKET_READ,
+    ("GET", PORTAL_DOCUMENTS + "/{attachment_id}"): (FOUND, 404, FOUND, 404, 403, 403, 401),
+    ("POST", CONSOLE_DOCUMENTS): (403, 403, 403, 403, CREATED, CREATED, 401),
+    ("GET", CONSOLE_DOCUMENTS): STAFF_READ,
+    ("POST", CONSOLE_DOCUMENTS + "/{attachment_id}/confirm"): STAFF_READ,
+    ("GET", CONSOLE_DOCUMENTS + "/{attachment_id}"): (403, 403, 403, 403, FOUND, FOUND, 401),
 }
 
 
@@ -107,6 +120,12 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", "/api/portal/tickets/{ticket_id}/messages"): {"body": "Any news?"},
         ("PUT", "/api/portal/tickets/{ticket_id}/rating"): {"score": 5},
         ("POST", "/api/notifications/read"): {"ids": "all"},
+        ("POST", PORTAL_DOCUMENTS): {
+            "filename": "scan.pdf", "content_type": "application/pdf", "size": 1234,
+        },
+        ("POST", CONSOLE_DOCUMENTS): {
+            "filename": "scan.pdf", "content_type": "application/pdf", "size": 1234,
+        },
     }
 
 
@@ -148,6 +167,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
     from tests.functional.inbound_support import deliver, make_mail
 
     spam = deliver(make_mail(sender="offers@spam.test", subject="Cheap"), verdicts={"spam": "FAIL"})
+    attachment_id = Uploads(api).upload_confirmed(tokens["requester"], ticket_id, PDF)
     return {
         "tokens": tokens,
         "org_id": acme["id"],
@@ -159,6 +179,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "folder": "inbox",
             "action": "read",
             "delivery_id": spam,
+            "attachment_id": attachment_id,
         },
     }
 

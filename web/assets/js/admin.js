@@ -1,0 +1,678 @@
+// Administration: portal settings (branding, banner links, announcement, topics, display modes,
+// timeouts, limits, notifications), users, organizations, and the audit log.
+
+import { h, append, clear, icon, field, notice, uid, safeImageSrc } from "./dom.js";
+import { get, post, patch } from "./api.js";
+import { t, errorText, formatDate, LANGUAGES } from "./i18n.js";
+import { setTitle, applyBranding, state } from "./app.js";
+import { loadMoreButton, emptyState } from "./ui.js";
+
+const TEMPLATES = ["secure_notification", "acknowledgement", "support_alert", "digest"];
+const CHANNELS = ["portal", "email", "troubleshooter", "agent"];
+const LOGO_MAX_BYTES = 40 * 1024;
+
+function adminPage(active, title, lead, ...content) {
+  setTitle(title);
+  const tabs = [["/admin", "settings", t("admin.settings")], ["/admin/users", "users", t("admin.users")],
+    ["/admin/orgs", "orgs", t("admin.orgs")], ["/admin/audit", "audit", t("admin.audit")]];
+  return h("div", { class: "page page--admin" },
+    h("nav", { class: "subnav", "aria-label": t("admin.sections") },
+      h("ul", {}, tabs.map(([href, name, label]) => h("li", {},
+        h("a", { href, class: "subnav__link", "aria-current": name === active ? "page" : null, text: label }))))),
+    h("div", { class: "page__header" }, h("div", {},
+      h("h1", { class: "page__title", text: title }),
+      lead ? h("p", { class: "page__lead muted", text: lead }) : null)),
+    ...content);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/** A registry of controls: each knows its top-level settings key and how to read its value. */
+function controls() {
+  const list = [];
+  const fields = new Map();
+  return {
+    add(key, read, wrapper) {
+      list.push({ key, read });
+      if (wrapper) fields.set(key, wrapper);
+      return wrapper;
+    },
+    values() {
+      const values = {};
+      for (const { key, read } of list) values[key] = read();
+      return values;
+    },
+    fieldOf(key) {
+      return fields.get(key);
+    },
+    clearErrors() {
+      for (const wrapper of fields.values()) if (wrapper.setError) wrapper.setError("");
+    },
+  };
+}
+
+function textControl(registry, settings, key, label, options = {}) {
+  const input = h(options.multiline ? "textarea" : "input", {
+    class: options.multiline ? "textarea" : "input", value: settings[key] ?? "", rows: options.rows,
+    maxlength: options.maxlength, type: options.type || (options.multiline ? null : "text"),
+  });
+  if (options.multiline) input.value = settings[key] ?? "";
+  return registry.add(key, () => input.value, field(label, input, { hint: options.hint }));
+}
+
+function numberControl(registry, settings, key, label, hint) {
+  const input = h("input", { class: "input input--number", type: "number", value: settings[key], step: 1 });
+  return registry.add(key, () => (input.value === "" ? null : Number(input.value)), field(label, input, { hint }));
+}
+
+function checkControl(registry, settings, key, label, hint) {
+  const input = h("input", { type: "checkbox", class: "checkbox", checked: Boolean(settings[key]), id: uid("c") });
+  const wrapper = h("div", { class: "field field--check" },
+    input, h("label", { for: input.id, text: label }),
+    hint ? h("p", { class: "field__hint", text: hint }) : null);
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  wrapper.append(errorEl);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return registry.add(key, () => input.checked, wrapper);
+}
+
+function selectControl(registry, settings, key, label, options, hint) {
+  const select = h("select", { class: "select" },
+    options.map(([value, text]) => h("option", { value, text, selected: settings[key] === value })));
+  return registry.add(key, () => select.value, field(label, select, { hint }));
+}
+
+function colourControl(registry, settings, key, label, onChange) {
+  const picker = h("input", { type: "color", class: "colour__picker", value: settings[key], "aria-label": label });
+  const text = h("input", { class: "input input--colour", value: settings[key], maxlength: 7, pattern: "#[0-9a-fA-F]{6}" });
+  picker.addEventListener("input", () => {
+    text.value = picker.value;
+    onChange();
+  });
+  text.addEventListener("input", () => {
+    if (/^#[0-9a-f]{6}$/i.test(text.value)) {
+      picker.value = text.value;
+      onChange();
+    }
+  });
+  const wrapper = field(label, text);
+  wrapper.querySelector(".field__label").after(h("div", { class: "colour" }, picker, text));
+  return registry.add(key, () => text.value.trim(), wrapper);
+}
+
+/** Rows of small inputs (topics, banner links); `columns` are [key, label, attrs]. */
+function rowsControl(registry, settings, key, label, columns, addLabel) {
+  const body = h("div", { class: "rows" });
+  const rows = [];
+  const addRow = (value = {}) => {
+    const inputs = columns.map(([name, text, attrs]) => {
+      const input = h("input", { class: "input input--small", value: value[name] ?? "", ...attrs });
+      return [name, input, h("label", { class: "rows__cell" }, h("span", { class: "rows__label", text }), input)];
+    });
+    const remove = h("button", { type: "button", class: "btn btn--ghost btn--small rows__remove" },
+      icon("trash"), h("span", { class: "sr-only", text: t("admin.removeRow") }));
+    const row = h("div", { class: "rows__row" }, inputs.map(([, , cell]) => cell), remove);
+    const entry = { row, inputs };
+    remove.addEventListener("click", () => {
+      rows.splice(rows.indexOf(entry), 1);
+      row.remove();
+    });
+    rows.push(entry);
+    body.append(row);
+    return entry;
+  };
+  for (const value of settings[key] || []) addRow(value);
+  const add = h("button", { type: "button", class: "btn btn--secondary btn--small" }, icon("plus"),
+    h("span", { text: addLabel }));
+  add.addEventListener("click", () => addRow().inputs[0][1].focus());
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: label }),
+    body, add, errorEl);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return registry.add(key, () => rows.map(({ inputs }) => Object.fromEntries(
+    inputs.map(([name, input]) => [name, input.value.trim()]))), wrapper);
+}
+
+function checkboxesControl(registry, settings, key, label, options) {
+  const boxes = options.map(([value, text]) => {
+    const input = h("input", { type: "checkbox", class: "checkbox", value, id: uid("cb"),
+      checked: (settings[key] || []).includes(value) });
+    return [input, h("span", { class: "check" }, input, h("label", { for: input.id, text }))];
+  });
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: label }),
+    h("div", { class: "checks" }, boxes.map(([, el]) => el)), errorEl);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return registry.add(key, () => boxes.filter(([input]) => input.checked).map(([input]) => input.value), wrapper);
+}
+
+function recipientsControl(registry, settings, key, label) {
+  const current = settings[key] || { to: [], cc: [], bcc: [] };
+  const inputs = ["to", "cc", "bcc"].map((part) => {
+    const input = h("input", { class: "input", value: (current[part] || []).join(", "), placeholder: "name@example.com" });
+    return [part, input, field(t(`admin.recipients.${part}`), input)];
+  });
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: label }),
+    h("div", { class: "grid grid--3" }, inputs.map(([, , el]) => el)), errorEl);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return registry.add(key, () => Object.fromEntries(inputs.map(([part, input]) =>
+    [part, input.value.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)])), wrapper);
+}
+
+function templatesControl(registry, settings) {
+  const current = settings.notification_templates || {};
+  const parts = [];
+  const blocks = TEMPLATES.map((template) => h("details", { class: "disclosure" },
+    h("summary", { text: t(`admin.template.${template}`) }),
+    h("div", { class: "grid grid--3" }, Object.keys(LANGUAGES).map((lang) => {
+      const value = (current[template] || {})[lang] || {};
+      const subject = h("input", { class: "input input--small", value: value.subject || "", maxlength: 300 });
+      const body = h("textarea", { class: "textarea textarea--small", rows: 5, maxlength: 10000 });
+      body.value = value.body || "";
+      parts.push({ template, lang, subject, body });
+      return h("div", { class: "template" }, h("p", { class: "template__lang", text: LANGUAGES[lang] }),
+        field(t("admin.templateSubject"), subject), field(t("admin.templateBody"), body));
+    }))));
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" },
+    h("legend", { class: "field__label", text: t("admin.templates") }),
+    h("p", { class: "field__hint", text: t("admin.templatesHint") }), blocks, errorEl);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return registry.add("notification_templates", () => {
+    const result = {};
+    for (const { template, lang, subject, body } of parts) {
+      if (!subject.value.trim() && !body.value.trim()) continue;
+      result[template] = result[template] || {};
+      result[template][lang] = { subject: subject.value.trim() || null, body: body.value.trim() ? body.value : null };
+    }
+    return result;
+  }, wrapper);
+}
+
+function logoControl(registry, settings, onChange) {
+  let value = settings.logo_url || "";
+  const preview = h("span", { class: "logo-preview" });
+  const text = h("input", { class: "input", type: "url", placeholder: "https://…", maxlength: 60000 });
+  const file = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,image/svg+xml",
+    class: "sr-only", id: uid("logo"), tabindex: "-1" });
+  const upload = h("button", { type: "button", class: "btn btn--secondary btn--small" }, icon("upload"),
+    h("span", { text: t("admin.logoUpload") }));
+  const remove = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("admin.logoRemove") });
+  const wrapper = field(t("admin.logo"), text, { hint: t("admin.logoHint") });
+  const show = () => {
+    clear(preview);
+    const src = safeImageSrc(value);
+    preview.append(src ? h("img", { src, alt: t("admin.logoPreview") }) : h("span", { class: "muted", text: t("admin.noLogo") }));
+    text.value = value.startsWith("data:") ? "" : value;
+    text.placeholder = value.startsWith("data:") ? t("admin.logoUploaded") : "https://…";
+    onChange();
+  };
+  text.addEventListener("change", () => {
+    value = text.value.trim();
+    show();
+  });
+  upload.addEventListener("click", () => file.click());
+  remove.addEventListener("click", () => {
+    value = "";
+    show();
+  });
+  file.addEventListener("change", () => {
+    const chosen = file.files[0];
+    file.value = "";
+    if (!chosen) return;
+    if (chosen.size > LOGO_MAX_BYTES) {
+      wrapper.setError(t("admin.logoTooBig", { size: Math.round(LOGO_MAX_BYTES / 1024) }));
+      return;
+    }
+    wrapper.setError("");
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      value = String(reader.result);
+      show();
+    });
+    reader.readAsDataURL(chosen);
+  });
+  wrapper.append(h("div", { class: "logo-row" }, preview, upload, remove, file));
+  show();
+  registry.add("logo_url", () => value, wrapper);
+  return wrapper;
+}
+
+function section(title, description, ...content) {
+  const id = uid("sec");
+  return h("section", { class: "card settings-section", "aria-labelledby": id },
+    h("div", { class: "settings-section__intro" },
+      h("h2", { class: "card__title", id, text: title }),
+      description ? h("p", { class: "muted", text: description }) : null),
+    h("div", { class: "settings-section__fields" }, content));
+}
+
+const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color", "banner_links",
+  "announcement", "default_language", "self_registration", "idle_timeout_minutes",
+  "absolute_lifetime_hours", "topics", "author_display", "team_display_name", "author_custom_text",
+  "status_display", "org_view_enabled", "trash_retention_days", "reopen_window_days", "auto_close_days",
+  "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
+  "customer_alert_recipients", "support_alert_recipients", "notification_templates"]);
+
+function humanize(key) {
+  const text = key.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Settings this page has no dedicated control for yet (added by later features). */
+function genericControl(registry, settings, key) {
+  const value = settings[key];
+  const label = humanize(key);
+  if (typeof value === "boolean") return checkControl(registry, settings, key, label);
+  if (typeof value === "number") return numberControl(registry, settings, key, label);
+  if (typeof value === "string") return textControl(registry, settings, key, label);
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) {
+    const input = h("input", { class: "input", value: value.join(", ") });
+    return registry.add(key, () => input.value.split(",").map((s) => s.trim()).filter(Boolean),
+      field(label, input, { hint: t("admin.commaSeparated") }));
+  }
+  const area = h("textarea", { class: "textarea textarea--code", rows: 4 });
+  area.value = JSON.stringify(value, null, 2);
+  return registry.add(key, () => {
+    try {
+      return JSON.parse(area.value);
+    } catch {
+      return area.value;
+    }
+  }, field(label, area, { hint: t("admin.json") }));
+}
+
+export async function settings({ main }) {
+  const { settings: loaded } = await get("/api/admin/settings");
+  let original = loaded;
+  const registry = controls();
+  const preview = h("div", { class: "brand-preview", "aria-hidden": "true" },
+    h("span", { class: "brand-preview__bar" }, h("span", { class: "brand-preview__name" })),
+    h("span", { class: "brand-preview__body" },
+      h("span", { class: "brand-preview__button", text: t("admin.previewButton") }),
+      h("span", { class: "brand-preview__link", text: t("admin.previewLink") }),
+      h("span", { class: "brand-preview__accent", text: t("status.open") })));
+  const updatePreview = () => {
+    const values = registry.values();
+    preview.querySelector(".brand-preview__name").textContent = values.portal_name || "";
+    if (/^#[0-9a-f]{6}$/i.test(values.primary_color || "")) preview.style.setProperty("--preview-primary", values.primary_color);
+    if (/^#[0-9a-f]{6}$/i.test(values.accent_color || "")) preview.style.setProperty("--preview-accent", values.accent_color);
+  };
+  const s = loaded;
+  const nameField = textControl(registry, s, "portal_name", t("admin.portalName"), { maxlength: 80 });
+  nameField.control.addEventListener("input", updatePreview);
+  const topicOptions = (s.topics || []).map((topic) => [topic.id, topic.name]);
+
+  const branding = section(t("admin.branding"), t("admin.brandingLead"),
+    nameField,
+    logoControl(registry, s, updatePreview),
+    h("div", { class: "grid grid--2" },
+      colourControl(registry, s, "primary_color", t("admin.primaryColor"), updatePreview),
+      colourControl(registry, s, "accent_color", t("admin.accentColor"), updatePreview)),
+    h("div", { class: "field" }, h("span", { class: "field__label", text: t("admin.preview") }), preview),
+    rowsControl(registry, s, "banner_links", t("admin.bannerLinks"),
+      [["label", t("admin.linkLabel"), { maxlength: 60 }], ["url", t("admin.linkUrl"), { maxlength: 500, placeholder: "https://" }]],
+      t("admin.addLink")),
+    textControl(registry, s, "announcement", t("admin.announcement"),
+      { multiline: true, rows: 3, maxlength: 2000, hint: t("admin.announcementHint") }));
+
+  const conversations = section(t("admin.conversations"), t("admin.conversationsLead"),
+    rowsControl(registry, s, "topics", t("admin.topics"),
+      [["id", t("admin.topicId"), { maxlength: 40, pattern: "[a-z0-9][a-z0-9_-]*" }],
+        ["name", t("admin.topicName"), { maxlength: 80 }], ["team_id", t("admin.topicTeam"), { maxlength: 40 }]],
+      t("admin.addTopic")),
+    h("div", { class: "grid grid--2" },
+      selectControl(registry, s, "author_display", t("admin.authorDisplay"), [
+        ["none", t("admin.author.none")], ["team", t("admin.author.team")],
+        ["agent_name", t("admin.author.agent_name")], ["custom", t("admin.author.custom")]]),
+      selectControl(registry, s, "status_display", t("admin.statusDisplay"), [
+        ["simple", t("admin.status.simple")], ["full", t("admin.status.full")]])),
+    h("div", { class: "grid grid--2" },
+      textControl(registry, s, "team_display_name", t("admin.teamDisplayName"), { maxlength: 80 }),
+      textControl(registry, s, "author_custom_text", t("admin.authorCustomText"), { maxlength: 80 })),
+    checkControl(registry, s, "org_view_enabled", t("admin.orgView"), t("admin.orgViewHint")),
+    checkboxesControl(registry, s, "hidden_topics", t("admin.hiddenTopics"), topicOptions),
+    checkboxesControl(registry, s, "hidden_channels", t("admin.hiddenChannels"),
+      CHANNELS.map((c) => [c, t(`channel.${c}`)])),
+    h("div", { class: "grid grid--2" },
+      numberControl(registry, s, "reopen_window_days", t("admin.reopenWindow"), t("admin.days")),
+      numberControl(registry, s, "auto_close_days", t("admin.autoClose"), t("admin.days"))));
+
+  const accounts = section(t("admin.accounts"), t("admin.accountsLead"),
+    h("div", { class: "grid grid--2" },
+      selectControl(registry, s, "default_language", t("admin.defaultLanguage"), Object.entries(LANGUAGES)),
+      h("div", {})),
+    checkControl(registry, s, "self_registration", t("admin.selfRegistration"), t("admin.selfRegistrationHint")),
+    h("div", { class: "grid grid--2" },
+      numberControl(registry, s, "idle_timeout_minutes", t("admin.idleTimeout"), t("admin.minutes")),
+      numberControl(registry, s, "absolute_lifetime_hours", t("admin.absoluteLifetime"), t("admin.hours"))));
+
+  const generic = Object.keys(s).filter((key) => !KNOWN.has(key));
+  const limits = section(t("admin.limits"), t("admin.limitsLead"),
+    h("div", { class: "grid grid--2" },
+      numberControl(registry, s, "trash_retention_days", t("admin.trashRetention"), t("admin.days")),
+      generic.map((key) => genericControl(registry, s, key))));
+
+  const notifications = section(t("admin.notifications"), t("admin.notificationsLead"),
+    checkControl(registry, s, "acknowledge_customer_messages", t("admin.acknowledge")),
+    textControl(registry, s, "support_address", t("admin.supportAddress"), { type: "email", maxlength: 254 }),
+    recipientsControl(registry, s, "customer_alert_recipients", t("admin.customerRecipients")),
+    recipientsControl(registry, s, "support_alert_recipients", t("admin.supportRecipients")),
+    templatesControl(registry, s));
+
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const save = h("button", { type: "submit", class: "btn btn--primary", text: t("common.saveChanges") });
+  const form = h("form", { class: "settings-form", novalidate: true },
+    branding, conversations, accounts, limits, notifications,
+    h("div", { class: "savebar" }, status, save));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    registry.clearErrors();
+    status.replaceChildren();
+    const values = registry.values();
+    const changes = {};
+    for (const [key, value] of Object.entries(values)) {
+      if (JSON.stringify(value) !== JSON.stringify(original[key])) changes[key] = value;
+    }
+    if (!Object.keys(changes).length) {
+      status.replaceChildren(notice("info", t("admin.noChanges")));
+      return;
+    }
+    save.disabled = true;
+    try {
+      const result = await patch("/api/admin/settings", changes);
+      original = result.settings;
+      status.replaceChildren(notice("success", t("admin.saved")));
+      const branding = await get("/api/portal/branding", null, { quiet: true });
+      applyBranding(branding);
+    } catch (error) {
+      const details = Array.isArray(error.details) ? error.details : [];
+      for (const detail of details) {
+        const key = String(detail.field || "").split(".")[0];
+        const wrapper = registry.fieldOf(key);
+        if (wrapper && wrapper.setError) wrapper.setError(`${detail.field}: ${detail.message}`);
+      }
+      status.replaceChildren(notice("error", details.length ? t("admin.invalid") : errorText(error)));
+      const first = form.querySelector("[aria-invalid=true], .field__error:not([hidden])");
+      if (first) first.scrollIntoView({ block: "center" });
+    } finally {
+      save.disabled = false;
+    }
+  });
+  append(main, adminPage("settings", t("admin.settings"), t("admin.settingsLead"), form));
+  updatePreview();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+async function allOrgs() {
+  const orgs = [];
+  let cursor = null;
+  for (let i = 0; i < 5; i += 1) {
+    const page = await get("/api/admin/orgs", { limit: 100, cursor });
+    orgs.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return orgs;
+}
+
+export async function users({ main, query }) {
+  const orgs = await allOrgs();
+  const orgNames = new Map(orgs.map((org) => [org.id, org.name]));
+  let cursor = null;
+  const scope = h("select", { class: "select select--small", id: uid("scope") },
+    h("option", { value: "", text: t("admin.staff") }),
+    orgs.map((org) => h("option", { value: org.id, text: org.name })));
+  scope.value = query.get("org") || "";
+  const q = h("input", { class: "input input--search", type: "search", id: uid("uq"), placeholder: t("admin.searchStaff") });
+  const tbody = h("tbody", {});
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const more = loadMoreButton(() => load(false));
+
+  const row = (user) => {
+    const toggle = h("button", { type: "button", class: `btn btn--small ${user.status === "disabled" ? "btn--secondary" : "btn--danger-ghost"}`,
+      text: user.status === "disabled" ? t("admin.enable") : t("admin.disable") });
+    const tr = h("tr", { dataset: { userId: user.id } },
+      h("td", { "data-label": t("admin.name") }, h("strong", { text: user.name })),
+      h("td", { "data-label": t("auth.email"), class: "muted", text: user.email }),
+      h("td", { "data-label": t("admin.role") }, h("span", { class: "chip", text: t(`role.${user.role}`) })),
+      h("td", { "data-label": t("admin.org"), text: user.org_id ? orgNames.get(user.org_id) || user.org_id : "—" }),
+      h("td", { "data-label": t("admin.status") },
+        h("span", { class: `status status--${user.status === "active" ? "success" : "neutral"}` },
+          h("span", { class: "status__dot", "aria-hidden": "true" }), t(`userStatus.${user.status}`))),
+      h("td", { class: "col-actions" }, user.id === state.user.id ? null : toggle));
+    toggle.addEventListener("click", async () => {
+      try {
+        const updated = await patch(`/api/admin/users/${encodeURIComponent(user.id)}`, {
+          status: user.status === "disabled" ? "active" : "disabled",
+        });
+        tr.replaceWith(row(updated.user));
+        status.replaceChildren(notice("success", updated.user.status === "disabled"
+          ? t("admin.disabled", { name: updated.user.name }) : t("admin.enabled", { name: updated.user.name })));
+      } catch (error) {
+        status.replaceChildren(notice("error", errorText(error)));
+      }
+    });
+    return tr;
+  };
+
+  async function load(reset) {
+    more.busy(true);
+    try {
+      const page = await get("/api/admin/users", {
+        org_id: scope.value || null, q: scope.value ? null : q.value.trim(), limit: 50, cursor: reset ? null : cursor,
+      });
+      if (reset) clear(tbody);
+      for (const user of page.items) tbody.append(row(user));
+      if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: "6" }, emptyState(t("admin.noUsers")))));
+      cursor = page.next_cursor;
+      more.show(Boolean(cursor));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      more.busy(false);
+    }
+  }
+  scope.addEventListener("change", () => {
+    q.disabled = Boolean(scope.value);
+    history.replaceState(null, "", scope.value ? `/admin/users?org=${encodeURIComponent(scope.value)}` : "/admin/users");
+    load(true);
+  });
+  q.disabled = Boolean(scope.value);
+  let timer = null;
+  q.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(true), 250);
+  });
+
+  // Creating a user
+  const email = h("input", { class: "input", type: "email", required: true, maxlength: 254 });
+  const name = h("input", { class: "input", required: true, maxlength: 120 });
+  const role = h("select", { class: "select" }, ["customer", "agent", "admin"].map((r) =>
+    h("option", { value: r, text: t(`role.${r}`) })));
+  const org = h("select", { class: "select" }, h("option", { value: "", text: t("admin.chooseOrg") }),
+    orgs.map((o) => h("option", { value: o.id, text: o.name })));
+  const orgView = h("input", { type: "checkbox", class: "checkbox", id: uid("ov") });
+  const teams = h("input", { class: "input", value: "support" });
+  const language = h("select", { class: "select" }, Object.entries(LANGUAGES).map(([code, label]) =>
+    h("option", { value: code, text: label })));
+  const deliveryName = uid("delivery");
+  const delivery = [["invite", t("admin.deliveryInvite")], ["password", t("admin.deliveryPassword")]].map(([value, label], i) => {
+    const input = h("input", { type: "radio", name: deliveryName, value, id: `${deliveryName}-${value}`, checked: i === 0 });
+    return h("span", { class: "check" }, input, h("label", { for: input.id, text: label }));
+  });
+  const orgField = field(t("admin.org"), org);
+  const orgViewField = h("div", { class: "field field--check" }, orgView, h("label", { for: orgView.id, text: t("admin.orgViewUser") }));
+  const teamsField = field(t("admin.teams"), teams, { hint: t("admin.commaSeparated") });
+  const syncRole = () => {
+    const customer = role.value === "customer";
+    orgField.hidden = !customer;
+    orgViewField.hidden = !customer;
+    teamsField.hidden = customer;
+    org.required = customer;
+  };
+  role.addEventListener("change", syncRole);
+  syncRole();
+  const createStatus = h("div", { class: "form-status", "aria-live": "polite" });
+  const createForm = h("form", { class: "form" },
+    h("div", { class: "grid grid--2" }, field(t("auth.email"), email), field(t("admin.name"), name)),
+    h("div", { class: "grid grid--2" }, field(t("admin.role"), role), field(t("admin.language"), language)),
+    orgField, orgViewField, teamsField,
+    h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: t("admin.delivery") }),
+      h("div", { class: "checks" }, delivery)),
+    createStatus,
+    h("div", { class: "form__actions" }, h("button", { type: "submit", class: "btn btn--primary", text: t("admin.createUser") })));
+  createForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    createStatus.replaceChildren();
+    const customer = role.value === "customer";
+    try {
+      const created = await post("/api/admin/users", {
+        email: email.value.trim(), name: name.value.trim(), role: role.value,
+        org_id: customer ? org.value || null : null, org_view: customer && orgView.checked,
+        team_ids: customer ? [] : teams.value.split(",").map((s) => s.trim()).filter(Boolean),
+        language: language.value,
+        delivery: createForm.querySelector(`input[name="${deliveryName}"]:checked`).value,
+      });
+      createStatus.replaceChildren(notice("success", t("admin.userCreated", { email: created.user.email })));
+      createForm.reset();
+      syncRole();
+      load(true);
+    } catch (error) {
+      createStatus.replaceChildren(notice("error", errorText(error)));
+    }
+  });
+
+  append(main, adminPage("users", t("admin.users"), t("admin.usersLead"),
+    h("details", { class: "card disclosure disclosure--card" },
+      h("summary", {}, icon("plus"), t("admin.addUser")), createForm),
+    h("div", { class: "toolbar" },
+      h("div", { class: "toolbar__group" },
+        h("label", { for: scope.id, class: "toolbar__label", text: t("admin.show") }), scope),
+      h("div", { class: "toolbar__group toolbar__group--grow search" },
+        h("label", { for: q.id, class: "sr-only", text: t("admin.searchStaff") }), icon("search"), q)),
+    status,
+    h("div", { class: "card card--flush" },
+      h("table", { class: "table table--users" },
+        h("caption", { class: "sr-only", text: t("admin.users") }),
+        h("thead", {}, h("tr", {},
+          [t("admin.name"), t("auth.email"), t("admin.role"), t("admin.org"), t("admin.status"), ""].map((label) =>
+            h("th", { scope: "col", text: label })))),
+        tbody)),
+    h("div", { class: "list-footer" }, more.element)));
+  await load(true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations
+
+export async function orgs({ main }) {
+  let cursor = null;
+  const list = h("ul", { class: "org-list" });
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const more = loadMoreButton(() => load());
+  const item = (org) => h("li", { class: "org-list__item" },
+    h("span", { class: "org-list__name", text: org.name }),
+    h("span", { class: "muted org-list__id", text: org.id }),
+    h("a", { class: "btn btn--ghost btn--small", href: `/admin/users?org=${encodeURIComponent(org.id)}`, text: t("admin.orgUsers") }));
+  async function load() {
+    more.busy(true);
+    try {
+      const page = await get("/api/admin/orgs", { limit: 50, cursor });
+      for (const org of page.items) list.append(item(org));
+      if (!list.children.length) list.append(h("li", {}, emptyState(t("admin.noOrgs"))));
+      cursor = page.next_cursor;
+      more.show(Boolean(cursor));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      more.busy(false);
+    }
+  }
+  const name = h("input", { class: "input", required: true, maxlength: 120 });
+  const form = h("form", { class: "inline-form" }, field(t("admin.orgName"), name),
+    h("button", { type: "submit", class: "btn btn--primary", text: t("admin.createOrg") }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const created = await post("/api/admin/orgs", { name: name.value.trim() });
+      list.prepend(item(created.org));
+      const empty = list.querySelector(".empty");
+      if (empty) empty.closest("li").remove();
+      name.value = "";
+      status.replaceChildren(notice("success", t("admin.orgCreated", { name: created.org.name })));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    }
+  });
+  append(main, adminPage("orgs", t("admin.orgs"), t("admin.orgsLead"),
+    h("div", { class: "card" }, form), status,
+    h("div", { class: "card card--flush" }, list),
+    h("div", { class: "list-footer" }, more.element)));
+  await load();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+export async function audit({ main }) {
+  let cursor = null;
+  const tbody = h("tbody", {});
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const more = loadMoreButton(() => load());
+  more.element.textContent = t("admin.more");
+  async function load() {
+    more.busy(true);
+    try {
+      const page = await get("/api/admin/audit", { limit: 50, cursor });
+      for (const entry of page.items) {
+        tbody.append(h("tr", { class: entry.outcome && entry.outcome !== "success" ? "is-flagged" : null },
+          h("td", { "data-label": t("admin.when"), class: "nowrap", text: formatDate(entry.at) }),
+          h("td", { "data-label": t("admin.action") }, h("code", { text: entry.action })),
+          h("td", { "data-label": t("admin.outcome") },
+            h("span", { class: `status status--${entry.outcome === "success" ? "success" : "warning"}` },
+              h("span", { class: "status__dot", "aria-hidden": "true" }), entry.outcome || "")),
+          h("td", { "data-label": t("admin.actor"), text: entry.actor_email || entry.actor_id || "—" }),
+          h("td", { "data-label": t("admin.target"), class: "muted break", text: entry.target || "" }),
+          h("td", { "data-label": t("admin.source"), class: "muted", text: entry.source_ip || "" }),
+          h("td", { "data-label": t("admin.details"), class: "muted break",
+            text: entry.details ? JSON.stringify(entry.details) : "" })));
+      }
+      if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: "7" }, emptyState(t("admin.noAudit")))));
+      cursor = page.next_cursor;
+      more.show(Boolean(cursor));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      more.busy(false);
+    }
+  }
+  append(main, adminPage("audit", t("admin.audit"), t("admin.auditLead"), status,
+    h("div", { class: "card card--flush table-scroll" },
+      h("table", { class: "table table--audit" },
+        h("caption", { class: "sr-only", text: t("admin.audit") }),
+        h("thead", {}, h("tr", {}, [t("admin.when"), t("admin.action"), t("admin.outcome"), t("admin.actor"),
+          t("admin.target"), t("admin.source"), t("admin.details")].map((label) => h("th", { scope: "col", text: label })))),
+        tbody)),
+    h("div", { class: "list-footer" }, more.element)));
+  await load();
+}

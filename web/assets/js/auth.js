@@ -1,0 +1,190 @@
+// Pages before (and at) sign-in: sign in, forgotten password, reset, registration, email
+// verification, the forced password change, and the page that says the session ended.
+
+import { h, field, notice, append, icon } from "./dom.js";
+import { post, get } from "./api.js";
+import { t, errorText } from "./i18n.js";
+import { state, navigate, homeFor, signedIn, setTitle, updateUser } from "./app.js";
+
+function card(title, lead, ...content) {
+  return h("section", { class: "auth" },
+    h("div", { class: "auth__card" },
+      h("h1", { class: "auth__title", text: title }),
+      lead ? h("p", { class: "auth__lead", text: lead }) : null,
+      ...content));
+}
+
+function input(type, name, autocomplete, extra = {}) {
+  return h("input", { class: "input", type, name, autocomplete, required: true, ...extra });
+}
+
+function submitButton(label) {
+  return h("button", { class: "btn btn--primary btn--block", type: "submit", text: label });
+}
+
+/** Runs `action` on submit with the button busy and the error shown in `status`. */
+function handleSubmit(form, status, action) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("[type=submit]");
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    status.replaceChildren();
+    try {
+      await action();
+    } catch (error) {
+      // A weak password's reason (what to change) only the server can say.
+      const text = error && error.code === "weak_password" && error.message
+        ? `${t("error.weak_password")} ${error.message}` : errorText(error);
+      status.replaceChildren(notice("error", text));
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+}
+
+export async function login({ main, query }) {
+  setTitle(t("auth.signIn"));
+  const email = field(t("auth.email"), input("email", "email", "username", { autofocus: true }));
+  const password = field(t("auth.password"), input("password", "password", "current-password"));
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form", novalidate: false }, email, password,
+    h("div", { class: "form__row form__row--between" },
+      h("a", { href: "/forgot-password", text: t("auth.forgot") })),
+    status, submitButton(t("auth.signIn")));
+  handleSubmit(form, status, async () => {
+    const result = await post("/api/auth/login", {
+      email: email.control.value.trim(), password: password.control.value,
+    }, { quiet: true });
+    await signedIn(result);
+    const next = query.get("next");
+    const safeNext = next && next.startsWith("/") && !next.startsWith("//") ? next : null;
+    navigate(result.user.must_change_password ? "/change-password" : safeNext || homeFor(result.user),
+      { replace: true });
+  });
+  const registration = state.branding.self_registration
+    ? h("p", { class: "auth__alt" }, t("auth.noAccount"), " ",
+      h("a", { href: "/register", text: t("auth.register") }))
+    : null;
+  const info = query.get("reset") === "done" ? notice("success", t("auth.resetDone"))
+    : query.get("verified") === "1" ? notice("success", t("auth.verified")) : null;
+  append(main, card(t("auth.welcome", { name: state.branding.portal_name }), t("auth.signInLead"),
+    info, form, registration));
+}
+
+export async function forgot({ main }) {
+  setTitle(t("auth.forgotTitle"));
+  const email = field(t("auth.email"), input("email", "email", "username", { autofocus: true }));
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form" }, email, status, submitButton(t("auth.sendLink")));
+  handleSubmit(form, status, async () => {
+    await post("/api/auth/password-reset", { email: email.control.value.trim() }, { quiet: true });
+    form.replaceWith(notice("success", t("auth.linkSent")));
+  });
+  append(main, card(t("auth.forgotTitle"), t("auth.forgotLead"), form,
+    h("p", { class: "auth__alt" }, h("a", { href: "/login", text: t("auth.backToSignIn") }))));
+}
+
+export async function reset({ main, query }) {
+  setTitle(t("auth.resetTitle"));
+  const token = query.get("token") || "";
+  if (!token) {
+    append(main, card(t("auth.resetTitle"), null, notice("error", t("error.invalid_token")),
+      h("p", { class: "auth__alt" }, h("a", { href: "/forgot-password", text: t("auth.forgot") }))));
+    return;
+  }
+  const password = field(t("auth.newPassword"), input("password", "new-password", "new-password",
+    { minlength: 10, autofocus: true }), { hint: t("auth.passwordHint") });
+  const repeat = field(t("auth.repeatPassword"), input("password", "repeat-password", "new-password"));
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form" }, password, repeat, status, submitButton(t("auth.setPassword")));
+  handleSubmit(form, status, async () => {
+    if (password.control.value !== repeat.control.value) {
+      repeat.setError(t("auth.mismatch"));
+      throw { code: "mismatch", message: t("auth.mismatch") };
+    }
+    repeat.setError("");
+    await post("/api/auth/password-reset/confirm", { token, new_password: password.control.value },
+      { quiet: true });
+    navigate("/login?reset=done", { replace: true });
+  });
+  append(main, card(t("auth.resetTitle"), t("auth.resetLead"), form));
+}
+
+export async function register({ main }) {
+  setTitle(t("auth.registerTitle"));
+  if (!state.branding.self_registration) {
+    append(main, card(t("auth.registerTitle"), null, notice("info", t("error.not_enabled")),
+      h("p", { class: "auth__alt" }, h("a", { href: "/login", text: t("auth.backToSignIn") }))));
+    return;
+  }
+  const name = field(t("auth.name"), input("text", "name", "name", { maxlength: 120, autofocus: true }));
+  const email = field(t("auth.email"), input("email", "email", "email"));
+  const password = field(t("auth.password"), input("password", "password", "new-password",
+    { minlength: 10 }), { hint: t("auth.passwordHint") });
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form" }, name, email, password, status,
+    submitButton(t("auth.register")));
+  handleSubmit(form, status, async () => {
+    const { language } = await import("./i18n.js");
+    await post("/api/auth/register", {
+      name: name.control.value.trim(), email: email.control.value.trim(),
+      password: password.control.value, language: language(),
+    }, { quiet: true });
+    form.replaceWith(notice("success", t("auth.checkMailbox")));
+  });
+  append(main, card(t("auth.registerTitle"), t("auth.registerLead"), form,
+    h("p", { class: "auth__alt" }, t("auth.haveAccount"), " ",
+      h("a", { href: "/login", text: t("auth.signIn") }))));
+}
+
+export async function verify({ main, query }) {
+  setTitle(t("auth.verifyTitle"));
+  const token = query.get("token") || "";
+  const status = h("div", { class: "form-status", "aria-live": "polite" },
+    h("p", { class: "muted", text: t("common.loading") }));
+  append(main, card(t("auth.verifyTitle"), null, status));
+  try {
+    if (!token) throw { code: "invalid_token" };
+    await post("/api/auth/verify", { token }, { quiet: true });
+    status.replaceChildren(notice("success", t("auth.verified")),
+      h("p", { class: "auth__alt" }, h("a", { class: "btn btn--primary", href: "/login", text: t("auth.signIn") })));
+  } catch (error) {
+    status.replaceChildren(notice("error", errorText(error)));
+  }
+}
+
+export async function expired({ main }) {
+  setTitle(t("auth.expiredTitle"));
+  append(main, card(t("auth.expiredTitle"), t("auth.expiredLead"),
+    h("div", { class: "auth__icon", "aria-hidden": "true" }, icon("lock")),
+    h("a", { class: "btn btn--primary btn--block", href: "/login", text: t("auth.signInAgain") })));
+}
+
+export async function changePassword({ main }) {
+  setTitle(t("auth.changeTitle"));
+  const forced = Boolean(state.user && state.user.must_change_password);
+  const current = field(forced ? t("auth.temporaryPassword") : t("auth.currentPassword"),
+    input("password", "current-password", "current-password", { autofocus: true }));
+  const password = field(t("auth.newPassword"), input("password", "new-password", "new-password",
+    { minlength: 10 }), { hint: t("auth.passwordHint") });
+  const repeat = field(t("auth.repeatPassword"), input("password", "repeat-password", "new-password"));
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form" }, current, password, repeat, status,
+    submitButton(t("auth.setPassword")));
+  handleSubmit(form, status, async () => {
+    if (password.control.value !== repeat.control.value) {
+      repeat.setError(t("auth.mismatch"));
+      throw { code: "mismatch", message: t("auth.mismatch") };
+    }
+    repeat.setError("");
+    await post("/api/auth/password", {
+      current_password: current.control.value, new_password: password.control.value,
+    });
+    const me = await get("/api/me");
+    updateUser(me.user);
+    navigate(homeFor(me.user), { replace: true });
+  });
+  append(main, card(t("auth.changeTitle"), forced ? t("auth.changeForcedLead") : null, form));
+}

@@ -1,0 +1,93 @@
+// New messages in an open ticket without a reload: the WebSocket API where one is configured
+// (GET /api/notifications/live says where, with a one-minute ticket), polling
+// `.../messages?after=<seq>` every few seconds otherwise, or whenever the socket drops.
+
+import { get } from "./api.js";
+
+const POLL_MS = 3000;
+const SAFETY_POLL_MS = 30000; // with a socket: a slow poll catches anything a push missed
+
+/**
+ * follow({ticketId, lastSeq, poll: after => Promise<{messages, last_seq, ticket?}>, onUpdate})
+ * Returns a function that stops following.
+ */
+export function follow({ ticketId, lastSeq, poll, onUpdate }) {
+  let seq = lastSeq || 0;
+  let stopped = false;
+  let timer = null;
+  let socket = null;
+  let busy = false;
+
+  const deliver = (update) => {
+    if (stopped || !update) return;
+    const fresh = (update.messages || []).filter((m) => m.seq > seq);
+    if (update.last_seq && update.last_seq > seq) seq = update.last_seq;
+    for (const m of fresh) seq = Math.max(seq, m.seq);
+    if (fresh.length || update.ticket) onUpdate({ ...update, messages: fresh });
+  };
+
+  const tick = async () => {
+    if (stopped || busy) return;
+    busy = true;
+    try {
+      deliver(await poll(seq));
+    } catch (error) {
+      if (error && (error.status === 401 || error.status === 404)) {
+        stop();
+        return;
+      }
+      // a network hiccup: try again at the next tick
+    } finally {
+      busy = false;
+    }
+  };
+
+  const schedule = (ms) => {
+    clearInterval(timer);
+    timer = setInterval(tick, ms);
+  };
+
+  const openSocket = async () => {
+    let access;
+    try {
+      access = await get("/api/notifications/live", null, { quiet: true });
+    } catch {
+      access = null;
+    }
+    if (stopped || !access || !access.enabled || !access.url || typeof WebSocket === "undefined") return;
+    try {
+      socket = new WebSocket(`${access.url}?ticket=${encodeURIComponent(access.ticket)}`);
+    } catch {
+      socket = null;
+      return;
+    }
+    socket.addEventListener("open", () => {
+      socket.send(JSON.stringify({ action: "subscribe", ticket_id: ticketId }));
+      schedule(SAFETY_POLL_MS);
+    });
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (frame.type === "messages" && frame.ticket_id === ticketId) deliver(frame);
+      else if (frame.type === "subscribed" && frame.last_seq > seq) tick();
+    });
+    socket.addEventListener("close", () => {
+      socket = null;
+      if (!stopped) schedule(POLL_MS); // back to polling
+    });
+  };
+
+  function stop() {
+    stopped = true;
+    clearInterval(timer);
+    if (socket) socket.close();
+  }
+
+  schedule(POLL_MS);
+  openSocket();
+  return stop;
+}
