@@ -23,7 +23,7 @@ class Settings:
     public_url: str
     mail_from: str
     mail_domain: str
-    signing_key: bytes
+    signing_key_value: bytes | None
     secure_cookies: bool
     trusted_proxy_hops: int
     # Event sources, named at import time (decorator arguments): safe defaults name the right
@@ -36,6 +36,15 @@ class Settings:
     # The API Gateway Management endpoint of the WebSocket API (https://<id>.execute-api...
     # /<stage>). Empty: no live pushes, the pages poll.
     websocket_endpoint: str = ""
+
+    @property
+    def signing_key(self) -> bytes:
+        """Required only where something is signed, so tools that sign nothing (the mail
+        parser's command line) run without it."""
+        if self.signing_key_value is None:
+            # A deployed stage without a key would sign tokens and cursors with a public value.
+            raise RuntimeError("PARLEY_SIGNING_KEY must be set outside the local and test stages")
+        return self.signing_key_value
 
     @property
     def is_local(self) -> bool:
@@ -55,12 +64,11 @@ def _flag(name: str, default: bool) -> bool:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    stage = os.environ.get("PARLEY_STAGE", "local")
+    # Unset means "not local": a function deployed without its stage must fail closed (no demo
+    # password, no /dev routes, no public signing key), never fall back to local behaviour.
+    stage = os.environ.get("PARLEY_STAGE", "unconfigured")
     key = os.environ.get("PARLEY_SIGNING_KEY", "")
-    if not key:
-        if stage not in LOCAL_STAGES:
-            # A deployed stage without a key would sign reply tokens with a public value.
-            raise RuntimeError("PARLEY_SIGNING_KEY must be set outside the local and test stages")
+    if not key and stage in LOCAL_STAGES:
         key = "local-only-signing-key-not-secret"
     public_url = os.environ.get("PARLEY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     mail_domain = os.environ.get("PARLEY_MAIL_DOMAIN", "parley.test")
@@ -75,7 +83,7 @@ def get_settings() -> Settings:
         public_url=public_url,
         mail_from=os.environ.get("PARLEY_MAIL_FROM", f"support@{mail_domain}"),
         mail_domain=mail_domain,
-        signing_key=key.encode(),
+        signing_key_value=key.encode() if key else None,
         secure_cookies=_flag("PARLEY_SECURE_COOKIES", public_url.startswith("https://")),
         # Proxies in front of API Gateway whose X-Forwarded-For entry we trust (CloudFront: 1).
         trusted_proxy_hops=int(os.environ.get("PARLEY_TRUSTED_PROXY_HOPS", "0") or 0),

@@ -77,6 +77,20 @@ def app_client(aws: None) -> Iterator[Client]:
         yield client
 
 
+@pytest.fixture
+def requests_per_thread(app_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chalice.test keeps the current request on the shared app object; `chalice local` keeps it
+    per thread (LocalChalice), as each Lambda invocation has its own. Tests that send requests
+    from several threads at once need the latter."""
+    from chalice.local import LocalChalice
+
+    import app as app_module
+
+    chalice_app = app_module.app
+    per_thread = type("PerThreadRequestChalice", (LocalChalice, type(chalice_app)), {})
+    monkeypatch.setattr(chalice_app, "__class__", per_thread)
+
+
 class Api:
     """Thin JSON helper around the chalice test client."""
 

@@ -50,6 +50,7 @@ class RegisterBody(Strict):
 
 class VerifyBody(Strict):
     token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=1024, description="The one chosen at registration")
 
 
 def _cookie(name: str, value: str, max_age: int, path: str = "/") -> str:
@@ -190,8 +191,8 @@ def register(caller: Anonymous, body: RegisterBody) -> dict[str, Any]:
     access=PUBLIC,
     body=VerifyBody,
     tag=TAG,
-    summary="Confirm a self-registered email address.",
+    summary="Confirm a self-registered address (with the password chosen at registration).",
 )
 def verify(caller: Anonymous, body: VerifyBody) -> dict[str, Any]:
-    users.verify_email(body.token, caller)
+    users.verify_email(body.token, body.password, caller)
     return {"ok": True}

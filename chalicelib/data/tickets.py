@@ -93,6 +93,7 @@ class TicketModel(Model):
     public_count = NumberAttribute(default=0)
     message_count = NumberAttribute(default=0)
     search_text = UnicodeAttribute(default="")
+    customer_search_text = UnicodeAttribute(default="")
     # Index partitions, derived from the fields above by `refresh_keys`.
     state_class = UnicodeAttribute()
     assignee_state = UnicodeAttribute()
@@ -113,9 +114,13 @@ class TicketModel(Model):
         self.assignee_state = f"{self.assignee_id or UNASSIGNED}#{self.state_class}"
         self.team_state = f"{self.team_id}#{self.state_class}"
         self.search_text = " ".join(
-            # The status class too: customers see "Open" / "Closed" and search for what they see.
             [f"#{self.number}", str(self.number), self.title, self.subject, self.topic,
              self.status, self.state_class]
+        ).casefold()
+        # What customers may search: only what they are shown. The agents' title and the full
+        # status stay out, or a search would read them out one guess at a time.
+        self.customer_search_text = " ".join(
+            [f"#{self.number}", str(self.number), self.subject, self.topic, self.state_class]
         ).casefold()
 
 

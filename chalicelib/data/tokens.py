@@ -19,6 +19,7 @@ class TokenModel(Model):
     purpose = UnicodeAttribute()  # reset | invite | verify
     user_id = UnicodeAttribute()
     valid_until = NumberAttribute()
+    issued_at = NumberAttribute(null=True)
     used_at = NumberAttribute(null=True)
     expires_at = TTLAttribute()
 

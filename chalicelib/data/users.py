@@ -57,6 +57,7 @@ class UserModel(Model):
     language = UnicodeAttribute(default="en")
     password_hash = UnicodeAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
+    password_changed_at = NumberAttribute(null=True)
     created_at = NumberAttribute()
     staff_key = UnicodeAttribute(null=True)
     name_key = UnicodeAttribute(null=True)
@@ -91,9 +92,9 @@ def create_user(user: UserModel) -> UserModel:
     return user
 
 
-def get_user(user_id: str) -> UserModel | None:
+def get_user(user_id: str, *, consistent: bool = False) -> UserModel | None:
     try:
-        return UserModel.get(user_id)
+        return UserModel.get(user_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 

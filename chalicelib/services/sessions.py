@@ -86,6 +86,12 @@ def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | N
         expires_at=expiry(now + lifetime),
     )
     store.put_session(session)
+    # An admin may disable the account between our read of it and this session's write, and
+    # the index that disabling walks to end sessions may not show this one yet: look again.
+    current = user_store.get_user(user.user_id, consistent=True)
+    if current is None or current.status != "active":
+        store.delete_session(session.session_hash)
+        raise Forbidden("This account is disabled.", code="account_disabled")
     audit.record("auth.login", actor=caller, actor_email=email, target=user.user_id)
     count("SignIn")
     return SignedIn(

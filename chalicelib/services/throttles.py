@@ -76,16 +76,14 @@ def record_failure(email: str, ip: str | None) -> bool:
     now = clock.now()
     locked = False
     for key, rule in ((account_key(email), ACCOUNT), (address_key(ip), ADDRESS)):
-        current = store.get_throttle(key)
-        failures = 1
         # Counted from the end of the lock, not the last failure: the longest lock is as long as
         # the window, so waiting it out must not also wipe the count and restart the free tries.
-        if current and now < max(current.last_failure_at, current.locked_until) + WINDOW_SECONDS:
-            failures = current.failures + 1
-        lock = rule.lock_seconds(failures)
-        store.record_failure(
-            key, failures, now, now + lock if lock else 0, now + WINDOW_SECONDS + lock
+        failures = store.count_failure(
+            key, now, live_since=now - WINDOW_SECONDS, expires_at=now + WINDOW_SECONDS
         )
+        lock = rule.lock_seconds(failures)
+        if lock:
+            store.extend_lock(key, now + lock, expires_at=now + WINDOW_SECONDS + lock)
         locked = locked or (bool(lock) and key.startswith("acct:"))
     return locked
 

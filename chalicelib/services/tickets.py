@@ -274,7 +274,7 @@ def list_customer_tickets(
         items = [found] if found and _customer_may_see(principal, found, settings) else []
         items = [t for t in items if t.requester_id == principal.user_id or scope == "org"]
         return _customer_list(principal, items, None, settings)
-    condition = _filters(status=status, q=q, topic=topic)
+    condition = _filters(status=status, q=q, topic=topic, for_customer=True)
     if settings.hidden_topics:
         condition = _and(condition, ~TicketModel.topic.is_in(*settings.hidden_topics))
     if settings.hidden_channels:
@@ -416,7 +416,7 @@ def list_console_tickets(
     if number is not None:
         found = store.find_by_number(number)
         return _console_list(principal, [found] if found else [], None)
-    condition = _filters(status="all", q=q, topic=None)
+    condition = _filters(status="all", q=q, topic=None, for_customer=False)
     if assignee:
         assignee_id = {"me": principal.user_id, "none": store.UNASSIGNED}.get(assignee, assignee)
         if team:
@@ -868,8 +868,11 @@ def _folder_entries(
     ticket: TicketModel, message: MessageModel, settings: PortalSettings
 ) -> list[MailboxModel]:
     """Public messages land in the customer's folders: the requester's Inbox for the team's
-    answers, the author's Sent for their own."""
+    answers, the author's Sent for their own. Not for a ticket the portal hides: its preview
+    would show what the list and the detail refuse to."""
     if message.visibility != PUBLIC:
+        return []
+    if ticket.topic in settings.hidden_topics or ticket.channel in settings.hidden_channels:
         return []
     common = {
         "ticket_id": ticket.ticket_id,
@@ -912,8 +915,9 @@ def _and(left: Any, right: Any) -> Any:
     return right if left is None else left & right
 
 
-def _filters(*, status: str, q: str, topic: str | None) -> Any:
+def _filters(*, status: str, q: str, topic: str | None, for_customer: bool) -> Any:
     condition = None
+    searched = TicketModel.customer_search_text if for_customer else TicketModel.search_text
     if status in ("open", "closed"):
         condition = TicketModel.state_class == status
     if topic:
@@ -921,7 +925,7 @@ def _filters(*, status: str, q: str, topic: str | None) -> Any:
     # Every word must appear, in any order ("fire printer" finds "Printer on fire"); a bounded
     # number of words keeps the filter expression small.
     for word in list(dict.fromkeys((q or "").casefold().split()))[:SEARCH_WORDS]:
-        condition = _and(condition, TicketModel.search_text.contains(word))
+        condition = _and(condition, searched.contains(word))
     return condition
 
 

@@ -146,6 +146,7 @@ def change_password(principal: Principal, current: str, new: str) -> None:
     passwords.check_new_password(new, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
+    user.password_changed_at = clock.now()
     store.save_user(user)
     sessions.end_sessions(user.user_id, keep=principal.session_hash)
     current_session = session_store.get_session(principal.session_hash)
@@ -182,6 +183,8 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
         passwords.check_new_password(new, email=preview.email, name=preview.name)
     consumed = token_store.consume_token(token_hash, "password", clock.now())
     user = store.get_user(consumed.user_id) if consumed else None
+    if user is not None and consumed is not None and _issued_before_last_change(consumed, user):
+        user = None  # a link sent before the password last changed must not undo that change
     if user is None or user.status == "disabled":
         audit.record("auth.reset", actor=caller, outcome="failure")
         raise InvalidInput(
@@ -189,6 +192,7 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
         )
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
+    user.password_changed_at = clock.now()
     if user.status == "unverified":
         # The link reached the mailbox, as a confirmation link would have; without this, an
         # account whose confirmation link expired (or that a stranger registered) is stuck.
@@ -229,17 +233,32 @@ def register(email: str, name: str, password: str, language: str, caller: Anonym
     audit.record("auth.register", actor=caller, actor_email=email, target=user.user_id)
 
 
-def verify_email(token: str, caller: Anonymous) -> None:
-    consumed = token_store.consume_token(_hash(token), "verify", clock.now())
-    user = store.get_user(consumed.user_id) if consumed else None
-    if user is None:
+def verify_email(token: str, password: str, caller: Anonymous) -> None:
+    """Confirm a self-registered address. The link proves the mailbox; the password proves the
+    person who registered. Both are needed: otherwise a stranger could register someone else's
+    address with a password of their own, and the owner's click on the link would hand the
+    stranger the account."""
+    token_hash = _hash(token)
+    pending = token_store.get_valid_token(token_hash, "verify", clock.now())
+    user = store.get_user(pending.user_id) if pending else None
+    if user is None or not passwords.verify_password(user.password_hash, password):
+        audit.record("auth.verify_email", actor=caller, outcome="failure")
         raise InvalidInput(
-            "This link has expired or was already used.", code="invalid_token"
+            "This link has expired, was already used, or the password does not match the one "
+            "chosen at registration.",
+            code="invalid_token",
         )
+    if token_store.consume_token(token_hash, "verify", clock.now()) is None:
+        raise InvalidInput("This link has expired or was already used.", code="invalid_token")
     if user.status == "unverified":
         user.status = "active"
         store.save_user(user)
     audit.record("auth.verify_email", actor=caller, actor_email=user.email, target=user.user_id)
+
+
+def _issued_before_last_change(token: token_store.TokenModel, user: store.UserModel) -> bool:
+    issued = token.issued_at if token.issued_at is not None else 0.0
+    return user.password_changed_at is not None and issued < user.password_changed_at
 
 
 def _hash(token: str) -> str:
@@ -254,6 +273,7 @@ def _issue_token(user_id: str, purpose: str, seconds: int) -> str:
             token_hash=_hash(token),
             purpose=purpose,
             user_id=user_id,
+            issued_at=now,
             valid_until=now + seconds,
             expires_at=expiry(now + seconds + 86400),
         )

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.functional
 REPLIERS = 20
 
 
-def test_twenty_simultaneous_replies_are_all_stored_in_order(api, make_org, make_user):
+def test_twenty_simultaneous_replies_are_all_stored_in_order(
+    api, make_org, make_user, requests_per_thread
+):
     # Given a ticket of Alice's, and twenty replies ready to go at the same instant
     acme = make_org("Acme")
     alice = make_user("customer", org_id=acme["id"])

@@ -247,19 +247,6 @@ def test_an_agent_assigns_a_teammate_and_unassigns(cast):
 
 
 @pytest.fixture
-def requests_per_thread(app_client, monkeypatch):
-    """chalice.test keeps the current request on the shared app object; `chalice local` keeps it
-    per thread (LocalChalice). Simultaneous requests from threads need the latter."""
-    from chalice.local import LocalChalice
-
-    import app as app_module
-
-    chalice_app = app_module.app
-    per_thread = type("PerThreadRequestChalice", (LocalChalice, type(chalice_app)), {})
-    monkeypatch.setattr(chalice_app, "__class__", per_thread)
-
-
-@pytest.fixture
 def both_read_first(monkeypatch):
     """Holds each racing thread's first read of the ticket until every racer has read it, so the
     writes really collide: each agent saw the conversation unassigned, and one of the two

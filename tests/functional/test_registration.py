@@ -60,14 +60,32 @@ def test_a_registered_address_must_be_confirmed_before_signing_in(
 
     # When they follow the link mailed to them
     token = link_token(mails_to(sent_mail, "nina@example.test")[0])
-    assert api.call("POST", "/api/auth/verify", {"token": token})[0] == 200
+    confirm = {"token": token, "password": STRONG_PASSWORD}
+    assert api.call("POST", "/api/auth/verify", confirm)[0] == 200
 
     # Then they sign in as a customer, and the link does not work twice
     status, body, _ = login(api, "nina@example.test")
     assert status == 200, body
     assert body["user"]["role"] == "customer" and body["user"]["status"] == "active"
-    status, body, _ = api.call("POST", "/api/auth/verify", {"token": token})
+    status, body, _ = api.call("POST", "/api/auth/verify", confirm)
     assert status == 400 and body["error"]["code"] == "invalid_token"
+
+
+def test_a_stranger_cannot_take_an_address_over_by_registering_it_first(
+    api, open_registration, sent_mail, fake_clock
+):
+    # Given a stranger registers Quinn's address with a password of the stranger's choosing
+    assert register(api, "quinn@example.test", password=OTHER_STRONG_PASSWORD)[0] == 202
+    token = link_token(mails_to(sent_mail, "quinn@example.test")[0])
+
+    # When Quinn, who knows nothing of it, follows the link (with any password of hers)
+    status, body, _ = api.call(
+        "POST", "/api/auth/verify", {"token": token, "password": STRONG_PASSWORD}
+    )
+
+    # Then nothing is confirmed, and the stranger's password opens nothing
+    assert status == 400 and body["error"]["code"] == "invalid_token"
+    assert login(api, "quinn@example.test", OTHER_STRONG_PASSWORD)[0] == 403
 
 
 def test_registering_an_existing_address_gives_the_same_answer_and_changes_nothing(
@@ -104,7 +122,9 @@ def test_an_unconfirmed_account_can_still_be_claimed_after_its_link_expired(
     register(api, "pat@example.test", password=OTHER_STRONG_PASSWORD)
     stale = link_token(mails_to(sent_mail, "pat@example.test")[0])
     fake_clock.advance(25 * HOUR)
-    assert api.call("POST", "/api/auth/verify", {"token": stale})[0] == 400
+    assert api.call(
+        "POST", "/api/auth/verify", {"token": stale, "password": OTHER_STRONG_PASSWORD}
+    )[0] == 400
 
     # When the owner of the mailbox registers again, then follows "Forgot password"
     assert register(api, "pat@example.test")[0] == 202

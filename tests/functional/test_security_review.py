@@ -1,0 +1,100 @@
+"""Findings of the security review, kept fixed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.functional.auth_support import STRONG_PASSWORD
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def alice_ticket(api, make_org, make_user):
+    acme = make_org("Acme")
+    alice = make_user("customer", org_id=acme["id"])
+    agent = make_user("agent")
+    tokens = {"alice": api.login(alice["email"]), "agent": api.login(agent["email"])}
+    _, created, _ = api.call("POST", "/api/portal/tickets", {
+        "topic": "billing", "subject": "Invoice question", "body": "Why twice?"},
+        token=tokens["alice"])
+    return created["ticket"]["id"], tokens, alice
+
+
+def test_a_customer_search_cannot_read_the_agents_title(api, alice_ticket):
+    # Given an agent gave the ticket an internal title
+    ticket_id, tokens, _ = alice_ticket
+    status, _, _ = api.call("PATCH", f"/api/console/tickets/{ticket_id}",
+                            {"title": "Refund abuse do not escalate"}, token=tokens["agent"])
+    assert status == 200
+    # When the customer searches for words of it, or for the full status name
+    for probe in ("refund", "abuse", "escalate", "new"):
+        _, found, _ = api.call("GET", f"/api/portal/tickets?q={probe}", token=tokens["alice"])
+        # Then nothing matches
+        assert found["items"] == [], probe
+    # while her own words still find it
+    _, found, _ = api.call("GET", "/api/portal/tickets?q=invoice", token=tokens["alice"])
+    assert [t["id"] for t in found["items"]] == [ticket_id]
+
+
+def test_a_very_long_passphrase_is_accepted(api, make_user):
+    user = make_user("customer")
+    token = api.login(user["email"])
+    long_one = "an unusually long passphrase about lighthouses " * 3  # > 72 characters
+    status, body, _ = api.call("POST", "/api/auth/password", {
+        "current_password": "correct horse battery staple", "new_password": long_one},
+        token=token)
+    assert status == 200, body
+    assert api.call("POST", "/api/auth/login", {"email": user["email"], "password": long_one})[0] == 200
+
+
+def test_a_reset_link_sent_before_a_password_change_is_dead(api, make_user, sent_mail):
+    from tests.functional.auth_support import link_token
+
+    user = make_user("customer")
+    api.call("POST", "/api/auth/password-reset", {"email": user["email"]})
+    stale = link_token(sent_mail()[0])
+    token = api.login(user["email"])
+    status, _, _ = api.call("POST", "/api/auth/password", {
+        "current_password": "correct horse battery staple", "new_password": STRONG_PASSWORD},
+        token=token)
+    assert status == 200
+    status, body, _ = api.call("POST", "/api/auth/password-reset/confirm",
+                               {"token": stale, "new_password": "yet another fine passphrase"})
+    assert status == 400 and body["error"]["code"] == "invalid_token"
+    assert api.call("POST", "/api/auth/login",
+                    {"email": user["email"], "password": STRONG_PASSWORD})[0] == 200
+
+
+def test_a_hidden_topic_puts_nothing_in_the_customers_folders(api, alice_ticket, make_user):
+    ticket_id, tokens, _ = alice_ticket
+    admin = make_user("admin")
+    admin_token = api.login(admin["email"])
+    assert api.call("PATCH", "/api/admin/settings", {"hidden_topics": ["billing"]},
+                    token=admin_token)[0] == 200
+    api.call("POST", f"/api/console/tickets/{ticket_id}/messages",
+             {"action": "send", "body": "Refund issued"}, token=tokens["agent"])
+    _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["alice"])
+    assert inbox["items"] == [] and inbox["unread"]["inbox"] == 0
+
+
+def test_parallel_wrong_passwords_all_count(api, make_user, requests_per_thread):
+    # Given a burst of ten wrong passwords at the same instant
+    user = make_user("customer")
+    barrier = threading.Barrier(10)
+
+    def guess() -> None:
+        barrier.wait()
+        api.call("POST", "/api/auth/login", {"email": user["email"], "password": "wrong guess!"})
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then the account is locked: the burst counted as ten failures, not one
+    status, body, _ = api.call("POST", "/api/auth/login",
+                               {"email": user["email"], "password": "correct horse battery staple"})
+    assert status == 429, body
