@@ -20,7 +20,8 @@ def read_raw(bucket: str, key: str) -> bytes:
     from botocore.exceptions import ClientError
 
     try:
-        response = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_RAW_BYTES}")
+        # No Range header: S3 refuses any range of an empty object (a zero-byte "mail").
+        response = client("s3").get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         # Without s3:ListBucket (least privilege) S3 answers a missing key with 403, not 404.
         if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (403, 404):
@@ -28,7 +29,7 @@ def read_raw(bucket: str, key: str) -> bytes:
         raise
     body = response["Body"]
     try:
-        return bytes(body.read())
+        return bytes(body.read(MAX_RAW_BYTES))
     finally:
         body.close()
 
