@@ -1,0 +1,86 @@
+"""The verdict table, cell by cell, and reading SES's notification in either envelope."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chalicelib.services.inbound_rules import (
+    STATUSES,
+    VERDICT_NAMES,
+    UnreadableNotification,
+    decide,
+    read_receipt,
+    unwrap,
+)
+
+pytestmark = pytest.mark.unit
+
+PASS = dict.fromkeys(VERDICT_NAMES, "PASS")
+EVENT = Path(__file__).resolve().parents[1] / "events" / "ses_received.json"
+
+
+@pytest.mark.parametrize("verdict", VERDICT_NAMES)
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_cell_decides(verdict, status):
+    decision = decide({**PASS, verdict: status}, "")
+    expected_action = {
+        ("virus", "FAIL"): "quarantine", ("virus", "PROCESSING_FAILED"): "quarantine",
+        ("spam", "FAIL"): "quarantine",
+    }.get((verdict, status), "accept")
+    assert decision.action == expected_action
+    assert decision.withhold_attachments == (verdict == "virus" and status != "PASS")
+    # One failing SPF or DKIM leaves the other to prove the sender; a DMARC that did not run
+    # leaves them to it; only a DMARC failure outweighs them.
+    proven = not (verdict == "dmarc" and status == "FAIL")
+    assert decision.proven_sender == proven
+
+
+def test_spf_and_dkim_both_failing_leave_the_sender_unproven_without_refusing():
+    decision = decide({**PASS, "spf": "FAIL", "dkim": "GRAY", "dmarc": "GRAY"}, "")
+    assert (decision.action, decision.proven_sender) == ("accept", False)
+
+
+@pytest.mark.parametrize(("policy", "action", "reason"), [
+    ("REJECT", "reject", "dmarc_reject"), ("QUARANTINE", "quarantine", "dmarc"),
+    ("NONE", "accept", ""), ("", "accept", ""),
+])
+def test_dmarc_failure_goes_by_policy(policy, action, reason):
+    decision = decide({**PASS, "dmarc": "FAIL"}, policy)
+    assert (decision.action, decision.reason, decision.proven_sender) == (action, reason, False)
+
+
+def test_reject_wins_over_quarantine_and_release():
+    verdicts = {**PASS, "dmarc": "FAIL", "spam": "FAIL", "virus": "FAIL"}
+    assert decide(verdicts, "REJECT").action == "reject"
+    assert decide(verdicts, "REJECT", released=True).action == "reject"
+    assert decide(verdicts, "QUARANTINE").reason == "virus"
+
+
+def test_release_lets_held_mail_through_but_never_a_virus_attachment():
+    released = decide({**PASS, "virus": "FAIL", "spam": "FAIL"}, "", released=True)
+    assert (released.action, released.withhold_attachments) == ("accept", True)
+
+
+def test_missing_verdicts_count_as_not_computed():
+    ses = json.loads(json.loads(EVENT.read_text())["Message"])
+    del ses["receipt"]["virusVerdict"]
+    assert read_receipt(ses).verdicts["virus"] == "PROCESSING_FAILED"
+    assert decide(read_receipt(ses).verdicts, "").reason == "virus_unscanned"
+
+
+def test_both_envelopes_are_read():
+    envelope = EVENT.read_text()
+    raw = json.loads(envelope)["Message"]
+    assert read_receipt(unwrap(envelope)) == read_receipt(unwrap(raw))
+    receipt = read_receipt(unwrap(raw))
+    assert receipt.object_key.startswith("raw/") and receipt.bucket == "parley-test-inbound"
+    assert receipt.destination == ["support@parley.test"]
+
+
+@pytest.mark.parametrize("body", ["", "nope", "[]", '{"Type": "Notification", "Message": "x"}'])
+def test_garbage_is_unreadable(body):
+    with pytest.raises(UnreadableNotification):
+        read_receipt(unwrap(body))
