@@ -18,6 +18,7 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -139,7 +140,7 @@ def settle(
     ticket_id: str | None = None, message_seq: int | None = None,
     released_by: str | None = None, extra: dict[str, Any] | None = None,
 ) -> InboundModel:
-    actions = [
+    actions: list[Action] = [
         InboundModel.status.set(status),
         InboundModel.list_status.set(status),
         InboundModel.outcome.set(outcome),

@@ -387,9 +387,10 @@ def _person(mail: _Mail) -> Result:
             return Result(DONE, outcome, method, ticket.ticket_id, _seq(message))
         follows = int(ticket.number)  # closed too long ago to reopen: a new ticket follows it
     if user is None:
-        user = _unknown_sender(mail)
-        if isinstance(user, Result):
-            return user
+        created = _unknown_sender(mail)
+        if isinstance(created, Result):
+            return created
+        user = created
     if user.role != CUSTOMER:
         return Result(DROPPED, "staff_unthreaded",
                       "mail from a staff address that threads to no ticket")
@@ -397,11 +398,11 @@ def _person(mail: _Mail) -> Result:
         user = _give_org(user, mail.settings)
     ticket_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
     extra = {"follows_ticket": follows} if follows else {}
-    created = tickets.open_email_ticket(
+    opened = tickets.open_email_ticket(
         ticket_id=ticket_id, requester=user, topic=mail.settings.inbound_default_topic,
         subject=mail.parsed.subject, body=_text(mail), details=mail.details("", **extra),
     )
-    if created is None and not mail.resume:
+    if opened is None and not mail.resume:
         raise Conflict("A ticket with this delivery's id exists.", code="ticket_exists")
     _remember(mail, ticket_id)
     _attachments(mail, ticket_id, user.user_id, PUBLIC)

@@ -138,7 +138,8 @@ def read_receipt(notification: dict[str, Any]) -> Receipt:
     if not isinstance(mail, dict) or not isinstance(receipt, dict):
         raise UnreadableNotification("no mail or receipt object")
     delivery_id = str(mail.get("messageId") or "")
-    action = receipt.get("action") if isinstance(receipt.get("action"), dict) else {}
+    found = receipt.get("action")
+    action: dict[str, Any] = found if isinstance(found, dict) else {}
     if not delivery_id or len(delivery_id) > 200:
         raise UnreadableNotification("no SES message id")
     verdicts = {}

@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 def _call(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - http to the local stack only
         url, method=method, data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json",
                  **({"Authorization": f"Bearer {token}"} if token else {})},
