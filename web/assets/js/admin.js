@@ -211,7 +211,7 @@ function logoControl(registry, settings, onChange) {
   const preview = h("span", { class: "logo-preview" });
   const text = h("input", { class: "input", type: "url", placeholder: "https://…", maxlength: 60000 });
   const file = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,image/svg+xml",
-    class: "sr-only", id: uid("logo"), tabindex: "-1" });
+    class: "sr-only", id: uid("logo"), tabindex: "-1", "aria-hidden": "true" });
   const upload = h("button", { type: "button", class: "btn btn--secondary btn--small" }, icon("upload"),
     h("span", { text: t("admin.logoUpload") }));
   const remove = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("admin.logoRemove") });

@@ -121,6 +121,8 @@ function listPane({ filters, selectedId, headingLevel }) {
         h("span", { class: "convo__requester", text: ticket.requester.name || ticket.requester.email }),
         h("time", { class: "convo__time muted", datetime: ticket.last_activity_at, text: relativeTime(ticket.last_activity_at) })),
       h("span", { class: "convo__title" }, h("span", { class: "muted", text: `#${ticket.number} ` }), ticket.title),
+      ticket.subject && ticket.subject !== ticket.title
+        ? h("span", { class: "convo__subject muted", text: ticket.subject }) : null,
       h("span", { class: "convo__bottom" },
         statusBadge(ticket.status),
         ticket.messaging_blocked ? h("span", { class: "chip chip--warning" }, icon("lock"), t("console.blocked")) : null,
@@ -310,7 +312,7 @@ export async function conversation({ main, params, query }) {
 
   const pane = listPane({ filters, selectedId: id, headingLevel: "h2" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
-  const announcer = h("div", { class: "sr-only", "aria-live": "polite" });
+  const announcer = h("div", { class: "sr-only thread__announcer", "aria-live": "polite" });
   const thread = h("ol", { class: "thread thread--console", "aria-label": t("thread.label") });
   const countBadge = h("span", { class: "badge", text: String(view.message_count) });
   for (const message of view.messages) thread.append(messageItem(message, base));

@@ -53,7 +53,8 @@ function itemsOf(answer) {
 /** A drop zone that also works with the keyboard (a real file input behind a button). */
 export function dropZone({ onFiles, multiple = true, compact = false }) {
   const inputId = uid("files");
-  const fileInput = h("input", { id: inputId, type: "file", class: "sr-only", multiple, tabindex: "-1" });
+  const fileInput = h("input", { id: inputId, type: "file", class: "sr-only", multiple, tabindex: "-1",
+    "aria-hidden": "true" });
   const choose = h("button", { type: "button", class: "btn btn--secondary btn--small" },
     icon("paperclip"), h("span", { text: t("documents.choose") }));
   choose.addEventListener("click", () => fileInput.click());

@@ -303,13 +303,21 @@ function messageItem(message, base) {
 function ratingForm(ticketId, ticket, onSaved) {
   const legendId = uid("rating");
   const name = uid("score");
+  const labels = [];
+  const paint = (upTo, className) => labels.forEach((label, i) => label.classList.toggle(className, i < upTo));
   const stars = [1, 2, 3, 4, 5].map((score) => {
     const id = `${name}-${score}`;
     const radio = h("input", { type: "radio", name, id, value: String(score), class: "rating__input",
       checked: ticket.rating === score });
-    return [radio, h("label", { for: id, class: "rating__star", title: t(`rating.${score}`) },
-      icon("star"), h("span", { class: "sr-only", text: t(`rating.${score}`) }))];
+    radio.addEventListener("change", () => paint(score, "is-on"));
+    const label = h("label", { for: id, class: "rating__star", title: t(`rating.${score}`) },
+      icon("star"), h("span", { class: "sr-only", text: t(`rating.${score}`) }));
+    label.addEventListener("mouseenter", () => paint(score, "is-hover"));
+    label.addEventListener("mouseleave", () => paint(0, "is-hover"));
+    labels.push(label);
+    return h("span", { class: "rating__option" }, radio, label);
   });
+  paint(ticket.rating || 0, "is-on");
   const comment = h("textarea", { class: "textarea", rows: 3, maxlength: 2000, value: ticket.rating_comment || "" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const form = h("form", { class: "rating" },
@@ -351,7 +359,7 @@ export async function ticket({ main, params, query }) {
 
   const statusHolder = h("span", {});
   const countBadge = h("span", { class: "badge", text: String(view.message_count) });
-  const announcer = h("div", { class: "sr-only", "aria-live": "polite", "aria-atomic": "false" });
+  const announcer = h("div", { class: "sr-only thread__announcer", "aria-live": "polite" });
   const list = h("ol", { class: "thread", "aria-label": t("thread.label") });
   const notices = h("div", { class: "ticket__notices" });
   const resolveButton = h("button", { class: "btn btn--secondary", type: "button" }, icon("check"),

@@ -1,0 +1,221 @@
+"""The browser tier: Playwright for Python driving the system's Chromium (headless) against the
+whole local stack, `parley dev` started once per session on a free port.
+
+Playwright's own browser download is never used: the tests run the Chromium the machine has
+(/usr/bin/chromium, or PARLEY_CHROMIUM), and skip, saying so, only when there is none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.browser.support import ARTIFACTS, DEMO_PASSWORD, PROJECT_DIR
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("PARLEY_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if chromium_path():
+        return
+    skip = pytest.mark.skip(reason="no Chromium on this machine (apt-get install chromium, or "
+                                   "set PARLEY_CHROMIUM): the browser tier needs one")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+# ---------------------------------------------------------------------------------------------
+# The local stack
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    url: str
+    process: subprocess.Popen[bytes]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+        """The API as a non-browser client (Bearer token)."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raise AssertionError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from exc
+        return json.loads(raw) if raw else None
+
+    def token(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        if email not in self.tokens:
+            answer = self.call("POST", "/api/auth/login", {"email": email, "password": password})
+            self.tokens[email] = answer["token"]
+        return self.tokens[email]
+
+    def mails_to(self, address: str) -> list[dict[str, Any]]:
+        items = self.call("GET", "/dev/mail?format=json")["items"]
+        return [m for m in items if address.lower() in m["to"].lower()]
+
+    def new_customer(self, name: str, *, org_id: str = "acme", change_password: bool = True
+                     ) -> tuple[str, str]:
+        """A customer created by the admin with a temporary password (read from the local mail
+        page); with change_password, already changed to a known one through the API."""
+        email = f"c-{uuid.uuid4().hex[:10]}@acme.test"
+        self.call("POST", "/api/admin/users", {
+            "email": email, "name": name, "role": "customer", "org_id": org_id,
+            "delivery": "password",
+        }, token=self.token("admin@parley.test"))
+        temporary = self.temporary_password(email)
+        if not change_password:
+            return email, temporary
+        password = f"Fresh harbour {uuid.uuid4().hex[:8]} lantern"
+        login = {"email": email, "password": temporary}
+        token = self.call("POST", "/api/auth/login", login)["token"]
+        self.call("POST", "/api/auth/password",
+                  {"current_password": temporary, "new_password": password}, token=token)
+        return email, password
+
+    def temporary_password(self, email: str) -> str:
+        for _ in range(50):
+            for mail in self.mails_to(email):
+                found = re.search(r"Temporary password:\s*(\S+)", mail["text"])
+                if found:
+                    return found.group(1)
+            time.sleep(0.1)
+        raise AssertionError(f"no temporary password mailed to {email}")
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    if not chromium_path():
+        pytest.skip("no Chromium on this machine")
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    # The stack sets its own stage and emulator; nothing of the test harness's environment
+    # (stage "test", fake credentials, table prefix) may leak into it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))}
+    env["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    log = (ARTIFACTS / "browser-stack.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+         "dev", "--port", str(port)],
+        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"parley dev exited with {process.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"parley dev did not answer within 90 s; see {log.name}")
+        time.sleep(0.25)
+    running = Stack(url=url, process=process)
+    try:
+        yield running
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Browsers and pages
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if not path:
+        pytest.skip("no Chromium on this machine")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Watched:
+    """A page with what it said: console errors, uncaught exceptions, dialogs."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [e for e in self.errors if "Content Security Policy" in e]
+
+
+@pytest.fixture
+def open_page(browser: Any, stack: Stack) -> Iterator[Callable[..., Watched]]:
+    contexts = []
+
+    def make(width: int = 1280, height: int = 860) -> Watched:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=stack.url,
+            accept_downloads=True, locale="en-GB",
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        watched = Watched(page)
+        page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: watched.errors.append(f"uncaught: {e}"))
+
+        def on_dialog(dialog: Any) -> None:
+            watched.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        return watched
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,127 @@
+"""Signing in: the first sign-in with a temporary password, the end of a session, and what the
+sign-in page costs to load."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import ARTIFACTS, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+SIGN_IN_BUDGET = 150 * 1024
+
+
+def test_first_sign_in_with_a_temporary_password_forces_a_new_one(stack, open_page):
+    # Given a customer the admin created with a mailed temporary password
+    email, temporary = stack.new_customer("Dana Fresh", change_password=False)
+
+    # When they sign in with it
+    page = open_page().page
+    sign_in(page, email, temporary)
+
+    # Then the portal asks for a new password before anything else
+    page.wait_for_url("**/change-password")
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    page.goto("/tickets")
+    page.wait_for_url("**/change-password")
+
+    # When they choose one
+    page.get_by_label("Temporary password").fill(temporary)
+    page.get_by_label("New password", exact=True).fill("copper kettle under blue lanterns")
+    page.get_by_label("Repeat the new password").fill("copper kettle under blue lanterns")
+    page.get_by_role("button", name="Save the password").click()
+
+    # Then they reach their tickets
+    page.wait_for_url("**/tickets")
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+
+
+def test_a_session_that_ends_shows_the_session_expired_page(stack, open_page):
+    # Given a signed-in customer
+    email, password = stack.new_customer("Eve Ending")
+    page = open_page().page
+    sign_in(page, email, password)
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+
+    # When the session ends on the server (the admin disables the account)
+    users = stack.call("GET", "/api/admin/users?org_id=acme&limit=100",
+                       token=stack.token("admin@parley.test"))["items"]
+    user_id = next(u["id"] for u in users if u["email"] == email)
+    stack.call("PATCH", f"/api/admin/users/{user_id}", {"status": "disabled"},
+               token=stack.token("admin@parley.test"))
+    page.get_by_role("link", name="Inbox").click()
+
+    # Then the page says plainly that the session has expired, with a way back in
+    expect(page.get_by_role("heading", name="Your session has expired")).to_be_visible()
+    page.get_by_role("link", name="Sign in again").click()
+    page.wait_for_url("**/login")
+
+
+def test_the_sign_in_page_is_light_and_sent_with_a_strict_policy(stack, open_page):
+    watched = open_page()
+    page = watched.page
+    transferred: list[tuple[str, int]] = []
+
+    def finished(request):
+        sizes = request.sizes()
+        transferred.append((request.url, sizes["responseBodySize"] + sizes["responseHeadersSize"]))
+
+    page.on("requestfinished", finished)
+
+    # When a new visitor opens the portal
+    response = page.goto("/", wait_until="networkidle")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+    # Then the first load transfers at most 150 KB in total
+    total = sum(size for _, size in transferred)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "sign-in-weight.json").write_text(json.dumps(
+        {"total_bytes": total, "requests": [{"url": u, "bytes": s} for u, s in transferred]},
+        indent=2))
+    assert total <= SIGN_IN_BUDGET, f"{total} bytes: {transferred}"
+
+    # And the page is served with a policy that allows no inline script, and nothing broke it
+    headers = response.headers
+    policy = headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "base-uri 'none'" in policy
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in headers  # plain http locally
+    assert page.locator("script:not([src])").count() == 0
+    assert watched.csp_violations() == []
+    screenshot(page, "sign-in", full_page=False)
+
+
+def test_forgotten_password_link_leads_to_a_new_password(stack, open_page):
+    # Given a customer who forgot their password
+    email, _ = stack.new_customer("Fay Forgetful")
+    page = open_page().page
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_text("we have sent it a link")).to_be_visible()
+
+    # When they follow the mailed link and choose a new password
+    link = None
+    for mail in stack.mails_to(email):
+        found = re.search(r"https?://\S+/reset-password\?token=[\w-]+", mail["text"])
+        if found:
+            link = found.group(0)
+            break
+    assert link, "no reset link mailed"
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("seven quiet herons at dawn")
+    page.get_by_label("Repeat the new password").fill("seven quiet herons at dawn")
+    page.get_by_role("button", name="Save the password").click()
+
+    # Then they can sign in with it
+    expect(page.get_by_text("Your password was changed.")).to_be_visible()
+    sign_in(page, email, "seven quiet herons at dawn")
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
