@@ -3,7 +3,7 @@ writes and deletes of the confirm step. Every object is encrypted at rest (SSE-S
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -61,7 +61,7 @@ def head_object(key: str) -> ObjectInfo | None:
     return ObjectInfo(size=int(head["ContentLength"]), etag=str(head["ETag"]))
 
 
-def read_object(key: str, etag: str, max_bytes: int) -> Iterator[bytes]:
+def read_object(key: str, etag: str, max_bytes: int) -> Generator[bytes, None, None]:
     """The object's bytes in chunks, at most `max_bytes` + 1 of them (enough to tell that a file
     is too large), and only the version that HEAD described: a file replaced since then fails
     the If-Match instead of being read in its place."""

@@ -135,12 +135,10 @@ def confirm_upload(principal: Principal, ticket_id: str, attachment_id: str) -> 
                 "announced.", code="size_mismatch",
             )
         # `verify` judges the bytes actually read again: HEAD only describes them.
-        verified = files.verify(
-            s3.read_object(upload_key, stored.etag, max_bytes),
-            file_type,
-            declared_size=int(attachment.size),
-            max_bytes=max_bytes,
-        )
+        with contextlib.closing(s3.read_object(upload_key, stored.etag, max_bytes)) as chunks:
+            verified = files.verify(
+                chunks, file_type, declared_size=int(attachment.size), max_bytes=max_bytes
+            )
     except (Unprocessable, PayloadTooLarge) as refusal:
         _reject(principal, attachment, refusal.code)
         refusal.details = {**(refusal.details or {}), "deleted": True}
@@ -316,15 +314,18 @@ def purge_stale_uploads(batch: int = 100) -> int:
     removed = 0
     while True:
         stale = store.stale_pending(cutoff, batch)
+        before = removed
         for attachment in stale:
             try:
                 store.discard_pending(attachment)
             except Conflict:
-                continue  # confirmed at the last moment
+                continue  # confirmed at the last moment (or still in the index a moment longer)
             if attachment.upload_key:
                 s3.delete_object(str(attachment.upload_key))
             removed += 1
-        if len(stale) < batch:
+        # The index is eventually consistent: a round that removed nothing would only read the
+        # same entries again; the next hourly run finds whatever is left.
+        if len(stale) < batch or removed == before:
             break
     if removed:
         count("StaleUploadsRemoved", removed)
