@@ -91,14 +91,14 @@ class Stack:
         items = self.call("GET", "/dev/mail?format=json")["items"]
         return [m for m in items if address.lower() in m["to"].lower()]
 
-    def new_customer(self, name: str, *, org_id: str = "acme", change_password: bool = True
-                     ) -> tuple[str, str]:
+    def new_customer(self, name: str, *, org_id: str = "acme", change_password: bool = True,
+                     language: str = "en") -> tuple[str, str]:
         """A customer created by the admin with a temporary password (read from the local mail
         page); with change_password, already changed to a known one through the API."""
         email = f"c-{uuid.uuid4().hex[:10]}@acme.test"
         self.call("POST", "/api/admin/users", {
             "email": email, "name": name, "role": "customer", "org_id": org_id,
-            "delivery": "password",
+            "delivery": "password", "language": language,
         }, token=self.token("admin@parley.test"))
         temporary = self.temporary_password(email)
         if not change_password:
@@ -113,7 +113,9 @@ class Stack:
     def temporary_password(self, email: str) -> str:
         for _ in range(50):
             for mail in self.mails_to(email):
-                found = re.search(r"Temporary password:\s*(\S+)", mail["text"])
+                found = re.search(
+                    r"(?:Temporary password|Mot de passe temporaire|Hasło tymczasowe)\s*:\s*(\S+)",
+                    mail["text"])
                 if found:
                     return found.group(1)
             time.sleep(0.1)
@@ -197,10 +199,10 @@ class Watched:
 def open_page(browser: Any, stack: Stack) -> Iterator[Callable[..., Watched]]:
     contexts = []
 
-    def make(width: int = 1280, height: int = 860) -> Watched:
+    def make(width: int = 1280, height: int = 860, locale: str = "en-GB") -> Watched:
         context = browser.new_context(
             viewport={"width": width, "height": height}, base_url=stack.url,
-            accept_downloads=True, locale="en-GB",
+            accept_downloads=True, locale=locale,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

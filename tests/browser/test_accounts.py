@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import expect
@@ -125,3 +126,34 @@ def test_forgotten_password_link_leads_to_a_new_password(stack, open_page):
     expect(page.get_by_text("Your password was changed.")).to_be_visible()
     sign_in(page, email, "seven quiet herons at dawn")
     expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+
+
+def test_self_registration_with_email_verification(stack, open_page):
+    admin = stack.token("admin@parley.test")
+    stack.call("PATCH", "/api/admin/settings", {"self_registration": True}, token=admin)
+    try:
+        # Given a portal that lets people register
+        email = f"r-{uuid.uuid4().hex[:8]}@example.test"
+        page = open_page().page
+        page.goto("/login")
+        page.get_by_role("link", name="Create an account").click()
+
+        # When someone registers and follows the mailed link
+        page.get_by_label("Your name").fill("Rita Register")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill("violet meadow under nine moons")
+        page.get_by_role("button", name="Create an account").click()
+        expect(page.get_by_text("open the link we sent")).to_be_visible()
+        link = next(
+            found.group(0) for mail in stack.mails_to(email)
+            if (found := re.search(r"https?://\S+/verify\?token=[\w-]+", mail["text"])))
+        page.goto(link)
+        page.get_by_label("Password").fill("violet meadow under nine moons")
+        page.get_by_role("button", name="Confirm my address").click()
+
+        # Then the address is confirmed and they can sign in
+        expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+        sign_in(page, email, "violet meadow under nine moons")
+        expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+    finally:
+        stack.call("PATCH", "/api/admin/settings", {"self_registration": False}, token=admin)

@@ -269,7 +269,17 @@ const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color
   "absolute_lifetime_hours", "topics", "author_display", "team_display_name", "author_custom_text",
   "status_display", "org_view_enabled", "trash_retention_days", "reopen_window_days", "auto_close_days",
   "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
-  "customer_alert_recipients", "support_alert_recipients", "notification_templates"]);
+  "customer_alert_recipients", "support_alert_recipients", "notification_templates",
+  "attachment_max_bytes", "attachments_per_ticket"]);
+
+const MIB = 1024 * 1024;
+
+function megabytesControl(registry, settings, key, label, hint) {
+  const input = h("input", { class: "input input--number", type: "number", min: 0.1, step: 0.1,
+    value: Math.round((settings[key] / MIB) * 10) / 10 });
+  return registry.add(key, () => (input.value === "" ? null : Math.round(Number(input.value) * MIB)),
+    field(label, input, { hint }));
+}
 
 function humanize(key) {
   const text = key.replace(/_/g, " ");
@@ -368,6 +378,12 @@ export async function settings({ main }) {
   const limits = section(t("admin.limits"), t("admin.limitsLead"),
     h("div", { class: "grid grid--2" },
       numberControl(registry, s, "trash_retention_days", t("admin.trashRetention"), t("admin.days")),
+      "attachment_max_bytes" in s
+        ? megabytesControl(registry, s, "attachment_max_bytes", t("admin.maxFileSize"), t("admin.megabytes"))
+        : null,
+      "attachments_per_ticket" in s
+        ? numberControl(registry, s, "attachments_per_ticket", t("admin.filesPerTicket"))
+        : null,
       generic.map((key) => genericControl(registry, s, key))));
 
   const notifications = section(t("admin.notifications"), t("admin.notificationsLead"),

@@ -142,17 +142,26 @@ export async function register({ main }) {
 export async function verify({ main, query }) {
   setTitle(t("auth.verifyTitle"));
   const token = query.get("token") || "";
-  const status = h("div", { class: "form-status", "aria-live": "polite" },
-    h("p", { class: "muted", text: t("common.loading") }));
-  append(main, card(t("auth.verifyTitle"), null, status));
-  try {
-    if (!token) throw { code: "invalid_token" };
-    await post("/api/auth/verify", { token }, { quiet: true });
-    status.replaceChildren(notice("success", t("auth.verified")),
-      h("p", { class: "auth__alt" }, h("a", { class: "btn btn--primary", href: "/login", text: t("auth.signIn") })));
-  } catch (error) {
-    status.replaceChildren(notice("error", errorText(error)));
+  if (!token) {
+    append(main, card(t("auth.verifyTitle"), null, notice("error", t("error.invalid_token"))));
+    return;
   }
+  // The link proves the mailbox; the password proves the person who registered.
+  const password = field(t("auth.password"), input("password", "password", "current-password",
+    { autofocus: true }));
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const form = h("form", { class: "form" }, password, status, submitButton(t("auth.verifyButton")));
+  handleSubmit(form, status, async () => {
+    try {
+      await post("/api/auth/verify", { token, password: password.control.value }, { quiet: true });
+    } catch (error) {
+      if (error.code === "invalid_token") throw { code: "verify_failed" };
+      throw error;
+    }
+    form.replaceWith(notice("success", t("auth.verified")),
+      h("a", { class: "btn btn--primary btn--block", href: "/login", text: t("auth.signIn") }));
+  });
+  append(main, card(t("auth.verifyTitle"), t("auth.verifyLead"), form));
 }
 
 export async function expired({ main }) {
