@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -23,6 +24,8 @@ def main() -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1")
     retain = str(app.node.try_get_context("retain") or settings.stage == "prod").lower() == "true"
     outdir = Path(app.outdir).resolve()
+    # chalice.cdk leaves a copy of its packages per synth; only this synth's are needed.
+    shutil.rmtree(outdir / "chalice", ignore_errors=True)
     env = None
     if os.environ.get("CDK_DEFAULT_ACCOUNT"):
         env = cdk.Environment(

@@ -118,6 +118,31 @@ PROFILES: dict[str, FunctionAccess] = {
         push_live=True,
         timeout_s=60,
     ),
+    # Received mail (SES -> S3 + SNS -> SQS): reads the raw message, threads it onto a ticket or
+    # opens one (creating the customer when allowed), stores its attachments as documents and
+    # acknowledges by mail (chalicelib/services/inbound.py).
+    "inbound_mail": FunctionAccess(
+        tables={
+            **MAIL,
+            "inbound": levels("read write"),
+            "tickets": levels("read write"),
+            "messages": levels("read write"),
+            "mailbox": levels("read write"),
+            "reads": levels("read write"),
+            "counters": levels("read write"),
+            "attachments": levels("read write"),
+            "users": levels("read write"),
+            "user-emails": levels("read write"),
+            "orgs": levels("read"),
+            "teams": levels("read"),
+            "outbox": levels("read write"),
+            "mail-windows": levels("read write"),
+            "audit": levels("write"),
+        },
+        buckets={"inbound": levels("read"), "documents": levels("write")},
+        send_mail=True,
+        timeout_s=60,  # at most MAX_CONSUMER_TIMEOUT_S: the queue's visibility is six times it
+    ),
     # SES bounces and complaints (SNS): the suppression list.
     "mail_feedback": FunctionAccess(
         tables={"suppressions": levels("read write")}, memory_mb=256, timeout_s=30
