@@ -124,7 +124,7 @@ PROFILES: dict[str, FunctionAccess] = {
     "inbound_mail": FunctionAccess(
         tables={
             **MAIL,
-            "inbound": levels("read write"),
+            "inbound-mail": levels("read write"),
             "tickets": levels("read write"),
             "messages": levels("read write"),
             "mailbox": levels("read write"),

@@ -350,6 +350,16 @@ def test_mail_documents_and_live_pushes_only_for_the_profiles_that_ask(
         assert '"dynamodb:Scan"' not in text or owner == "api_handler", owner
 
 
+def test_every_table_a_profile_names_exists(synthesis: Synthesis) -> None:
+    tables = {
+        t["Properties"]["TableName"][len(PREFIX) :]
+        for t in synthesis.resources("AWS::DynamoDB::Table").values()
+    }
+    for name, profile in _profiles().items():
+        unknown = set(profile.tables) - tables - {"*"}
+        assert not unknown, f"infra/parley_infra/access.py {name}: no tables {sorted(unknown)}"
+
+
 def _profiles() -> dict[str, Any]:
     import sys
 
