@@ -25,6 +25,7 @@ from parley_infra.tables import AppTables
 from parley_infra.web import Portal
 
 API_STAGE = "api"
+ORIGIN_VERIFY_HEADER = "X-Parley-Origin-Verify"
 TABLE_READ = ["GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "DescribeTable"]
 TABLE_WRITE = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem"]
 TABLE_SCAN = ["Scan"]
@@ -48,6 +49,7 @@ def app_environment(
     inbound_bucket: str,
     public_url: str,
     signing_key: str,
+    origin_verify: str,
     configuration_set: str,
     streams: dict[str, str],
 ) -> dict[str, str]:
@@ -61,6 +63,8 @@ def app_environment(
         "PARLEY_MAIL_FROM": settings.mail_from,
         "PARLEY_MAIL_DOMAIN": settings.mail_domain,
         "PARLEY_SIGNING_KEY": signing_key,
+        # The value CloudFront sends as ORIGIN_VERIFY_HEADER on every API request.
+        "PARLEY_ORIGIN_VERIFY": origin_verify,
         "PARLEY_SECURE_COOKIES": "true",
         # CloudFront is the one proxy in front of API Gateway whose X-Forwarded-For entry counts.
         "PARLEY_TRUSTED_PROXY_HOPS": "1",
@@ -84,6 +88,7 @@ def introspection_environment(settings: StageSettings) -> dict[str, str]:
         inbound_bucket=f"{settings.name_prefix}inbound",
         public_url="https://portal.invalid",
         signing_key="introspection-only-not-a-key",
+        origin_verify="introspection-only",
         configuration_set=f"{settings.name_prefix}mail",
         streams={},
     )
@@ -138,6 +143,15 @@ class ParleyStack(Stack):
                 password_length=64, exclude_punctuation=True
             ),
         )
+        self.origin_verify = secretsmanager.Secret(
+            self,
+            "OriginVerify",
+            encryption_key=self.config_key,
+            description=f"Parley {settings.stage}: the header CloudFront adds to API requests",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=40, exclude_punctuation=True
+            ),
+        )
         self.function_names = {
             f.name: settings.function_name(f.name) for f in self.manifest.functions
         }
@@ -161,6 +175,10 @@ class ParleyStack(Stack):
             logs_bucket=self.buckets.logs,
             rest_api_id=self.api.get_resource("RestAPI").ref,
             api_stage=API_STAGE,
+            origin_verify_header=(
+                ORIGIN_VERIFY_HEADER,
+                self.origin_verify.secret_value.unsafe_unwrap(),
+            ),
             documents_bucket_name=documents_bucket_name(settings),
             web_dir=web_dir or PROJECT_DIR / "web",
             extra_connect_sources=self._websocket_hook(),
@@ -196,6 +214,7 @@ class ParleyStack(Stack):
             # no template or synth output. It is visible in the functions' configuration to
             # whoever may read it (docs/deploy.md weighs this against a runtime fetch).
             signing_key=self.signing_key.secret_value.unsafe_unwrap(),
+            origin_verify=self.origin_verify.secret_value.unsafe_unwrap(),
             configuration_set=self.messaging.configuration_set.configuration_set_name,
             streams=streams,
         )

@@ -57,6 +57,7 @@ class Portal(Construct):
         logs_bucket: s3.IBucket,
         rest_api_id: str,
         api_stage: str,
+        origin_verify_header: tuple[str, str],
         documents_bucket_name: str,
         web_dir: Path,
         extra_connect_sources: list[str],
@@ -106,6 +107,10 @@ class Portal(Construct):
             origin=origins.HttpOrigin(
                 api_domain,
                 origin_path=f"/{api_stage}",
+                # Proves to the app that a request came through CloudFront, whose
+                # X-Forwarded-For entry is the one PARLEY_TRUSTED_PROXY_HOPS trusts: the API's own
+                # execute-api URL stays reachable, without this header.
+                custom_headers=dict([origin_verify_header]),
                 protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
                 origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
             ),

@@ -463,6 +463,13 @@ def test_cloudfront_serves_pages_from_s3_and_passes_api_calls_uncached(
     assert set(api["AllowedMethods"]) >= {"GET", "POST", "PUT", "PATCH", "DELETE"}
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins[api["TargetOriginId"]]["OriginPath"] == "/api"
+    (verify,) = origins[api["TargetOriginId"]]["OriginCustomHeaders"]
+    assert verify["HeaderName"] == "X-Parley-Origin-Verify"
+    assert "{{resolve:secretsmanager:" in json.dumps(verify["HeaderValue"])
+    expected = json.dumps(verify["HeaderValue"])
+    for name, function in _functions(synthesis).items():
+        given = json.dumps(function["Environment"]["Variables"]["PARLEY_ORIGIN_VERIFY"])
+        assert given == expected, name
     default_origin = origins[config["DefaultCacheBehavior"]["TargetOriginId"]]
     assert default_origin["OriginAccessControlId"], "the web bucket is not behind OAC"
 
