@@ -15,7 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from parley_infra import access
-from parley_infra.chalice_app import ParleyChalice, function_arn_sub, patched_definition_body
+from parley_infra.chalice_app import ParleyChalice, patched_definition_body
 from parley_infra.manifest import PROJECT_DIR, AppManifest, FunctionSpec, load_manifest
 from parley_infra.messaging import MAX_CONSUMER_TIMEOUT_S, Messaging
 from parley_infra.monitoring import Alarms
@@ -279,7 +279,6 @@ class ParleyStack(Stack):
                 "DestinationArn": access_log.log_group_arn,
                 "Format": (
                     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
-                    '"xff":"$context.requestOverride.header.X-Forwarded-For",'
                     '"method":"$context.httpMethod","path":"$context.path",'
                     '"status":"$context.status","latencyMs":"$context.responseLatency",'
                     '"authorizerError":"$context.authorizer.error",'
@@ -291,9 +290,11 @@ class ParleyStack(Stack):
             "MethodSettings",
             [
                 {
+                    # No per-method detailed metrics: they bill per resource and method (dozens
+                    # of routes), and the API-wide metrics are enough for the 5xx alarm.
                     "ResourcePath": "/*",
                     "HttpMethod": "*",
-                    "MetricsEnabled": True,
+                    "MetricsEnabled": False,
                     "ThrottlingBurstLimit": 200,
                     "ThrottlingRateLimit": 100,
                 }
@@ -611,6 +612,3 @@ class ParleyStack(Stack):
         ):
             CfnOutput(self, f"DkimRecord{i}", value=f"{name} CNAME {value}")
         CfnOutput(self, "AlarmTopic", value=self.alarms.topic.topic_arn)
-
-
-__all__ = ["ParleyStack", "function_arn_sub"]
