@@ -74,7 +74,7 @@ export default {
   "tickets.mine": "Mine",
   "tickets.organization": "My organization",
   "tickets.search": "Search tickets",
-  "tickets.searchPlaceholder": "Search by word or ticket number",
+  "tickets.searchPlaceholder": "Search tickets or #number",
   "tickets.searchButton": "Search",
   "tickets.sort": "Sort by",
   "tickets.sortActivity": "Last activity",

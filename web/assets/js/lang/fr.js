@@ -74,7 +74,7 @@ export default {
   "tickets.mine": "Les miennes",
   "tickets.organization": "Mon organisation",
   "tickets.search": "Rechercher des demandes",
-  "tickets.searchPlaceholder": "Mot ou numéro de demande",
+  "tickets.searchPlaceholder": "Rechercher ou n° de demande",
   "tickets.searchButton": "Rechercher",
   "tickets.sort": "Trier par",
   "tickets.sortActivity": "Dernière activité",

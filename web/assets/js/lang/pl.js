@@ -74,7 +74,7 @@ export default {
   "tickets.mine": "Moje",
   "tickets.organization": "Moja organizacja",
   "tickets.search": "Szukaj zgłoszeń",
-  "tickets.searchPlaceholder": "Słowo lub numer zgłoszenia",
+  "tickets.searchPlaceholder": "Szukaj lub nr zgłoszenia",
   "tickets.searchButton": "Szukaj",
   "tickets.sort": "Sortuj według",
   "tickets.sortActivity": "Ostatnia aktywność",
