@@ -92,12 +92,21 @@ class Stack:
         return [m for m in items if address.lower() in m["to"].lower()]
 
     def new_customer(self, name: str, *, org_id: str = "acme", change_password: bool = True,
-                     language: str = "en") -> tuple[str, str]:
-        """A customer created by the admin with a temporary password (read from the local mail
+                     language: str = "en", org_view: bool = False, email: str | None = None
+                     ) -> tuple[str, str]:
+        return self.new_user(name, role="customer", org_id=org_id, org_view=org_view,
+                             change_password=change_password, language=language, email=email)
+
+    def new_user(self, name: str, *, role: str, org_id: str | None = None,
+                 org_view: bool = False, change_password: bool = True, language: str = "en",
+                 email: str | None = None) -> tuple[str, str]:
+        """A user created by the admin with a temporary password (read from the local mail
         page); with change_password, already changed to a known one through the API."""
-        email = f"c-{uuid.uuid4().hex[:10]}@acme.test"
+        domain = "acme.test" if role == "customer" else "parley.test"
+        email = email or f"{role[0]}-{uuid.uuid4().hex[:10]}@{domain}"
         self.call("POST", "/api/admin/users", {
-            "email": email, "name": name, "role": "customer", "org_id": org_id,
+            "email": email, "name": name, "role": role, "org_id": org_id, "org_view": org_view,
+            "team_ids": [] if role == "customer" else ["support"],
             "delivery": "password", "language": language,
         }, token=self.token("admin@parley.test"))
         temporary = self.temporary_password(email)
@@ -108,6 +117,7 @@ class Stack:
         token = self.call("POST", "/api/auth/login", login)["token"]
         self.call("POST", "/api/auth/password",
                   {"current_password": temporary, "new_password": password}, token=token)
+        self.tokens[email] = token
         return email, password
 
     def temporary_password(self, email: str) -> str:
