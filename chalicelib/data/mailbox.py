@@ -13,7 +13,15 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, connection, Page, condition_failed, query_page, table_name, translate
+from chalicelib.data.base import (
+    REGION,
+    Page,
+    condition_failed,
+    connection,
+    query_page,
+    table_name,
+    translate,
+)
 from chalicelib.errors import Conflict
 
 INBOX, SENT, TRASH = "inbox", "sent", "trash"
@@ -147,8 +155,10 @@ def change_entry(
     if not new_read:
         attr = unread_attribute(new_folder)
         counter_actions.append(attr.set((attr | 0) + 1))
-    with translate(Conflict("This message changed meanwhile; reload and try again.")):
-        with TransactWrite(connection=connection()) as tx:
+    with (
+        translate(Conflict("This message changed meanwhile; reload and try again.")),
+        TransactWrite(connection=connection()) as tx,
+    ):
             tx.update(
                 entry,
                 actions=actions,

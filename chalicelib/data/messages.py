@@ -12,7 +12,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.attachments import attach_in
-from chalicelib.data.base import REGION, connection, Page, query_page, table_name, translate
+from chalicelib.data.base import REGION, Page, connection, query_page, table_name, translate
 from chalicelib.data.mailbox import MailboxModel, add_entry_in
 from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict
@@ -37,7 +37,8 @@ class MessageModel(Model):
     message_id = UnicodeAttribute()
     ticket_id = UnicodeAttribute()
     visibility = UnicodeAttribute()  # public | internal
-    kind = UnicodeAttribute()  # customer_message | agent_reply | internal_note | resolve_note | system_event
+    # customer_message | agent_reply | internal_note | resolve_note | system_event
+    kind = UnicodeAttribute()
     author_id = UnicodeAttribute(null=True)
     author_role = UnicodeAttribute()  # customer | agent | admin | system
     author_name = UnicodeAttribute(default="")
@@ -71,8 +72,10 @@ def store_message(
     nothing. The ticket's version is the condition, so two writers never both commit on the
     same state (nor attach one file to two messages)."""
     ticket.refresh_keys()
-    with translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")):
-        with TransactWrite(connection=connection()) as tx:
+    with (
+        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
+        TransactWrite(connection=connection()) as tx,
+    ):
             tx.save(ticket)
             tx.save(message, condition=MessageModel.seq.does_not_exist())
             for entry in entries:

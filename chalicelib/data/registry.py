@@ -1,30 +1,31 @@
-"""Every table the app uses, in one list: the local run, the tests and infra/ create them from it."""
+"""Every table the app uses, in one list: the local run, the tests and infra/ create them from
+it."""
 
 from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.data.attachments import AttachmentModel
 from chalicelib.data.audit import AuditModel
 from chalicelib.data.counters import CounterModel
-from chalicelib.data.mailbox import MailboxModel
-from chalicelib.data.messages import MessageModel
-from chalicelib.data.reads import ReadModel
-from chalicelib.data.teams import TeamModel
-from chalicelib.data.tickets import TicketModel
-from chalicelib.data.orgs import OrgModel
-from chalicelib.data.sessions import SessionModel
-from chalicelib.data.settings import SettingsModel
-from chalicelib.data.throttles import ThrottleModel
-from chalicelib.data.tokens import TokenModel
-from chalicelib.data.users import UserEmailModel, UserModel
-from chalicelib.data.notifications import NotificationModel
-from chalicelib.data.outbox import OutboxModel
+from chalicelib.data.inbound import InboundModel
+from chalicelib.data.live import ConnectionModel
 from chalicelib.data.mail_threads import MailThreadModel
 from chalicelib.data.mail_windows import MailWindowModel
+from chalicelib.data.mailbox import MailboxModel
+from chalicelib.data.messages import MessageModel
+from chalicelib.data.notifications import NotificationModel
+from chalicelib.data.orgs import OrgModel
+from chalicelib.data.outbox import OutboxModel
+from chalicelib.data.reads import ReadModel
+from chalicelib.data.sessions import SessionModel
+from chalicelib.data.settings import SettingsModel
 from chalicelib.data.suppressions import SuppressionModel
-from chalicelib.data.live import ConnectionModel
-from chalicelib.data.inbound import InboundModel
-from chalicelib.data.attachments import AttachmentModel
+from chalicelib.data.teams import TeamModel
+from chalicelib.data.throttles import ThrottleModel
+from chalicelib.data.tickets import TicketModel
+from chalicelib.data.tokens import TokenModel
+from chalicelib.data.users import UserEmailModel, UserModel
 
 MODELS: list[type[Model]] = [
     UserModel,

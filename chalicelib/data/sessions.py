@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.attributes import TTLAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -85,7 +85,8 @@ def touch_session(session: SessionModel, seen_at: float, stale_before: float) ->
     try:
         session.update(
             actions=[SessionModel.last_seen_at.set(seen_at)],
-            condition=SessionModel.session_hash.exists() & (SessionModel.last_seen_at < stale_before),
+            condition=SessionModel.session_hash.exists()
+            & (SessionModel.last_seen_at < stale_before),
         )
     except UpdateError as exc:
         if not condition_failed(exc):
@@ -104,10 +105,8 @@ def clear_password_flag(session: SessionModel) -> None:
 
 
 def delete_session(session_hash: str) -> None:
-    try:
+    with contextlib.suppress(DeleteError):
         SessionModel(session_hash=session_hash).delete()
-    except DeleteError:
-        pass
 
 
 def session_hashes_of_user(user_id: str) -> list[str]:

@@ -10,7 +10,6 @@ from pynamodb.models import Model
 from chalicelib.data.base import REGION, table_name, translate
 from chalicelib.errors import Conflict
 
-
 ALL_TEAMS = "team"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
@@ -30,7 +32,9 @@ def count_failure(key: str, at: float, live_since: float, expires_at: float) -> 
     """Add one failure atomically and return the new count. A counter whose last failure and
     lock both ended before `live_since` starts again from one. Atomic, because a burst of
     parallel guesses must count as many failures, not as one."""
-    live = (ThrottleModel.last_failure_at >= live_since) | (ThrottleModel.locked_until >= live_since)
+    live = (ThrottleModel.last_failure_at >= live_since) | (
+        ThrottleModel.locked_until >= live_since
+    )
     for _ in range(5):
         counter = ThrottleModel(key=key)
         try:
@@ -82,7 +86,5 @@ def get_throttle(key: str) -> ThrottleModel | None:
 
 
 def clear_throttle(key: str) -> None:
-    try:
+    with contextlib.suppress(DeleteError):
         ThrottleModel(key=key).delete()
-    except DeleteError:
-        pass

@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, connection, Page, query_page, table_name, translate
+from chalicelib.data.base import REGION, Page, connection, query_page, table_name, translate
 from chalicelib.errors import Conflict
 
 STAFF = "staff"  # partition of the sparse staff index: agents and admins only
@@ -85,8 +85,10 @@ def create_user(user: UserModel) -> UserModel:
         user.staff_key = STAFF
         user.name_key = user.name.casefold()
     claim = UserEmailModel(email=user.email, user_id=user.user_id)
-    with translate(Conflict("A user with this email already exists.", code="email_taken")):
-        with TransactWrite(connection=connection()) as tx:
+    with (
+        translate(Conflict("A user with this email already exists.", code="email_taken")),
+        TransactWrite(connection=connection()) as tx,
+    ):
             tx.save(claim, condition=UserEmailModel.email.does_not_exist())
             tx.save(user, condition=UserModel.user_id.does_not_exist())
     return user

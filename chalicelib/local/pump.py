@@ -118,7 +118,9 @@ class EventPump(threading.Thread):
                 failures = (result or {}).get("batchItemFailures", [])
                 if failures:
                     # Like Lambda: retry from the first failed record on the next pass.
-                    get_logger().warning("stream batch had failures", extra={"count": len(failures)})
+                    get_logger().warning(
+                        "stream batch had failures", extra={"count": len(failures)}
+                    )
                 handled += len(records)
             stream.iterators[shard_id] = response.get("NextShardIterator", iterator)
         return handled
@@ -162,7 +164,8 @@ def _period(expression: Any) -> float:
         return float(expression.value * _UNIT_SECONDS[expression.unit])
     match = re.match(r"rate\((\d+) (minute|hour|day)s?\)", str(expression))
     if match:
-        return float(int(match.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[match.group(2)])
+        unit = {"minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
+        return float(int(match.group(1)) * unit)
     return 300.0  # cron expressions: every five minutes is close enough locally
 
 

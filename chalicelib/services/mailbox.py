@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from chalicelib import clock
@@ -17,7 +18,9 @@ def folder_counts(principal: Principal) -> dict[str, Any]:
     return {"unread": store.unread_counts(principal.user_id)}
 
 
-def list_folder(principal: Principal, folder: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_folder(
+    principal: Principal, folder: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
     if folder not in store.FOLDERS:
         raise NotFound(f"No folder named {folder!r}.", code="unknown_folder")
     page = store.list_folder(principal.user_id, folder, limit, cursor)
@@ -55,10 +58,8 @@ def mark_ticket_read(user_id: str, ticket_id: str) -> None:
     """Opening a ticket reads its messages in the folders too."""
     now = clock.now()
     for entry in store.unread_entries_of_ticket(user_id, ticket_id):
-        try:
+        with contextlib.suppress(Conflict):  # changed meanwhile (another tab): that change stands
             store.change_entry(entry, read=True, at=now)
-        except Conflict:
-            pass  # changed meanwhile (another tab): its own change stands
 
 
 def purge_trash() -> int:

@@ -11,8 +11,8 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.data import sessions as store
-from chalicelib.data.base import expiry
 from chalicelib.data import users as user_store
+from chalicelib.data.base import expiry
 from chalicelib.errors import Forbidden, TooManyRequests, Unauthenticated
 from chalicelib.observability import count
 from chalicelib.services import audit, passwords, throttles

@@ -308,7 +308,9 @@ def customer_new_messages(principal: Principal, ticket_id: str, after: int) -> d
     """What is new since `after` (the polling fallback of live updates)."""
     settings = get_portal_settings()
     ticket = customer_ticket(principal, ticket_id)
-    page = message_store.list_thread(ticket.ticket_id, PUBLIC, after_seq=after, limit=100, cursor=None)
+    page = message_store.list_thread(
+        ticket.ticket_id, PUBLIC, after_seq=after, limit=100, cursor=None
+    )
     return {
         "messages": [_customer_message(m, principal, settings) for m in page.items],
         "ticket": _customer_summary(ticket, settings, unread=False),
@@ -383,7 +385,8 @@ def _customer_reply_refusal(ticket: TicketModel, settings: PortalSettings) -> di
         if clock.now() - float(ended) > settings.reopen_window_days * 86400:
             return {
                 "code": "reopen_window_passed",
-                "message": "This ticket was closed too long ago to reopen. Please open a new ticket.",
+                "message": "This ticket was closed too long ago to reopen. "
+                "Please open a new ticket.",
             }
     return None
 
@@ -440,7 +443,9 @@ def list_console_tickets(
 def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
     """The full thread, internal notes included, merged by sequence number."""
     ticket = staff_ticket(principal, ticket_id)
-    public = message_store.list_thread(ticket.ticket_id, PUBLIC, after_seq=0, limit=500, cursor=None)
+    public = message_store.list_thread(
+        ticket.ticket_id, PUBLIC, after_seq=0, limit=500, cursor=None
+    )
     internal = message_store.list_thread(
         ticket.ticket_id, INTERNAL, after_seq=0, limit=500, cursor=None
     )
@@ -585,11 +590,14 @@ def set_blocked(
 ) -> dict[str, Any]:
     reason = reason.strip()
     if blocked and not reason:
-        raise InvalidInput("Say why messaging is blocked; the customer sees it.", code="empty_reason")
+        raise InvalidInput(
+            "Say why messaging is blocked; the customer sees it.", code="empty_reason"
+        )
     author = _user(principal.user_id)
 
     def rule(ticket: TicketModel) -> Draft | None:
-        if bool(ticket.messaging_blocked) == blocked and (not blocked or ticket.blocked_reason == reason):
+        unchanged_reason = not blocked or ticket.blocked_reason == reason
+        if bool(ticket.messaging_blocked) == blocked and unchanged_reason:
             return None
         ticket.messaging_blocked = blocked
         ticket.blocked_reason = reason if blocked else None
@@ -685,7 +693,8 @@ def email_message(
         refusal = _customer_reply_refusal(ticket, settings)
         if refusal and refusal["code"] == "messaging_blocked":
             outcome["kind"] = "blocked"
-            return Draft(SYSTEM_EVENT, INTERNAL, f"Mail received while messaging is blocked:\n\n{text}",
+            return Draft(SYSTEM_EVENT, INTERNAL,
+                         f"Mail received while messaging is blocked:\n\n{text}",
                          None, author.name, details={**details, "event": "mail_while_blocked"},
                          channel=EMAIL_CHANNEL)
         if refusal:

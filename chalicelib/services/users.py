@@ -11,8 +11,8 @@ from typing import Any
 from chalicelib import clock
 from chalicelib.data import orgs as org_store
 from chalicelib.data import tokens as token_store
-from chalicelib.data.base import expiry
 from chalicelib.data import users as store
+from chalicelib.data.base import expiry
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.services import audit, mailer, passwords
 from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
@@ -142,7 +142,9 @@ def change_password(principal: Principal, current: str, new: str) -> None:
         audit.record("auth.password_change", actor=principal, outcome="failure")
         raise InvalidInput("The current password is wrong.", code="wrong_password")
     if new == current:
-        raise InvalidInput("Choose a password different from the current one.", code="weak_password")
+        raise InvalidInput(
+            "Choose a password different from the current one.", code="weak_password"
+        )
     passwords.check_new_password(new, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
