@@ -26,6 +26,9 @@ class Settings:
     signing_key_value: bytes | None
     secure_cookies: bool
     trusted_proxy_hops: int
+    # The secret CloudFront sends as X-Parley-Origin-Verify on every API request. Set: a request
+    # without it did not come through CloudFront and is refused. Empty (local run, tests): no check.
+    origin_verify: str = ""
     # Event sources, named at import time (decorator arguments): safe defaults name the right
     # table and topic, so the local event pump and infra/ can match each handler to its source.
     messages_stream_arn: str = ""
@@ -87,6 +90,7 @@ def get_settings() -> Settings:
         secure_cookies=_flag("PARLEY_SECURE_COOKIES", public_url.startswith("https://")),
         # Proxies in front of API Gateway whose X-Forwarded-For entry we trust (CloudFront: 1).
         trusted_proxy_hops=int(os.environ.get("PARLEY_TRUSTED_PROXY_HOPS", "0") or 0),
+        origin_verify=os.environ.get("PARLEY_ORIGIN_VERIFY", ""),
         messages_stream_arn=os.environ.get("PARLEY_MESSAGES_STREAM_ARN")
         or f"arn:aws:dynamodb:{region}:000000000000:table/{table_prefix}messages/stream/latest",
         feedback_topic=os.environ.get("PARLEY_FEEDBACK_TOPIC") or f"parley-{stage}-mail-feedback",

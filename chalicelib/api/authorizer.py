@@ -16,7 +16,7 @@ from typing import Any
 
 from chalice.app import AuthRequest, AuthResponse, Blueprint, ChaliceAuthorizer
 
-from chalicelib.api.network import client_ip, read_cookie
+from chalicelib.api.network import client_ip, read_cookie, require_origin
 from chalicelib.errors import ParleyError, Unauthenticated
 from chalicelib.services import sessions
 
@@ -51,13 +51,19 @@ blueprint = _Blueprint(__name__)
 @blueprint.authorizer(ttl_seconds=0)
 def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
     try:
+        # A request that bypassed CloudFront is refused without a session lookup (route() answers).
+        require_origin(auth_request.headers)
         token, csrf = _credentials(auth_request.headers)
         principal = sessions.authenticate(token, csrf, auth_request.source_ip)
     except ParleyError as exc:
         return AuthResponse(
             routes=["*"],
             principal_id="anonymous",
-            context={"error_status": exc.status, "error_code": exc.code, "error_message": exc.message},
+            context={
+                "error_status": exc.status,
+                "error_code": exc.code,
+                "error_message": exc.message,
+            },
         )
     return AuthResponse(
         routes=["*"],

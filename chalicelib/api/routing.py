@@ -1,6 +1,7 @@
 """How every route is declared: who may call it, what it accepts, and the one error path.
 
-`route()` is the only way the blueprints register a view. It attaches the session authorizer
+`route()` is the only way the blueprints register a view. It refuses requests that did not come
+through CloudFront (where PARLEY_ORIGIN_VERIFY is set), attaches the session authorizer
 (unless the route is explicitly PUBLIC), checks the caller's role and the password-change gate,
 validates the JSON body and query string with pydantic, maps domain errors to
 `{"error": {"code", "message"}}`, and records the route for the OpenAPI document.
@@ -18,7 +19,7 @@ from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.authorizer import session_authorizer
-from chalicelib.api.network import client_ip
+from chalicelib.api.network import client_ip, require_origin
 from chalicelib.errors import (
     Forbidden,
     InvalidInput,
@@ -114,7 +115,9 @@ def route(
             content_types=content_types or ["application/json"],
         )(view)
         ROUTES.append(
-            RouteSpec(path, method, access, summary, body, query, status, tag, before_password_change)
+            RouteSpec(
+                path, method, access, summary, body, query, status, tag, before_password_change
+            )
         )
         return fn
 
@@ -133,6 +136,8 @@ def _caller(
 ) -> Principal | Anonymous:
     identity = (request.context or {}).get("identity") or {}
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+    # First, for public routes too: sign-in and registration are what the throttles guard.
+    require_origin(headers)
     if access is PUBLIC:
         return Anonymous(source_ip=client_ip(headers, identity.get("sourceIp")))
     ctx = (request.context or {}).get("authorizer") or {}

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.api.authorizer import _credentials
-from chalicelib.api.network import client_ip, read_cookie
+from chalicelib.api.network import client_ip, read_cookie, require_origin
 from chalicelib.config import get_settings
-from chalicelib.errors import Unauthenticated
+from chalicelib.errors import Forbidden, Unauthenticated
 
 pytestmark = pytest.mark.unit
 
@@ -69,3 +69,44 @@ def test_behind_two_proxies_the_second_entry_from_the_right_is_the_client(proxy_
     proxy_hops(2)
     headers = {"x-forwarded-for": "6.6.6.6, 198.51.100.1, 10.0.0.1"}
     assert client_ip(headers, "203.0.113.9") == "198.51.100.1"
+
+
+def test_api_gateways_own_entry_after_cloudfronts_is_not_the_client(proxy_hops):
+    proxy_hops(1)
+    # the client's own entry, the viewer (CloudFront), CloudFront's edge (API Gateway = sourceIp)
+    headers = {"x-forwarded-for": "6.6.6.6, 198.51.100.1, 130.176.0.9"}
+    assert client_ip(headers, "130.176.0.9") == "198.51.100.1"
+    # API Gateway's entry is skipped once only: a client cannot hide behind a copy of it
+    headers = {"x-forwarded-for": "130.176.0.9, 198.51.100.1, 130.176.0.9"}
+    assert client_ip(headers, "130.176.0.9") == "198.51.100.1"
+
+
+@pytest.fixture
+def origin_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("PARLEY_ORIGIN_VERIFY", "the-secret")
+    monkeypatch.setenv("PARLEY_TRUSTED_PROXY_HOPS", "1")
+    get_settings.cache_clear()
+    yield "the-secret"
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_with_an_origin_secret_only_requests_carrying_it_pass(origin_secret):
+    require_origin({"x-parley-origin-verify": origin_secret})
+    for headers in ({}, {"x-parley-origin-verify": ""}, {"x-parley-origin-verify": "the-secreT"},
+                    {"x-parley-origin-verify": "the-secret "}, {"x-parley-origin-verify": "é"}):
+        with pytest.raises(Forbidden) as refused:
+            require_origin(headers)
+        assert refused.value.code == "origin_not_verified"
+
+
+def test_without_the_origin_secret_forwarded_headers_are_not_believed(origin_secret):
+    spoofed = {"x-forwarded-for": "198.51.100.1"}
+    assert client_ip(spoofed, "203.0.113.9") == "203.0.113.9"
+    verified = {**spoofed, "x-parley-origin-verify": origin_secret}
+    assert client_ip(verified, "203.0.113.9") == "198.51.100.1"
+
+
+def test_without_a_configured_secret_nothing_is_required(proxy_hops):
+    proxy_hops(0)
+    require_origin({})
