@@ -113,33 +113,43 @@ def function_arn_sub(function_name: str) -> str:
     return "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:" + function_name
 
 
+# Refusals API Gateway makes before the app runs. Messages are fixed strings, never
+# $context.error.message: for a request with an Authorization header on a path or method the API
+# does not have, API Gateway's own message quotes that header (it tries to read it as an AWS
+# signature) and the caller's session token would come back in the body and in any log of it.
+NO_SUCH_ENDPOINT = (404, "not_found", "There is no such endpoint.")
 ERROR_RESPONSES: dict[str, tuple[int | None, str, str]] = {
     # gateway response type: (status override, code, message) in the app's error shape
-    "UNAUTHORIZED": (401, "unauthenticated", '"Sign in first."'),
-    "ACCESS_DENIED": (403, "forbidden", '"Your account may not do this."'),
-    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", '"There is no such endpoint."'),
-    "THROTTLED": (429, "too_many_requests", '"Too many requests. Try again shortly."'),
-    "DEFAULT_4XX": (None, "bad_request", "$context.error.messageString"),
-    "DEFAULT_5XX": (None, "internal", '"Something went wrong."'),
+    "UNAUTHORIZED": (401, "unauthenticated", "Sign in first."),
+    "ACCESS_DENIED": (403, "forbidden", "Your account may not do this."),
+    # No route for this path and method; with an Authorization header it is reported as an
+    # incomplete or invalid AWS signature instead (the API uses no IAM authorization).
+    "MISSING_AUTHENTICATION_TOKEN": NO_SUCH_ENDPOINT,
+    "INCOMPLETE_SIGNATURE": NO_SUCH_ENDPOINT,
+    "INVALID_SIGNATURE": NO_SUCH_ENDPOINT,
+    "EXPIRED_TOKEN": NO_SUCH_ENDPOINT,
+    "RESOURCE_NOT_FOUND": NO_SUCH_ENDPOINT,
+    "THROTTLED": (429, "too_many_requests", "Too many requests. Try again shortly."),
+    "REQUEST_TOO_LARGE": (413, "payload_too_large", "The request is too large."),
+    "INTEGRATION_TIMEOUT": (504, "timeout", "The request took too long. Try again."),
+    "DEFAULT_4XX": (None, "bad_request", "The request was refused."),
+    "DEFAULT_5XX": (None, "internal", "Something went wrong."),
 }
 
 
 def gateway_responses() -> dict[str, Any]:
-    """Refusals API Gateway makes itself, in the same JSON shape as the app's own errors."""
+    """Refusals API Gateway makes itself, in the same JSON shape as the app's own errors and
+    with its security headers; nothing of the request is copied into them."""
     responses = {}
     for kind, (status, code, message) in ERROR_RESPONSES.items():
+        body = json.dumps({"error": {"code": code, "message": message}})
         response: dict[str, Any] = {
             "responseParameters": {
                 "gatewayresponse.header.Cache-Control": "'no-store'",
                 "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+                "gatewayresponse.header.Content-Type": "'application/json'",
             },
-            "responseTemplates": {
-                "application/json": '{"error": {"code": "'
-                + code
-                + '", "message": '
-                + message
-                + "}}"
-            },
+            "responseTemplates": {"application/json": body},
         }
         if status is not None:
             response["statusCode"] = str(status)

@@ -350,6 +350,46 @@ def test_mail_documents_and_live_pushes_only_for_the_profiles_that_ask(
         assert '"dynamodb:Scan"' not in text or owner == "api_handler", owner
 
 
+def test_inbound_mail_reads_the_raw_message_and_records_its_delivery(synthesis: Synthesis) -> None:
+    functions = _functions(synthesis)
+    inbound = functions["inbound_mail"]
+    # Fed by the inbound queue, reporting partial batches
+    (event,) = inbound["Events"].values()
+    queue = synthesis.template["Resources"][_queue_logical_id(event["Properties"]["Queue"])]
+    assert queue["Properties"]["QueueName"] == f"{PREFIX}inbound-mail"
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Its own role may read what SES stored, and read and write its delivery records
+    role = inbound["Role"]["Fn::GetAtt"][0]
+    statements = [
+        statement
+        for policy in synthesis.resources("AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"] == [{"Ref": role}]
+        for statement in _statements(policy["Properties"]["PolicyDocument"])
+    ]
+    (bucket,) = [
+        logical_id
+        for logical_id, b in synthesis.resources("AWS::S3::Bucket").items()
+        if "InboundMail" in logical_id
+    ]
+    (table,) = [
+        logical_id
+        for logical_id, t in synthesis.resources("AWS::DynamoDB::Table").items()
+        if t["Properties"]["TableName"] == f"{PREFIX}inbound-mail"
+    ]
+
+    def allowed(action: str, resource_mentions: str) -> bool:
+        return any(
+            action in _as_list(st["Action"]) and resource_mentions in json.dumps(st["Resource"])
+            for st in statements
+            if st["Effect"] == "Allow"
+        )
+
+    assert allowed("s3:GetObject", bucket)
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"):
+        assert allowed(action, table), action
+    assert not allowed("s3:DeleteObject", bucket), "raw mail is never changed by the handler"
+
+
 def test_every_table_a_profile_names_exists(synthesis: Synthesis) -> None:
     tables = {
         t["Properties"]["TableName"][len(PREFIX) :]
@@ -388,17 +428,39 @@ def test_the_session_authorizer_is_a_request_authorizer_without_cache_or_identit
             assert custom["type"] == "request", definition
 
 
-def test_gateway_refusals_use_the_apps_error_shape(synthesis: Synthesis) -> None:
+def test_gateway_refusals_use_the_apps_error_shape_and_never_echo_the_request(
+    synthesis: Synthesis,
+) -> None:
     (api,) = synthesis.resources("AWS::Serverless::Api").values()
     responses = api["Properties"]["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
-    assert {"UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    # The refusals API Gateway makes before the app runs: no or a denied authorizer answer,
+    # an unknown path (with an Authorization header API Gateway calls it a bad AWS signature and
+    # would quote the header, the caller's session token), and anything else it refuses.
+    expected_status = {
+        "UNAUTHORIZED": "401",
+        "ACCESS_DENIED": "403",
+        "MISSING_AUTHENTICATION_TOKEN": "404",
+        "INCOMPLETE_SIGNATURE": "404",
+        "INVALID_SIGNATURE": "404",
+        "DEFAULT_4XX": None,
+        "DEFAULT_5XX": None,
+    }
+    assert set(expected_status) <= set(responses)
+    for kind, status in expected_status.items():
+        assert responses[kind].get("statusCode") == status, kind
     for kind, response in responses.items():
-        body = response["responseTemplates"]["application/json"]
-        if "$context" not in body:
-            parsed = json.loads(body)
-            assert set(parsed) == {"error"} and set(parsed["error"]) == {"code", "message"}, kind
-        else:
-            assert body.startswith('{"error": {"code": "'), kind
+        (body,) = response["responseTemplates"].values()
+        # A fixed body: no template variable ($context.error.message, $input...) or directive
+        # that could copy anything of the request into the answer.
+        assert "$" not in body and "#" not in body, f"{kind}: {body}"
+        parsed = json.loads(body)
+        assert set(parsed) == {"error"} and set(parsed["error"]) == {"code", "message"}, kind
+        headers = response["responseParameters"]
+        assert all(value.startswith("'") for value in headers.values()), f"{kind}: {headers}"
+        assert headers["gatewayresponse.header.Cache-Control"] == "'no-store'", kind
+    assert json.loads(
+        responses["MISSING_AUTHENTICATION_TOKEN"]["responseTemplates"]["application/json"]
+    )["error"]["code"] == "not_found"
 
 
 def test_every_function_gets_every_setting_the_app_reads(synthesis: Synthesis) -> None:
