@@ -1,0 +1,48 @@
+"""The inbound queue hands Lambda up to ten notifications at once (infra/: ReportBatchItemFailures
+on the event source): one that fails comes back alone, the others are not received twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.inbound_support import Office, delivery, drain, make_mail, queued
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def office(api, make_org, make_user, fake_clock) -> Office:
+    return Office(api, make_org, make_user)
+
+
+def test_one_failing_mail_in_a_batch_is_reported_alone(office, monkeypatch):
+    from chalicelib.local.inbound import receive_mail
+    from chalicelib.services import inbound
+
+    # Given three mails waiting in the queue, the second of which cannot be handled yet
+    original = inbound.tickets.open_email_ticket
+
+    def fails_for_one(**kwargs):
+        if kwargs["subject"] == "Unlucky":
+            raise RuntimeError("database on fire")
+        return original(**kwargs)
+
+    monkeypatch.setattr(inbound.tickets, "open_email_ticket", fails_for_one)
+    ids = [receive_mail(make_mail(subject=subject, body=f"About {subject}."))
+           for subject in ("First", "Unlucky", "Third")]
+    assert len(queued()) == 3
+
+    # When the queue hands them to the handler as one batch
+    answers = drain()
+
+    # Then only the failing one is reported, and only it is back in the queue
+    assert len(answers) == 1
+    assert len(answers[0]["batchItemFailures"]) == 1
+    (waiting,) = queued()
+    assert ids[1] in waiting["Body"]
+    # And the two others became tickets once
+    assert [delivery(i)["status"] for i in ids] == ["done", "failed", "done"]
+    # And once the cause is gone, the retry handles the one that failed
+    monkeypatch.setattr(inbound.tickets, "open_email_ticket", original)
+    assert drain()[-1] == {"batchItemFailures": []}
+    assert delivery(ids[1])["status"] == "done"
