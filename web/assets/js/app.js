@@ -11,7 +11,7 @@ export const state = {
     portal_name: "Parley", logo_url: null, primary_color: "#1d4ed8", accent_color: "#0f766e",
     banner_links: [], announcement: "", self_registration: false, default_language: "en",
   },
-  counts: { notifications: 0, inbox: 0 },
+  counts: { notifications: 0, inbox: 0, sent: 0, trash: 0 },
 };
 
 const AREAS = {
@@ -272,8 +272,8 @@ function renderPortalNav() {
     h("h2", { class: "sidenav__heading", text: t("nav.folders") }),
     h("ul", { class: "sidenav__list" },
       item("/folders/inbox", t("folder.inbox"), "inbox", "inbox", "inbox"),
-      item("/folders/sent", t("folder.sent"), "sent", "send"),
-      item("/folders/trash", t("folder.trash"), "trash", "trash")));
+      item("/folders/sent", t("folder.sent"), "sent", "send", "sent"),
+      item("/folders/trash", t("folder.trash"), "trash", "trash", "trash")));
   const highlight = (found) => {
     const name = found.page === "folder" ? found.params.folder
       : found.page === "notifications" ? "notifications"
@@ -316,7 +316,7 @@ export async function refreshCounts() {
     state.counts.notifications = notifications.unread;
     if (state.user.role === "customer") {
       const folders = await get("/api/portal/folders", null, { quiet: true });
-      state.counts.inbox = folders.unread.inbox || 0;
+      for (const name of ["inbox", "sent", "trash"]) state.counts[name] = folders.unread[name] || 0;
     }
   } catch (error) {
     if (error.status === 401) handleAuthProblem(error);
@@ -326,8 +326,8 @@ export async function refreshCounts() {
     const value = state.counts[badge.dataset.count] || 0;
     badge.textContent = value > 99 ? "99+" : String(value);
     badge.hidden = value === 0;
-    const label = badge.dataset.count === "inbox" ? t("folder.unreadCount", { count: value })
-      : t("notifications.unreadCount", { count: value });
+    const label = badge.dataset.count === "notifications" ? t("notifications.unreadCount", { count: value })
+      : t("folder.unreadCount", { count: value });
     badge.setAttribute("aria-label", label);
   }
 }
