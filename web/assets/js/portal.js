@@ -26,7 +26,6 @@ function portalConfig() {
 // Ticket list
 
 export async function tickets({ main, query }) {
-  setTitle(t("tickets.title"));
   const config = await portalConfig();
   const filters = {
     status: ["open", "closed", "all"].includes(query.get("status")) ? query.get("status") : "open",
@@ -36,6 +35,7 @@ export async function tickets({ main, query }) {
     topic: query.get("topic") || "",
     sort: query.get("sort") === "created" ? "created" : "activity",
   };
+  setTitle(filters.scope === "org" ? t("tickets.orgTitle") : t("tickets.title"));
   let cursor = null;
   let loaded = [];
   let request = 0;
@@ -61,8 +61,12 @@ export async function tickets({ main, query }) {
     ["mine", t("tickets.mine")], ["org", t("tickets.organization")],
   ], filters.scope, (value) => {
     filters.scope = value;
+    heading.textContent = scopeTitle();
+    setTitle(scopeTitle());
     reload();
   }) : null;
+  const scopeTitle = () => (filters.scope === "org" ? t("tickets.orgTitle") : t("tickets.title"));
+  const heading = h("h1", { class: "page__title", text: scopeTitle() });
   const search = h("input", { class: "input input--search", type: "search", name: "q",
     value: filters.q, maxlength: 200, placeholder: t("tickets.searchPlaceholder") });
   const searchId = uid("search");
@@ -206,7 +210,7 @@ export async function tickets({ main, query }) {
   append(main, h("div", { class: "page" },
     h("div", { class: "page__header" },
       h("div", {},
-        h("h1", { class: "page__title", text: filters.scope === "org" ? t("tickets.orgTitle") : t("tickets.title") }),
+        heading,
         h("p", { class: "page__lead muted", text: t("tickets.lead") }))),
     h("div", { class: "toolbar" },
       h("div", { class: "toolbar__group" }, statusGroup, scopeGroup),
