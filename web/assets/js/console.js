@@ -313,7 +313,7 @@ export async function conversation({ main, params, query }) {
   const pane = listPane({ filters, selectedId: id, headingLevel: "h2" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const announcer = h("div", { class: "sr-only thread__announcer", "aria-live": "polite" });
-  const thread = h("ol", { class: "thread thread--console", "aria-label": t("thread.label") });
+  const thread = h("ol", { class: "thread thread--console", "aria-label": t("thread.labelOldest") });
   const countBadge = h("span", { class: "badge", text: String(view.message_count) });
   for (const message of view.messages) thread.append(messageItem(message, base));
 
@@ -333,14 +333,22 @@ export async function conversation({ main, params, query }) {
     const form = h("form", { class: "title-edit__form" },
       h("label", { for: input.id, class: "sr-only", text: t("console.title_label") }), input,
       h("button", { type: "submit", class: "btn btn--primary btn--small", text: t("common.save") }), cancel);
-    cancel.addEventListener("click", () => renderTitle(false));
+    cancel.addEventListener("click", () => {
+      renderTitle(false);
+      titleHolder.querySelector("button").focus();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") cancel.click();
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
         const fresh = await patch(base, { title: input.value });
         applyView(fresh);
         renderTitle(false);
-        titleHolder.querySelector("h1").focus();
+        // Back to the button the edit started from, so keyboard users stay in place.
+        titleHolder.querySelector("button").focus();
+        pane.reload();
       } catch (error) {
         status.replaceChildren(notice("error", errorText(error)));
       }
@@ -463,6 +471,7 @@ export async function conversation({ main, params, query }) {
     renderHeader();
     const h1 = titleHolder.querySelector("h1.convo-title");
     if (h1) h1.textContent = current.title;
+    setTitle(current.title);
   }
 
   async function refresh() {

@@ -124,6 +124,7 @@ export default {
 
   "thread.title": "Messages",
   "thread.label": "Messages, newest first",
+  "thread.labelOldest": "Messages, oldest first",
   "thread.you": "You",
   "thread.team": "Support",
   "thread.customer": "Customer",

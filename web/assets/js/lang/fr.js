@@ -124,6 +124,7 @@ export default {
 
   "thread.title": "Messages",
   "thread.label": "Messages, du plus récent au plus ancien",
+  "thread.labelOldest": "Messages, du plus ancien au plus récent",
   "thread.you": "Vous",
   "thread.team": "Support",
   "thread.customer": "Client",

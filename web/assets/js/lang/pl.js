@@ -124,6 +124,7 @@ export default {
 
   "thread.title": "Wiadomości",
   "thread.label": "Wiadomości, od najnowszej",
+  "thread.labelOldest": "Wiadomości, od najstarszej",
   "thread.you": "Ty",
   "thread.team": "Wsparcie",
   "thread.customer": "Klient",
