@@ -3,6 +3,8 @@ organizations and users created and disabled from the admin pages."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 
 import pytest
@@ -94,3 +96,122 @@ def test_admin_creates_an_organization_and_a_user_then_disables_the_user(stack, 
     expect(page.locator("tbody tr").first).to_be_visible()
     expect(page.locator("code", has_text="user.disable").first).to_be_visible()
     screenshot(page, "admin-audit")
+
+
+def test_display_modes_chosen_by_the_admin_change_what_customers_see(stack, open_page):
+    admin = stack.token("admin@parley.test")
+    before = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
+    email, password = stack.new_customer("Yara Quinn")
+    token = stack.tokens[email]
+    waiting = stack.call("POST", "/api/portal/tickets", {
+        "topic": "general", "subject": "Nobody has looked yet", "body": "Hello?"},
+        token=token)["ticket"]
+    answered = stack.call("POST", "/api/portal/tickets", {
+        "topic": "general", "subject": "Who answers this?", "body": "Just curious."},
+        token=token)["ticket"]
+    stack.call("POST", f"/api/console/tickets/{answered['id']}/messages",
+               {"action": "send_leave_open", "body": "We all do, together."},
+               token=stack.token("agent@parley.test"))
+    try:
+        # Given the admin signs the team's answers with a team name and shows full statuses
+        page = open_page().page
+        sign_in(page, "admin@parley.test")
+        page.goto("/admin")
+        page.get_by_label("Author shown to customers").select_option(label="Team name")
+        page.get_by_label("Team name", exact=True).fill("Acme Care Team")
+        page.get_by_label("Statuses shown to customers").select_option("full")
+        page.get_by_role("button", name="Save changes").click()
+        expect(page.get_by_text("The settings are saved.")).to_be_visible()
+
+        # Then the customer sees the team's name on the answer, never the agent's
+        customer = open_page().page
+        sign_in(customer, email, password)
+        customer.goto(f"/tickets/{answered['id']}")
+        answer = customer.locator(".message--team")
+        expect(answer).to_contain_text("We all do, together.")
+        expect(answer.locator(".message__author")).to_contain_text("Acme Care Team")
+        expect(customer.locator(".thread")).not_to_contain_text("Sam Agent")
+
+        # And the ticket nobody answered yet says "New" rather than "Open"
+        customer.goto("/tickets")
+        expect(customer.locator(".ticket-row", has_text=waiting["subject"])).to_contain_text("New")
+    finally:
+        stack.call("PATCH", "/api/admin/settings", {
+            key: before[key] for key in ("author_display", "team_display_name", "status_display")
+        }, token=admin)
+
+
+def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_page):
+    admin = stack.token("admin@parley.test")
+    before = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
+    suffix = uuid.uuid4().hex[:6]
+    topic_name, team = f"Returns {suffix}", f"returns-{suffix}"
+    try:
+        # Given the admin adds a topic for a new team, and changes a timeout, a limit, the
+        # customers' notification subject and who else receives it
+        page = open_page().page
+        sign_in(page, "admin@parley.test")
+        page.goto("/admin")
+        page.get_by_role("button", name="Add a topic").click()
+        row = page.get_by_role("group", name="Topics").locator(".rows__row").last
+        row.get_by_label("Id").fill(team)
+        row.get_by_label("Name").fill(topic_name)
+        row.get_by_label("Team").fill(team)
+        page.get_by_label("Sign out after inactivity").fill("45")
+        page.get_by_label("Largest document").fill("5")
+        page.get_by_text("Secure notification", exact=True).click()
+        template = page.locator("details", has=page.get_by_text("Secure notification", exact=True))
+        template.get_by_label("Subject").first.fill(
+            "Acme: a reply is waiting on #{{ ticket_number }}")
+        page.get_by_role("group", name="Extra recipients of customer alerts").get_by_label(
+            "Cc", exact=True).fill("account.manager@parley.test")
+        page.get_by_role("button", name="Save changes").click()
+        expect(page.get_by_text("The settings are saved.")).to_be_visible()
+
+        # Then the page shows them again after a reload
+        page.reload()
+        expect(page.get_by_label("Sign out after inactivity")).to_have_value("45")
+        expect(page.get_by_label("Largest document")).to_have_value("5")
+        topics = page.get_by_role("group", name="Topics")
+        expect(topics.locator(".rows__row").last.get_by_label("Name")).to_have_value(topic_name)
+
+        # And a customer can file a ticket under the new topic
+        email, password = stack.new_customer("Zane Ortiz")
+        customer = open_page().page
+        sign_in(customer, email, password)
+        customer.goto("/tickets/new")
+        customer.get_by_label("Topic").select_option(label=topic_name)
+        customer.get_by_label("Subject").fill("Parcel returned damaged")
+        customer.get_by_role("textbox", name="Message").fill("The box arrived crushed.")
+        customer.get_by_role("button", name="Send", exact=True).click()
+        customer.wait_for_url(re.compile(r"/tickets/[0-9a-f]{32}$"))
+        ticket_id = customer.url.rsplit("/", 1)[1]
+
+        # And the console's team filter finds it, and only it, under the new team
+        page.goto("/console")
+        page.get_by_label("Team", exact=True).select_option(team)
+        conversations = page.locator(".convo")
+        expect(conversations).to_have_count(1)
+        expect(conversations).to_contain_text("Parcel returned damaged")
+
+        # And the answer's notice to the customer has the admin's subject and copy recipient
+        stack.call("POST", f"/api/console/tickets/{ticket_id}/messages",
+                   {"action": "send_leave_open", "body": "Sorry! A new one is on its way."},
+                   token=admin)
+        number = stack.call("GET", f"/api/portal/tickets/{ticket_id}",
+                            token=stack.tokens[email])["ticket"]["number"]
+        expected = f"Acme: a reply is waiting on #{number}"
+        mail = None
+        for _ in range(50):
+            mail = next((m for m in stack.mails_to(email) if m["subject"] == expected), None)
+            if mail:
+                break
+            time.sleep(0.1)
+        assert mail, [m["subject"] for m in stack.mails_to(email)]
+        assert "Sorry! A new one" not in mail["text"]
+        assert ["Cc", "account.manager@parley.test"] in mail["headers"]
+    finally:
+        stack.call("PATCH", "/api/admin/settings", {
+            key: before[key] for key in ("topics", "idle_timeout_minutes", "attachment_max_bytes",
+                                         "notification_templates", "customer_alert_recipients")
+        }, token=admin)
