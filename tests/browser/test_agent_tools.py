@@ -47,7 +47,7 @@ def test_block_assign_and_troubleshooter(stack, open_page):
     agent.get_by_role("button", name=re.compile("Kim Agent")).click()
     expect(agent.locator(".picker__value")).to_have_text("Kim Agent")
     expect(agent.get_by_role("status")).to_have_text("Assigned to Kim Agent.")
-    thread = agent.get_by_role("list", name="Messages, newest first")
+    thread = agent.get_by_role("list", name="Messages, oldest first")
     expect(thread.get_by_text("Assigned to Kim Agent.")).to_be_visible()
 
     # And blocks the customer's messaging, with a reason
@@ -86,3 +86,50 @@ def test_agent_opens_a_ticket_on_behalf_of_a_customer(stack, open_page):
     customer = open_page().page
     sign_in(customer, "carol@globex.test")
     expect(customer.locator(".ticket-row", has_text=subject)).to_be_visible()
+
+
+def test_agent_renames_answers_and_closes_a_conversation(stack, open_page):
+    # Given a customer's question, titled by the start of its first message
+    email, password = stack.new_customer("Nina Brandt")
+    first = "What is the guest Wi-Fi password this week? We have visitors at ten."
+    ticket_id = stack.call("POST", "/api/portal/tickets", {
+        "topic": "general", "subject": "Wi-Fi", "body": first},
+        token=stack.tokens[email])["ticket"]["id"]
+    agent = open_page().page
+    sign_in(agent, "agent2@parley.test")
+    agent.goto(f"/console/tickets/{ticket_id}")
+    title = agent.get_by_role("heading", level=1)
+    expect(title).to_contain_text("What is the guest Wi-Fi password")
+    expect(agent.locator(".picker__value")).to_have_text("Unassigned")
+
+    # When the agent gives it a better title
+    agent.get_by_role("button", name="Edit title").click()
+    agent.get_by_label("Title", exact=True).fill("Guest Wi-Fi password")
+    agent.get_by_role("button", name="Save", exact=True).click()
+
+    # Then the page, the thread's history and the list all say so
+    expect(title).to_have_text("Guest Wi-Fi password")
+    expect(agent.locator(".event", has_text="Title changed")).to_be_visible()
+    expect(agent.locator(".convo.is-current")).to_contain_text("Guest Wi-Fi password")
+    expect(agent.get_by_role("button", name="Edit title")).to_be_focused()
+
+    # When the agent answers and leaves it open, the conversation becomes theirs
+    agent.get_by_label("Your answer or note").fill("It is 'harbour-lights-42' until Sunday.")
+    agent.get_by_role("button", name="Send and leave open").click()
+    expect(agent.get_by_text("Sent. The ticket stays open.")).to_be_visible()
+    expect(agent.locator(".picker__value")).to_have_text("Kim Agent")
+
+    # And closing it moves it from the Open list to the Closed one
+    agent.get_by_role("button", name="Close", exact=True).click()
+    expect(agent.get_by_text("The conversation is closed.")).to_be_visible()
+    listed = agent.locator(".convo", has_text="Guest Wi-Fi password")
+    expect(listed).to_have_count(0)
+    agent.get_by_role("group", name="Status").get_by_role("button", name="Closed").click()
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Closed")
+
+    # And the customer sees it closed, with the answer
+    customer = open_page().page
+    sign_in(customer, email, password)
+    customer.goto("/tickets?status=all")
+    expect(customer.locator(".ticket-row", has_text="Wi-Fi")).to_contain_text("Closed")
