@@ -80,6 +80,7 @@ def test_the_sign_in_page_is_light_and_sent_with_a_strict_policy(stack, open_pag
 
     # Then the first load transfers at most 150 KB in total
     total = sum(size for _, size in transferred)
+    assert all(url.startswith(stack.url + "/") for url, _ in transferred), transferred  # no CDN
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "sign-in-weight.json").write_text(json.dumps(
         {"total_bytes": total, "requests": [{"url": u, "bytes": s} for u, s in transferred]},
@@ -157,3 +158,34 @@ def test_self_registration_with_email_verification(stack, open_page):
         expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
     finally:
         stack.call("PATCH", "/api/admin/settings", {"self_registration": False}, token=admin)
+
+
+def test_signing_in_and_moving_around_with_the_keyboard_only(stack, open_page):
+    page = open_page().page
+    page.goto("/login")
+
+    # The sign-in form starts in the Email field and is sent with Tab and Enter alone
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type("bob@acme.test")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password", exact=True)).to_be_focused()
+    page.keyboard.type("parley-demo")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+
+    # On a page, the first Tab reaches the skip link, which jumps past the navigation
+    page.reload()
+    expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+
+    # And the focused control is visibly marked
+    page.keyboard.press("Tab")
+    marked = page.evaluate("""() => {
+        const style = getComputedStyle(document.activeElement);
+        return document.activeElement !== document.body
+            && (style.outlineStyle !== "none" || style.boxShadow !== "none");
+    }""")
+    assert marked, "the focused control has no visible focus mark"
