@@ -49,6 +49,8 @@ def _scene(stack):
     stack.call("POST", f"/api/console/tickets/{calendar}/assign",
                {"assignee_id": stack.call("GET", "/api/me", token=maya)["user"]["id"]},
                token=maya)
+    stack.call("PATCH", f"/api/console/tickets/{calendar}",
+               {"title": "Shared calendar: permission denied"}, token=maya)
     export = ticket(claire, "billing", "Export of all 2026 invoices as CSV",
                     "For our year-end closing, can we get every invoice of 2026 as one CSV file?")
     answer(export, "send_leave_open", "Yes — I have asked billing for the export; you will find "
@@ -76,6 +78,13 @@ def _scene(stack):
             "vpn": vpn}
 
 
+def banner_links_shown(page):
+    links = page.get_by_role("navigation", name="Useful links")
+    expect(links.get_by_role("link", name="Service status")).to_have_attribute(
+        "href", "https://status.example.com/")
+    expect(links.get_by_role("link")).to_have_count(3)
+
+
 def test_main_pages_look_right(stack, open_page):
     admin = stack.token("admin@parley.test")
     before = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
@@ -93,6 +102,7 @@ def test_main_pages_look_right(stack, open_page):
         portal.goto("/tickets?status=all")
         expect(portal.locator(".ticket-row")).to_have_count(4)
         expect(portal.locator(".ticket-row.is-unread")).to_have_count(2)
+        banner_links_shown(portal)
         screenshot(portal, "screen-portal-tickets", full_page=False)
         portal.goto(f"/tickets/{scene['vpn']}")
         portal.locator(".documents input[type=file]").set_input_files(files=[{
@@ -105,8 +115,9 @@ def test_main_pages_look_right(stack, open_page):
         screenshot(portal, "screen-portal-ticket", full_page=False)
 
         # The agent's console on the same conversation: the internal note stands apart
-        console = open_page(width=1280, height=960).page
+        console = open_page(width=1280, height=1440).page
         sign_in(console, *scene["maya"])
+        banner_links_shown(console)
         console.get_by_role("button", name="Assigned to me").click()
         first = console.locator(".convo__link").first
         expect(first).to_have_attribute("href", re.compile("mine=1"))
@@ -126,6 +137,7 @@ def test_main_pages_look_right(stack, open_page):
         sign_in(settings, "admin@parley.test")
         settings.goto("/admin")
         expect(settings.get_by_role("heading", name="Branding")).to_be_visible()
+        banner_links_shown(settings)
         screenshot(settings, "screen-admin", full_page=False)
     finally:
         stack.call("PATCH", "/api/admin/settings", {"banner_links": before["banner_links"]},
