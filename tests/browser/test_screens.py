@@ -111,6 +111,7 @@ def test_main_pages_look_right(stack, open_page):
         expect(portal.locator(".documents__item")).to_have_count(1)
         expect(portal.locator(".message")).to_have_count(3)
         expect(portal.get_by_text("Matches the idle timeout")).to_have_count(0)  # internal
+        portal.set_viewport_size({"width": 1280, "height": 1040})  # the whole thread in view
         portal.evaluate("window.scrollTo(0, 0)")
         screenshot(portal, "screen-portal-ticket", full_page=False)
 
