@@ -57,7 +57,8 @@ def test_block_assign_and_troubleshooter(stack, open_page):
     expect(agent.get_by_text("Customer messaging is blocked")).to_be_visible()
 
     # Then the customer's open page says why, and offers no reply box, without a reload
-    expect(customer.get_by_text("Messaging on this ticket is blocked")).to_be_visible(timeout=15_000)
+    blocked = customer.get_by_text("Messaging on this ticket is blocked")
+    expect(blocked).to_be_visible(timeout=15_000)
     expect(customer.get_by_text("Please call our hotline about this scanner.")).to_be_visible()
     expect(customer.get_by_label("Your reply")).to_have_count(0)
 
@@ -74,10 +75,12 @@ def test_agent_opens_a_ticket_on_behalf_of_a_customer(stack, open_page):
     agent = open_page().page
     sign_in(agent, "agent@parley.test")
     agent.get_by_role("link", name="New on behalf").click()
-    agent.get_by_label("Customer", exact=True).select_option(label="Carol Dubois <carol@globex.test>")
+    agent.get_by_label("Customer", exact=True).select_option(
+        label="Carol Dubois <carol@globex.test>")
     agent.get_by_label("Topic").select_option("billing")
     agent.get_by_label("Subject").fill(subject)
-    agent.get_by_label("First message").fill("Carol called: please send two black toner cartridges.")
+    agent.get_by_label("First message").fill(
+        "Carol called: please send two black toner cartridges.")
     agent.get_by_role("button", name="Create the ticket").click()
     agent.wait_for_url(re.compile(r"/console/tickets/[0-9a-f]{32}$"))
     expect(agent.locator(".picker__value")).to_have_text("Sam Agent")

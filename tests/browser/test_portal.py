@@ -1,6 +1,7 @@
 """The customer portal beyond the first conversation: the ticket list's filters, search and
-organization view; a ticket's thread with the newest message on top, "OK, resolved" and the
-rating it opens; the folders' unread counts; the notification feed; signing out."""
+organization view; a ticket's thread with the newest message on top, a document dropped on it,
+"OK, resolved" and the rating it opens; the folders' unread counts; the notification feed;
+signing out."""
 
 from __future__ import annotations
 
@@ -122,6 +123,19 @@ def test_newest_message_on_top_then_ok_resolved_opens_the_rating(stack, open_pag
     reply_box = page.get_by_label("Your reply")
     assert reply_box.bounding_box()["y"] < messages.first.bounding_box()["y"]
     expect(page.get_by_text("How satisfied are you with the answer?")).to_have_count(0)
+
+    # When she drops a note of the projector's settings on the documents area, it is listed
+    dropped = page.evaluate_handle("""() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File(["projector settings: HDMI 2, 60 Hz"], "projector-menu.txt",
+                                    { type: "text/plain" }));
+        return transfer;
+    }""")
+    zone = page.locator(".documents .dropzone")
+    zone.dispatch_event("dragenter", {"dataTransfer": dropped})
+    expect(zone).to_have_class(re.compile("dropzone--over"))
+    zone.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(page.locator(".documents__item")).to_contain_text("projector-menu.txt")
 
     # When she answers, her message goes on top
     reply_box.fill("The other cable works, thank you.")
