@@ -34,7 +34,7 @@ def content_security_policy(documents_bucket_name: str, extra_connect_sources: l
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data: blob:",
+            "img-src 'self' data: blob: https:",  # the admin's logo may be an https address
             "font-src 'self'",
             f"connect-src {connect}",
             f"form-action 'self' {' '.join(bucket_endpoints)}",

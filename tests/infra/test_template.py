@@ -544,6 +544,8 @@ def test_pages_carry_a_strict_content_security_policy_and_security_headers(
     csp = json.dumps(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert "frame-ancestors 'none'" in csp
+    # The portal's logo may be an https address (the settings allow one): the pages must show it.
+    assert "img-src 'self' data: blob: https:" in csp
     assert security["ContentTypeOptions"]["Override"] is True
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == "same-origin"
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
