@@ -3,6 +3,7 @@ organizations and users created and disabled from the admin pages."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 import uuid
@@ -13,6 +14,9 @@ from playwright.sync_api import expect
 from tests.browser.support import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
+
+LOGO_PNG = base64.b64decode(  # 1 x 1 pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
 def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page):
@@ -25,7 +29,7 @@ def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page)
         page.goto("/admin")
         expect(page.get_by_role("heading", name="Portal settings")).to_be_visible()
 
-        # When they rename and recolour the portal, add a banner link and an announcement
+        # When they rename and recolour the portal, add a banner link, an announcement and a logo
         page.get_by_label("Portal name").fill("Acme Help Centre")
         page.locator("input.input--colour").first.fill("#7c3aed")
         page.get_by_role("button", name="Add a link").click()
@@ -33,17 +37,23 @@ def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page)
         link.get_by_label("Label").fill("Service status")
         link.get_by_label("Address (https, http or mailto)").fill("https://status.acme.test/")
         page.get_by_label("Announcement").fill("Planned maintenance on Sunday 06:00-08:00.")
+        page.locator(".logo-row input[type=file]").set_input_files(files=[{
+            "name": "logo.png", "mimeType": "image/png", "buffer": LOGO_PNG}])
+        expect(page.get_by_role("img", name="Logo preview")).to_be_visible()
         screenshot(page, "admin-settings")
         page.get_by_role("button", name="Save changes").click()
         expect(page.get_by_text("The settings are saved.")).to_be_visible()
 
-        # Then a visitor who is not signed in sees them on the sign-in page
+        # Then a visitor who is not signed in sees them all on the sign-in page
         visitor = open_page().page
         visitor.goto("/login")
         expect(visitor.get_by_role("heading", name="Sign in to Acme Help Centre")).to_be_visible()
         expect(visitor.get_by_role("link", name="Service status")).to_have_attribute(
             "href", "https://status.acme.test/")
         expect(visitor.get_by_text("Planned maintenance on Sunday")).to_be_visible()
+        logo = visitor.locator(".brand__logo")
+        expect(logo).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        assert visitor.evaluate("document.querySelector('.brand__logo').naturalWidth") > 0
         primary = visitor.evaluate(
             "getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()")
         assert primary == "#7c3aed"
@@ -58,7 +68,7 @@ def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page)
     finally:
         stack.call("PATCH", "/api/admin/settings", {
             key: before[key] for key in
-            ("portal_name", "primary_color", "banner_links", "announcement")
+            ("portal_name", "logo_url", "primary_color", "banner_links", "announcement")
         }, token=admin_token)
 
 
