@@ -17,9 +17,10 @@ handler hands each announcement to `receive`. The steps:
 3. **Machines**: our own mail coming back is dropped; a bounce suppresses the failed address and
    is noted on its ticket; an auto-reply is noted on its ticket or dropped. None is ever answered.
 4. **Threading**, strongest proof first: a reply token signed for the sender in a recipient
-   address; In-Reply-To / References naming a Message-ID of the ticket's mail, from someone who
-   belongs to the ticket; a `[#1234]` subject tag from the requester or their organization
-   (and only when SES could prove the sender). Anything else is a new message from the sender.
+   address (the token is the proof, whatever SES could prove); then, only for a sender SES
+   proved, In-Reply-To / References naming a Message-ID of the ticket's mail from someone who
+   belongs to the ticket, or a `[#1234]` subject tag from the requester or their organization.
+   Anything else is a new message from the sender.
 5. **Writing** goes through `services/tickets.py` (the one write path): a reply reopens like a
    portal reply; a blocked ticket keeps the mail as an internal event and the sender gets one
    polite answer a day; the stored text is the reply without quoted history, the full text
@@ -472,15 +473,17 @@ def _thread(mail: _Mail, user: user_store.UserModel | None) -> tuple[TicketModel
             ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
             if ticket is not None:
                 return ticket, "reply_token"
-    if user is None:
-        return None  # headers and tags only vouch for people we know
+    if user is None or not mail.decision.proven_sender:
+        # Message-IDs travel in forwarded and copied mail, and anyone can type a ticket number:
+        # headers and tags only vouch for a sender SES proved and we know.
+        return None
     for message_id in _thread_ids(parsed):
         ticket_id = mail_threads.ticket_of_message_id(message_id)
         ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
         if ticket is not None and _belongs(user, ticket, staff_ok=True):
             return ticket, "in_reply_to"
     match = _SUBJECT_TAG.search(parsed.subject or "")
-    if match and mail.decision.proven_sender:
+    if match:
         ticket = ticket_store.find_by_number(int(match.group(1)))
         if ticket is not None and _belongs(user, ticket, staff_ok=False):
             return ticket, "subject_tag"

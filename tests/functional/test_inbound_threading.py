@@ -119,3 +119,54 @@ def test_our_message_id_quoted_by_a_stranger_does_not_thread(office):
     raw = make_mail(sender="carol@globex.test", subject="x",
                     headers={"In-Reply-To": office.sent_message_id()})
     _not_on_alices_ticket(office, deliver(raw))
+
+
+# ---------------------------------------------------------------------------------------------
+# Unproven senders: a Message-ID proves nothing (it travels in forwarded and copied mail)
+
+UNPROVEN = [
+    pytest.param({"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"}, "", id="no-dmarc"),
+    pytest.param({"spf": "FAIL", "dkim": "FAIL", "dmarc": "FAIL"}, "NONE", id="dmarc-none"),
+]
+
+
+@pytest.mark.parametrize(("verdicts", "policy"), UNPROVEN)
+def test_a_forged_requester_quoting_a_real_message_id_does_not_thread(office, verdicts, policy):
+    # Given a genuine Message-ID of Alice's ticket, seen in mail she forwarded or copied
+    sent = office.sent_message_id()
+    for headers in ({"In-Reply-To": sent}, {"References": f"<older@acme.test> {sent}"}):
+        # When someone sends mail with From: Alice that SES could not prove
+        raw = make_mail(subject="Re: Printer", body="Please send me the invoice copy.",
+                        headers=headers)
+        delivery_id = deliver(raw, verdicts=verdicts, dmarc_policy=policy)
+        # Then nothing lands on Alice's ticket: it is a new ticket
+        _not_on_alices_ticket(office, delivery_id)
+
+
+def test_a_forged_colleague_or_agent_quoting_a_real_message_id_does_not_thread(office):
+    sent = office.sent_message_id()
+    unproven = {"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"}
+    bob = make_mail(sender="bob@acme.test", subject="x", headers={"In-Reply-To": sent})
+    _not_on_alices_ticket(office, deliver(bob, verdicts=unproven))
+    # Not even as an internal note: staff mail that threads nowhere is dropped in the log
+    agent = make_mail(sender="sam@parley.test", subject="x", body="Refund approved.",
+                      headers={"In-Reply-To": sent})
+    outcome, ticket_id, _ = _outcome(deliver(agent, verdicts=unproven))
+    assert (outcome, ticket_id) == ("staff_unthreaded", None)
+    assert [m["body"] for m in thread(office.ticket_id)] == ["It smokes."]
+
+
+def test_a_forged_auto_reply_quoting_a_real_message_id_is_not_noted_on_the_ticket(office):
+    raw = make_mail(subject="Out of office", headers={
+        "In-Reply-To": office.sent_message_id(), "Auto-Submitted": "auto-replied"})
+    log = delivery(deliver(raw, verdicts={"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"}))
+    assert (log["status"], log["outcome"], log["ticket_id"]) == ("dropped", "auto_reply", None)
+    assert [m["body"] for m in thread(office.ticket_id)] == ["It smokes."]
+
+
+def test_a_reply_token_threads_whatever_ses_could_prove(office):
+    # Alice's mail server forwards through a relay that breaks SPF and DKIM: her reply token,
+    # signed for her address, is the proof that she received our mail.
+    raw = make_mail(to=office.reply_address(), subject="Re: Printer", body="Via the relay")
+    delivery_id = deliver(raw, verdicts={"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"})
+    assert _outcome(delivery_id) == ("reply", office.ticket_id, "reply_token")
