@@ -6,8 +6,10 @@
    app relies on DynamoDB's guarantee (that is what conditional writes are for), so the local
    run and the tests restore it by serializing moto's DynamoDB operations behind one lock.
 
-2. A Query of one partition costs what the partition holds. moto's base-table query sorts every
-   item of the table first; here it looks at the one partition asked for.
+2. A Query of one partition costs what the partition holds. moto's query sorts every item of the
+   table first; here a base-table query looks at the one partition asked for, and an index
+   query at one bucket of a map of the index that is rebuilt after a write (so reads between
+   writes, the common case, cost the partition only).
 
 3. A DynamoDB transaction costs what its items cost. moto makes it all-or-nothing by deep-copying
    every table the transaction touches, before every transaction, so a reply costs more the more
@@ -93,18 +95,43 @@ def _with_item_rollback(original: Any) -> Any:
 
 
 _partition = threading.local()
+_writes = [0]  # bumped after every write, under the lock: the index buckets below are then stale
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def _index_bucket(table: Any, index_name: str, conditions: list[tuple[str, Any]]) -> list[Any]:
+    """The items of one index partition, from a map of the whole index rebuilt after writes."""
+    attrs = tuple(name for name, _ in conditions)
+    cache = table.__dict__.setdefault("_parley_index_buckets", {})
+    version, buckets = cache.get((index_name, attrs), (-1, None))
+    if version != _writes[0] or buckets is None:
+        buckets = {}
+        for hash_set in table.items.values():
+            for item in hash_set.values() if table.range_key_attr else [hash_set]:
+                values = tuple(item.attrs.get(name) for name in attrs)
+                if all(value is not None for value in values):
+                    buckets.setdefault(values, []).append(item)
+        cache[(index_name, attrs)] = (_writes[0], buckets)
+    return list(buckets.get(tuple(value for _, value in conditions), []))
 
 
 def _query_one_partition(query: Any, all_items: Any) -> tuple[Any, Any]:
     def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        on_base_table = (args[6] if len(args) > 6 else kwargs.get("index_name")) is None
-        _partition.key = hash_key if on_base_table and hash_key is not None else None
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        conditions = kwargs.get("hash_key_conditions")
+        _partition.key = hash_key if index_name is None and hash_key is not None else None
+        _partition.index = (index_name, conditions) if index_name and conditions else None
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
-            _partition.key = None
+            _partition.key = _partition.index = None
 
     def partition_items(self: Any) -> Any:
+        # moto's query filters and sorts what this returns, so a superset of the partition
+        # (never a subset) keeps its answers exact.
+        index = getattr(_partition, "index", None)
+        if index is not None:
+            return _index_bucket(self, *index)
         key = getattr(_partition, "key", None)
         if key is None or not self.range_key_attr:
             return all_items(self)
@@ -135,9 +162,16 @@ def make_dynamodb_atomic() -> None:
     for name in _OPERATIONS:
         original = getattr(DynamoDBBackend, name)
 
-        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+        def locked(
+            self: Any, *args: Any, _original: Any = original, _write: bool = name in _WRITES,
+            **kwargs: Any,
+        ) -> Any:
             with _LOCK:
-                return _original(self, *args, **kwargs)
+                try:
+                    return _original(self, *args, **kwargs)
+                finally:
+                    if _write:
+                        _writes[0] += 1
 
         functools.update_wrapper(locked, original)
         setattr(DynamoDBBackend, name, locked)
