@@ -1,6 +1,8 @@
 """The inbound bucket (raw messages as SES stored them) and the local stand-in for SES's
-receipt notification. The raw object is only ever read here, never changed or deleted: it is
-the record of what arrived."""
+receipt notification. A raw object under `raw/` is only ever read here, never changed or
+deleted: it is the record of what arrived. The bucket expires `raw/` after the retention; a
+quarantined message is copied under `quarantine/`, which does not expire, so it can be re-run
+whatever its age."""
 
 from __future__ import annotations
 
@@ -32,6 +34,24 @@ def read_raw(bucket: str, key: str) -> bytes:
         return bytes(body.read(MAX_RAW_BYTES))
     finally:
         body.close()
+
+
+def keep_raw(bucket: str, key: str, kept_key: str) -> bool:
+    """Copy a raw message to `kept_key` in the same bucket (server-side, SSE-S3); False when the
+    raw message is not there (never arrived, or already expired)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client("s3").copy_object(
+            Bucket=bucket, Key=kept_key, CopySource={"Bucket": bucket, "Key": key},
+            ServerSideEncryption="AES256",
+        )
+    except ClientError as exc:
+        # Without s3:ListBucket S3 answers a missing source with 403, not 404.
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (403, 404):
+            return False
+        raise
+    return True
 
 
 def put_raw(bucket: str, key: str, data: bytes) -> None:

@@ -1,5 +1,5 @@
 """Staff: the inbound mail log. Quarantined mail is listed here to be released (spam, virus,
-DMARC: an agent's call) or run again (mail that could not be handled)."""
+DMARC: an agent's call) or run again (mail that could not be handled, or whose attempt died)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ blueprint = Blueprint(__name__)
 
 
 class InboundQuery(PageQuery):
-    status: Literal["quarantined", "failed", "rejected", "dropped", "done"] = "quarantined"
-
-
+    # `processing`: in flight, or left by an attempt that died (`stuck`, retryable) until the
+    # sweep quarantines it.
+    status: Literal[
+        "quarantined", "failed", "processing", "rejected", "dropped", "done"
+    ] = "quarantined"
 
 
 @route(
@@ -39,7 +41,7 @@ def list_inbound(caller: Principal, query: InboundQuery) -> dict[str, Any]:
     method="POST",
     access=STAFF,
     tag="admin",
-    summary="Run a quarantined or failed delivery again (no change for any other).",
+    summary="Run a quarantined, failed or stuck delivery again (no change for any other).",
 )
 def retry_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
     return inbound.retry_delivery(caller, delivery_id)

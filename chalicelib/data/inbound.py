@@ -4,12 +4,14 @@ Two kinds of item in one table:
 - `mail#<SES message id>`: what became of one received message. It is created with a condition
   *before* anything is acted on, so a delivery SQS or SNS repeats finds it and does nothing.
   While a delivery is handled the record says `processing` with a lease; a Lambda that died
-  half-way leaves an expired lease, which the next delivery of the same message may take over.
+  half-way leaves an expired lease, which the next delivery of the same message may take over,
+  or which the sweep settles once no delivery is coming any more.
 - `answer#<kind>#<address>#<day>`: one polite answer of a kind per address per day, claimed by
   a conditional put before sending.
 
-Records that are not `processing` sit in the sparse `status-index` (partition: the status), so
-the admin's quarantine list is a key-condition query, newest first.
+Every delivery record sits in the `status-index` (partition: the status, `processing` included),
+so the admin's lists and the sweep of abandoned deliveries are key-condition queries; the answer
+caps have no `list_status` and stay out of it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class InboundModel(Model):
     key = UnicodeAttribute(hash_key=True)
     delivery_id = UnicodeAttribute(null=True)  # the SES message id
     status = UnicodeAttribute(null=True)
-    list_status = UnicodeAttribute(null=True)  # = status once settled (sparse index)
+    list_status = UnicodeAttribute(null=True)  # = status (sparse index: delivery records only)
     outcome = UnicodeAttribute(null=True)  # ticket | reply | event | spam | virus | ...
     reason = UnicodeAttribute(null=True)
     bucket = UnicodeAttribute(null=True)
@@ -65,6 +67,7 @@ class InboundModel(Model):
     message_seq = NumberAttribute(null=True)
     attempts = NumberAttribute(default=0)
     lease_until = NumberAttribute(null=True)
+    kept_key = UnicodeAttribute(null=True)  # the copy of the raw message a quarantine keeps
     released_by = UnicodeAttribute(null=True)
     received_at = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
@@ -94,8 +97,9 @@ def claim_delivery(
     existing = get_delivery(delivery_id)
     if existing is None:
         record = InboundModel(
-            _key(delivery_id), delivery_id=delivery_id, status=PROCESSING, attempts=1,
-            lease_until=now + lease_seconds, received_at=now, updated_at=now, **fields,
+            _key(delivery_id), delivery_id=delivery_id, status=PROCESSING,
+            list_status=PROCESSING, attempts=1, lease_until=now + lease_seconds,
+            received_at=now, updated_at=now, **fields,
         )
         try:
             record.save(condition=InboundModel.key.does_not_exist())
@@ -115,7 +119,7 @@ def claim_delivery(
         existing.update(
             actions=[
                 InboundModel.status.set(PROCESSING),
-                InboundModel.list_status.remove(),
+                InboundModel.list_status.set(PROCESSING),
                 InboundModel.attempts.set(int(existing.attempts or 0) + 1),
                 InboundModel.lease_until.set(now + lease_seconds),
                 InboundModel.updated_at.set(now),
@@ -138,7 +142,8 @@ def plan_write(record: InboundModel, ticket_id: str) -> None:
 def settle(
     record: InboundModel, *, status: str, outcome: str, reason: str, now: float,
     ticket_id: str | None = None, message_seq: int | None = None,
-    released_by: str | None = None, extra: dict[str, Any] | None = None,
+    released_by: str | None = None, kept_key: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> InboundModel:
     actions: list[Action] = [
         InboundModel.status.set(status),
@@ -154,10 +159,55 @@ def settle(
         actions.append(InboundModel.message_seq.set(message_seq))
     if released_by:
         actions.append(InboundModel.released_by.set(released_by))
+    if kept_key:
+        actions.append(InboundModel.kept_key.set(kept_key))
     for name, value in (extra or {}).items():
         actions.append(getattr(InboundModel, name).set(value))
     record.update(actions=actions)
     return record
+
+
+def settle_abandoned(
+    record: InboundModel, *, outcome: str, reason: str, now: float,
+    kept_key: str | None = None,
+) -> bool:
+    """Quarantine a delivery whose attempt died, unless someone took it over since it was read
+    (its attempts changed) or its lease is live: False then, and nothing is written."""
+    actions: list[Action] = [
+        InboundModel.status.set(QUARANTINED),
+        InboundModel.list_status.set(QUARANTINED),
+        InboundModel.outcome.set(outcome),
+        InboundModel.reason.set(reason[:1000]),
+        InboundModel.updated_at.set(now),
+        InboundModel.lease_until.remove(),
+    ]
+    if kept_key:
+        actions.append(InboundModel.kept_key.set(kept_key))
+    condition = (
+        (InboundModel.status == PROCESSING)
+        & (InboundModel.attempts == int(record.attempts or 0))
+        & (InboundModel.lease_until < now)
+    )
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def abandoned_deliveries(lease_ended_before: float, limit: int) -> list[InboundModel]:
+    """Deliveries still `processing` whose lease ran out before the given time, oldest first
+    (one partition of the status index: only deliveries in flight are in it)."""
+    return list(
+        InboundModel.status_index.query(
+            PROCESSING,
+            InboundModel.received_at < lease_ended_before,
+            filter_condition=InboundModel.lease_until < lease_ended_before,
+            limit=limit,
+        )
+    )
 
 
 def list_deliveries(status: str, *, limit: int, cursor: str | None) -> Page[InboundModel]:

@@ -1,11 +1,12 @@
-"""Received mail: SES stores it in the inbound bucket and announces it through SNS → SQS."""
+"""Received mail: SES stores it in the inbound bucket and announces it through SNS → SQS; a
+schedule quarantines deliveries whose attempt died and that no delivery will come back for."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Blueprint, SQSEvent
+from chalice.app import Blueprint, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib.config import get_settings
 
@@ -42,4 +43,19 @@ def inbound_mail(event: SQSEvent) -> dict[str, Any]:
 def _receive(record: SQSRecord) -> None:
     from chalicelib.services.inbound import receive
 
-    receive(record.body)
+    receive(record.body, receive_count=_receive_count(record))
+
+
+def _receive_count(record: SQSRecord) -> int:
+    """How many times the queue has handed this message over, this time included."""
+    try:
+        return max(1, int(record.attributes.approximate_receive_count))
+    except (KeyError, TypeError, ValueError):
+        return 1
+
+
+@blueprint.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_inbound")
+def sweep_inbound(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.services.inbound import quarantine_abandoned
+
+    return {"quarantined": quarantine_abandoned()}

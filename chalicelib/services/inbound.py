@@ -28,7 +28,11 @@ handler hands each announcement to `receive`. The steps:
 
 Whatever cannot be handled is quarantined, never dropped in silence: an unexpected error is
 retried by the queue a few times, then the delivery is quarantined with the error for an admin
-to re-run (`retry`). Spam and virus quarantines are for staff to `release`.
+to re-run (`retry`); an attempt that died without a word (a timeout, out of memory) is taken
+over when the queue brings the message back, and quarantined once the attempts are spent or no
+delivery is coming any more (`quarantine_abandoned`, a schedule). Spam and virus quarantines
+are for staff to `release`. A quarantined message's raw mail is copied where the bucket's
+retention does not reach, so a retry works at any age.
 """
 
 from __future__ import annotations
@@ -77,11 +81,23 @@ from chalicelib.services.inbound_rules import (
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 
-# Longer than the queue function may run (Lambda's limit is 15 minutes): a live attempt is
-# never taken over, a dead one is after this.
-LEASE_SECONDS = 16 * 60
-# Unexpected errors are retried by the queue this many times, then quarantined for an admin.
+# The queue's contract with infra/ (tests/infra/test_inbound_budget.py holds the two to it).
+# The inbound_mail function's timeout: no attempt lives longer.
+FUNCTION_TIMEOUT_SECONDS = 60
+# A little over the timeout: a live attempt is never taken over, a dead one is soon after.
+LEASE_SECONDS = FUNCTION_TIMEOUT_SECONDS + 30
+# The inbound queue's visibility timeout: a receive that failed comes back after this, by when
+# the lease of the attempt it failed against has run out, so every receive is a real attempt.
+QUEUE_VISIBILITY_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS
+# Attempts at one delivery (each a receive of it) before it is quarantined for an admin. The
+# queue allows more receives than this, so the receive after a final attempt that died still
+# comes and quarantines it.
 MAX_ATTEMPTS = 3
+# A delivery still `processing` this long after its lease ran out is coming back no more (the
+# queue would have brought it back within its visibility timeout): the sweep quarantines it.
+ABANDONED_AFTER_SECONDS = 2 * QUEUE_VISIBILITY_SECONDS
+KEPT_PREFIX = "quarantine/"
+_KEPT_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
 FULL_TEXT_CHARS = 60_000  # a DynamoDB item holds 400 KB; the raw mail keeps everything
 EVENT_EXCERPT = 500
 MAX_THREAD_LOOKUPS = 20
@@ -152,8 +168,9 @@ class _Mail:
 # Entry points
 
 
-def receive(body: str) -> Result:
-    """One queue message (an SES receipt notification, in an SNS envelope or raw)."""
+def receive(body: str, *, receive_count: int = 1) -> Result:
+    """One queue message (an SES receipt notification, in an SNS envelope or raw), received
+    `receive_count` times so far (SQS's ApproximateReceiveCount)."""
     try:
         notification = unwrap(body)
         if not is_receipt(notification):
@@ -176,7 +193,38 @@ def receive(body: str) -> Result:
             raise Busy(receipt.delivery_id)
         count("InboundMailRepeated")
         return Result(str(existing.status) if existing else DONE, "repeated")
-    return _run(record, receipt, released=False, actor=None, retries=True)
+    if int(record.attempts or 1) > MAX_ATTEMPTS:
+        # The last attempt died without recording anything (a timeout, out of memory): one
+        # more would most likely die the same way.
+        return _give_up(record, receipt)
+    final = max(int(record.attempts or 1), receive_count) >= MAX_ATTEMPTS
+    return _run(record, receipt, released=False, actor=None, final=final)
+
+
+def quarantine_abandoned(batch: int = 100) -> int:
+    """The schedule's sweep: deliveries left `processing` by an attempt that died, long enough
+    ago that no delivery of them is coming (the queue's receives are spent, or it was a staff
+    retry), are quarantined with the reason. Returns how many."""
+    cutoff = clock.now() - ABANDONED_AFTER_SECONDS
+    quarantined = 0
+    while True:
+        found = store.abandoned_deliveries(cutoff, batch)
+        before = quarantined
+        for record in found:
+            receipt = _receipt_of(record)
+            kept = _keep_raw(record, receipt)
+            if store.settle_abandoned(record, outcome="unfinished", reason=_unfinished(record),
+                                      now=clock.now(), kept_key=kept):
+                quarantined += 1
+                get_logger().warning("abandoned inbound delivery quarantined",
+                                     extra={"delivery": record.delivery_id})
+        # The index is eventually consistent: a round that settled nothing would read the same
+        # entries again; the next run finds whatever is left.
+        if len(found) < batch or quarantined == before:
+            break
+    if quarantined:
+        count("InboundMailAbandoned", quarantined)
+    return quarantined
 
 
 def list_deliveries(status: str, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -185,11 +233,12 @@ def list_deliveries(status: str, limit: int, cursor: str | None) -> dict[str, An
 
 
 def retry_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
-    """Run a quarantined (or failed) delivery again, as if it had just arrived: for mail that
-    could not be handled (an error since fixed, a raw message that arrived late). A verdict
-    quarantine ends where it was; those are released, not retried. Anything else: no change."""
+    """Run a quarantined (or failed, or stuck) delivery again, as if it had just arrived: for
+    mail that could not be handled (an error since fixed, a raw message that arrived late, an
+    attempt that died). A verdict quarantine ends where it was; those are released, not retried.
+    Anything else (done, or being handled right now): no change."""
     record = _delivery(delivery_id)
-    if record.status in (QUARANTINED, FAILED):
+    if record.status in (QUARANTINED, FAILED) or _stuck(record):
         _rerun(principal, record, released=False, action="inbound.retry")
     return _shape(_delivery(delivery_id))
 
@@ -214,32 +263,74 @@ def release_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
 
 def _run(
     record: InboundModel, receipt: Receipt, *, released: bool, actor: Principal | None,
-    retries: bool,
+    final: bool,
 ) -> Result:
     resume = int(record.attempts or 1) > 1
     try:
         result = _handle(receipt, released=released, resume=resume)
     except Exception as exc:
         # Transient errors (throttling, a timeout) deserve the queue's retries; anything still
-        # failing after them is quarantined with its error for an admin, never lost.
-        final = not retries or int(record.attempts or 1) >= MAX_ATTEMPTS
+        # failing at the last attempt is quarantined with its error for an admin, never lost.
         get_logger().exception("inbound mail failed", extra={"delivery": receipt.delivery_id,
                                                               "final": final})
-        status = QUARANTINED if final else FAILED
-        store.settle(record, status=status, outcome="error",
-                     reason=f"{type(exc).__name__}: {exc}", now=clock.now())
         count("InboundMailFailed")
-        if final:
-            return Result(status, "error", str(exc))
-        raise
+        reason = f"{type(exc).__name__}: {exc}"
+        if not final:
+            store.settle(record, status=FAILED, outcome="error", reason=reason, now=clock.now())
+            raise
+        store.settle(record, status=QUARANTINED, outcome="error", reason=reason,
+                     now=clock.now(), kept_key=_keep_raw(record, receipt))
+        return Result(QUARANTINED, "error", str(exc))
     store.settle(
         record, status=result.status, outcome=result.outcome, reason=result.reason,
         now=clock.now(), ticket_id=result.ticket_id, message_seq=result.message_seq,
         released_by=actor.user_id if actor else None,
+        kept_key=_keep_raw(record, receipt) if result.status == QUARANTINED else None,
         extra={"sender": result.sender or None, "subject": result.subject or None},
     )
     count(f"InboundMail_{result.outcome}")
     return result
+
+
+def _give_up(record: InboundModel, receipt: Receipt) -> Result:
+    reason = _unfinished(record)
+    store.settle(record, status=QUARANTINED, outcome="unfinished", reason=reason,
+                 now=clock.now(), kept_key=_keep_raw(record, receipt))
+    get_logger().warning("inbound delivery quarantined after attempts that died",
+                         extra={"delivery": receipt.delivery_id})
+    count("InboundMailAbandoned")
+    return Result(QUARANTINED, "unfinished", reason)
+
+
+def _unfinished(record: InboundModel) -> str:
+    return (f"attempt {int(record.attempts or 1)} did not finish: the function stopped (a "
+            "timeout, out of memory) before recording an outcome")
+
+
+def _stuck(record: InboundModel) -> bool:
+    """Left `processing` by an attempt that died: its lease has run out."""
+    return record.status == PROCESSING and float(record.lease_until or 0) < clock.now()
+
+
+def _keep_raw(record: InboundModel, receipt: Receipt) -> str | None:
+    """Copy a quarantined message's raw mail under `quarantine/`, which the bucket's retention
+    leaves alone: a retry or release works after `raw/` has expired. Returns where it is kept
+    (None when there is nothing to keep). Never raises: the quarantine matters more."""
+    if record.kept_key:
+        return str(record.kept_key)
+    if not receipt.bucket or not receipt.object_key:
+        return None
+    name = receipt.delivery_id
+    if not _KEPT_NAME.fullmatch(name):
+        name = hashlib.sha256(name.encode()).hexdigest()
+    kept_key = KEPT_PREFIX + name
+    try:
+        kept = raw_store.keep_raw(receipt.bucket, receipt.object_key, kept_key)
+    except Exception:
+        get_logger().exception("raw message of a quarantined delivery not kept",
+                               extra={"delivery": receipt.delivery_id})
+        return None
+    return kept_key if kept else None
 
 
 def _handle(receipt: Receipt, *, released: bool, resume: bool) -> Result:
@@ -629,10 +720,13 @@ def _delivery(delivery_id: str) -> InboundModel:
 
 
 def _receipt_of(record: InboundModel) -> Receipt:
+    """What SES said, for running a delivery again: from the kept copy of the raw message when
+    there is one (the original under `raw/` may have expired)."""
     summary = record.receipt if isinstance(record.receipt, dict) else {}
     return Receipt(
         delivery_id=str(record.delivery_id), bucket=str(record.bucket or ""),
-        object_key=str(record.object_key or ""), source=str(summary.get("source", "")),
+        object_key=str(record.kept_key or record.object_key or ""),
+        source=str(summary.get("source", "")),
         destination=list(summary.get("destination", [])),
         verdicts=dict(summary.get("verdicts", {})),
         dmarc_policy=str(summary.get("dmarc_policy", "")),
@@ -644,14 +738,16 @@ def _rerun(principal: Principal, record: InboundModel, *, released: bool, action
     if not record.bucket:  # an unreadable notification: nothing to run again
         raise Conflict("This notification could not be read; there is no message to run.",
                        code="not_runnable")
+    # A stuck delivery is taken over through its expired lease; a live one never is.
+    reclaim = () if record.status == PROCESSING else (str(record.status),)
     claimed = store.claim_delivery(
         str(record.delivery_id), fields={}, now=clock.now(), lease_seconds=LEASE_SECONDS,
-        reclaim=(str(record.status),),
+        reclaim=reclaim,
     )
     if claimed is None:
         raise Conflict("This delivery is being handled right now.", code="delivery_busy")
     result = _run(claimed, _receipt_of(claimed), released=released, actor=principal,
-                  retries=False)
+                  final=True)
     audit.record(action, actor=principal, target=f"inbound:{record.delivery_id}",
                  details={"status": result.status, "outcome": result.outcome})
 
@@ -669,6 +765,9 @@ def _shape(record: InboundModel) -> dict[str, Any]:
         "ticket_id": record.ticket_id,
         "attempts": int(record.attempts or 0),
         "releasable": record.status == QUARANTINED and str(record.outcome) in RELEASABLE,
+        "stuck": _stuck(record),
+        "lease_until": clock.iso(float(record.lease_until)) if record.lease_until else None,
+        "raw_kept": bool(record.kept_key),
         "released_by": record.released_by,
         "received_at": clock.iso(float(record.received_at or 0)),
         "updated_at": clock.iso(float(record.updated_at or 0)),

@@ -46,10 +46,11 @@ MAIL = {
 
 PROFILES: dict[str, FunctionAccess] = {
     # Every HTTP route runs in this one function: it reads and writes every table, signs
-    # presigned POST / GET for documents, reads stored raw mail and sends mail.
+    # presigned POST / GET for documents, reads stored raw mail (and copies it under quarantine/
+    # when a staff retry ends in quarantine) and sends mail.
     "api_handler": FunctionAccess(
         tables={ALL_TABLES: levels("read write scan")},
-        buckets={"documents": levels("read write delete"), "inbound": levels("read")},
+        buckets={"documents": levels("read write delete"), "inbound": levels("read write")},
         send_mail=True,
         timeout_s=29,  # API Gateway gives up at 29 s
     ),
@@ -120,7 +121,8 @@ PROFILES: dict[str, FunctionAccess] = {
     ),
     # Received mail (SES -> S3 + SNS -> SQS): reads the raw message, threads it onto a ticket or
     # opens one (creating the customer when allowed), stores its attachments as documents and
-    # acknowledges by mail (chalicelib/services/inbound.py).
+    # acknowledges by mail; a quarantined message's raw mail is copied under quarantine/, which
+    # does not expire (chalicelib/services/inbound.py).
     "inbound_mail": FunctionAccess(
         tables={
             **MAIL,
@@ -139,9 +141,19 @@ PROFILES: dict[str, FunctionAccess] = {
             "mail-windows": levels("read write"),
             "audit": levels("write"),
         },
-        buckets={"inbound": levels("read"), "documents": levels("write")},
+        buckets={"inbound": levels("read write"), "documents": levels("write")},
         send_mail=True,
-        timeout_s=60,  # at most MAX_CONSUMER_TIMEOUT_S: the queue's visibility is six times it
+        # At most MAX_CONSUMER_TIMEOUT_S (the queue's visibility is six times it), and what the
+        # app's delivery lease is built on (FUNCTION_TIMEOUT_SECONDS in services/inbound.py).
+        timeout_s=60,
+    ),
+    # Deliveries left `processing` by an attempt that died, that no receive will bring back:
+    # quarantined with the reason, their raw mail copied under quarantine/.
+    "sweep_inbound": FunctionAccess(
+        tables={"inbound-mail": levels("read write")},
+        buckets={"inbound": levels("read write")},
+        memory_mb=256,
+        timeout_s=300,
     ),
     # SES bounces and complaints (SNS): the suppression list.
     "mail_feedback": FunctionAccess(

@@ -84,9 +84,12 @@ class Buckets(Construct):
             lifecycle_rules=[
                 abort_uploads,
                 # Raw messages are kept for debugging and re-processing, then expire: the ticket
-                # keeps the parsed text and attachments.
+                # keeps the parsed text and attachments. Only raw/: the app copies a quarantined
+                # message to quarantine/, which must stay re-runnable whatever its age.
                 s3.LifecycleRule(
-                    id="expire-raw-mail", expiration=Duration.days(settings.inbound_retention_days)
+                    id="expire-raw-mail",
+                    prefix="raw/",
+                    expiration=Duration.days(settings.inbound_retention_days),
                 ),
             ],
         )
