@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-unit test-functional bench lint clean infra-deps
+.PHONY: run test test-unit test-functional test-browser test-infra bench lint clean infra-deps
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,18 @@ $(INFRA_CHECKOV): infra/requirements-checkov.txt
 	infra/.venv-checkov/bin/python -m pip install --quiet -r infra/requirements-checkov.txt
 	touch $@
 
+# One tier at a time (make test runs them all).
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
+
+test-functional: $(STAMP)
+	$(BIN)/python -m pytest -m functional
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser
+
+test-infra: $(STAMP) infra-deps
+	$(BIN)/python -m pytest -m infra
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

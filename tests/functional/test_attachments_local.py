@@ -4,65 +4,17 @@ follows the API's redirect to it. Signed in as a browser is: session cookie + CS
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
-from chalicelib.cli.dev import PROJECT_DIR
+from tests.functional.local_stack_support import DEMO_PASSWORD, local_stack  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
-DEMO_PASSWORD = "parley-demo"  # chalicelib/services/sessions.py; local stage only
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environment(state: Path) -> dict[str, str]:
-    # The stack sets its own AWS and Parley environment: none of the tests' may leak in.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "PARLEY_", "POWERTOOLS_"))}
-    return {**env, "PARLEY_DEV_STATE": str(state), "PYTHONPATH": str(PROJECT_DIR)}
-
-
-@pytest.fixture
-def local_stack(tmp_path):
-    """`parley dev` on free ports; stopped (SIGTERM: emulator, server and pump) afterwards."""
-    state, port = tmp_path / "dev.json", _free_port()
-    stack = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-c", "from chalicelib.cli import main; main()", "dev", "--port",
-         str(port)],
-        cwd=PROJECT_DIR, env=_environment(state), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not state.exists():
-            assert stack.poll() is None, "parley dev stopped"
-            assert time.monotonic() < deadline, "parley dev did not start"
-            time.sleep(0.2)
-        yield {"url": f"http://127.0.0.1:{port}", **json.loads(state.read_text())}
-    finally:
-        stack.terminate()
-        try:
-            stack.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-            stack.wait(timeout=5)
-
-
-def test_a_browser_uploads_confirms_and_downloads_through_the_emulator(local_stack):
+def test_a_browser_uploads_confirms_and_downloads_through_the_emulator(local_stack):  # noqa: F811
     base, emulator = local_stack["url"], local_stack["endpoint"]
     # Given Alice signed in with a browser: a session cookie, and the CSRF token as header
     browser = requests.Session()

@@ -1,3 +1,10 @@
+"""The first thing to break when the stack is wired wrong: health and a signed-in /api/me."""
+
+import pytest
+
+pytestmark = pytest.mark.functional
+
+
 def test_health(api):
     status, body, _ = api.call("GET", "/api/health")
     assert status == 200 and body["status"] == "ok"
