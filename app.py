@@ -3,13 +3,23 @@ chalicelib/events, rules in chalicelib/services."""
 
 from chalice import Chalice
 
-from chalicelib.api import audit, auth, authorizer, console, health, orgs, portal, settings, users
+from chalicelib.api import (
+    attachments,
+    audit,
+    auth,
+    authorizer,
+    console,
+    health,
+    inbound,
+    notifications,
+    orgs,
+    portal,
+    settings,
+    teams,
+    users,
+)
 from chalicelib.config import get_settings
-from chalicelib.api import notifications
-from chalicelib.api import inbound
-from chalicelib.api import attachments
-from chalicelib.events import housekeeping, live, mail_feedback
-from chalicelib.events import inbound_mail
+from chalicelib.events import housekeeping, inbound_mail, live, mail_feedback
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import sessions as session_events
 
@@ -19,7 +29,7 @@ app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chaliceli
 
 app.register_blueprint(authorizer.blueprint)
 app.register_blueprint(inbound.blueprint)
-for api in (health, auth, users, orgs, audit, settings, portal, console, notifications,
+for api in (health, auth, users, orgs, teams, audit, settings, portal, console, notifications,
             attachments):
     app.register_blueprint(api.blueprint)
 app.register_blueprint(session_events.blueprint)

@@ -8,7 +8,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.data.base import REGION, table_name, translate
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, NotFound
 
 ALL_TEAMS = "team"
 
@@ -53,3 +53,17 @@ def get_team(team_id: str) -> TeamModel | None:
 def list_teams() -> list[TeamModel]:
     """Admin and console pickers: teams are few, one bounded query by name."""
     return list(TeamModel.name_index.query(ALL_TEAMS, limit=200))
+
+
+def update_team(team_id: str, *, name: str, email: str | None) -> TeamModel:
+    """Rename a team and set or remove its address; only a team that exists."""
+    team = TeamModel(team_id=team_id)
+    with translate(NotFound("No such team.", code="team_not_found")):
+        team.update(
+            actions=[
+                TeamModel.name.set(name),
+                TeamModel.email.set(email) if email else TeamModel.email.remove(),
+            ],
+            condition=TeamModel.team_id.exists(),
+        )
+    return team

@@ -5,11 +5,16 @@ from __future__ import annotations
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.data import orgs as org_store
+from chalicelib.data import teams as team_store
 from chalicelib.data import users as user_store
 from chalicelib.services.passwords import hash_password
 from chalicelib.services.sessions import DEMO_PASSWORD
 
 ORGS = [("acme", "Acme"), ("globex", "Globex")]
+# The team every default topic routes to. Its address gets the support alerts of tickets nobody
+# is assigned to (shown at /dev/mail); not the portal's own sender address, which is where mail
+# comes in.
+TEAMS = [("support", "Support", "helpdesk@parley.test")]
 # email, name, role, org, organization view
 USERS = [
     ("alice@acme.test", "Alice Martin", "customer", "acme", True),
@@ -28,6 +33,11 @@ def load_demo_data() -> list[str]:
     for org_id, name in ORGS:
         if org_store.get_org(org_id) is None:
             org_store.create_org(org_store.OrgModel(org_id=org_id, name=name, created_at=now))
+    for team_id, name, email in TEAMS:
+        if team_store.get_team(team_id) is None:
+            team_store.create_team(
+                team_store.TeamModel(team_id=team_id, name=name, email=email, created_at=now)
+            )
     password_hash = hash_password(DEMO_PASSWORD)
     emails = []
     for email, name, role, org_id, org_view in USERS:

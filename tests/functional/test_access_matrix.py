@@ -1,4 +1,4 @@
-"""Every route × every kind of caller gives the expected status.
+"""Every route, for every kind of caller, gives the expected status.
 
 The matrix is data: one row per route, one expected status per persona. The test iterates over
 the routes the app actually registered, so a route added without a row here fails the suite.
@@ -42,6 +42,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
     ("POST", "/api/admin/orgs"): (403, 403, 403, 403, 403, CREATED, 401),
     ("GET", "/api/admin/orgs"): ADMIN_ONLY,
+    ("POST", "/api/admin/teams"): (403, 403, 403, 403, 403, CREATED, 401),
+    ("GET", "/api/admin/teams"): ADMIN_ONLY,
+    ("PATCH", "/api/admin/teams/{team_id}"): ADMIN_ONLY,
     ("GET", "/api/admin/settings"): ADMIN_ONLY,
     ("PATCH", "/api/admin/settings"): ADMIN_ONLY,
     ("POST", "/api/admin/users"): (403, 403, 403, 403, 403, CREATED, 401),
@@ -54,7 +57,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/console/tickets/{ticket_id}"): STAFF_READ,
     ("PATCH", "/api/console/tickets/{ticket_id}"): STAFF_READ,
     ("GET", "/api/console/tickets/{ticket_id}/messages"): STAFF_READ,
-    ("POST", "/api/console/tickets/{ticket_id}/messages"): (403, 403, 403, 403, CREATED, CREATED, 401),
+    ("POST", "/api/console/tickets/{ticket_id}/messages"): (
+        403, 403, 403, 403, CREATED, CREATED, 401),
     ("POST", "/api/console/tickets/{ticket_id}/assign"): STAFF_READ,
     # Closing needs the assignee: the agent is; the admin is not.
     ("POST", "/api/console/tickets/{ticket_id}/close"): (403, 403, 403, 403, OK, 403, 401),
@@ -66,7 +70,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/portal/tickets"): CUSTOMERS_ONLY,
     ("GET", "/api/portal/tickets/{ticket_id}"): TICKET_READ,
     ("GET", "/api/portal/tickets/{ticket_id}/messages"): TICKET_READ,
-    ("POST", "/api/portal/tickets/{ticket_id}/messages"): (CREATED, 404, CREATED, 404, 403, 403, 401),
+    ("POST", "/api/portal/tickets/{ticket_id}/messages"): (
+        CREATED, 404, CREATED, 404, 403, 403, 401),
     # Resolving and rating are the requester's decisions; Boss may read but not decide.
     ("POST", "/api/portal/tickets/{ticket_id}/resolve"): (OK, 404, 403, 404, 403, 403, 401),
     ("PUT", "/api/portal/tickets/{ticket_id}/rating"): (OK, 404, 403, 404, 403, 403, 401),
@@ -102,6 +107,8 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "current_password": PASSWORD, "new_password": "a fresh and rather long passphrase 42",
         },
         ("POST", "/api/admin/orgs"): {"name": "Initech"},
+        ("POST", "/api/admin/teams"): {"id": "billing", "name": "Billing"},
+        ("PATCH", "/api/admin/teams/{team_id}"): {"email": "support-desk@acme.test"},
         ("PATCH", "/api/admin/settings"): {"portal_name": "Acme Help"},
         ("POST", "/api/admin/users"): {
             "email": f"new-{secrets.token_hex(3)}@acme.test", "name": "New Person",
@@ -135,8 +142,10 @@ def world(api, make_org, make_user) -> dict[str, Any]:
     from chalicelib.data import sessions as session_store
     from chalicelib.data.base import expiry
     from chalicelib.services.sessions import hash_token
+    from chalicelib.services.teams import create_team
 
     acme, globex = make_org("Acme"), make_org("Globex")
+    create_team(None, "support", "Support", None)
     users = {
         "requester": make_user("customer", org_id=acme["id"]),
         "same_org": make_user("customer", org_id=acme["id"]),
@@ -180,6 +189,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "action": "read",
             "delivery_id": spam,
             "attachment_id": attachment_id,
+            "team_id": "support",
         },
     }
 
