@@ -35,15 +35,34 @@ _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 _URL = re.compile(r"(https?://[^\s<>\"]+)")
 SUBJECT_PREFIX = "Subject:"
 
-# The notification mails an admin may reword, and the variables each is rendered with.
-_TICKET_VARIABLES = frozenset(
-    {"portal_name", "login_link", "name", "ticket_number", "ticket_title", "link"}
-)
+# Every mail the portal sends, which an admin may reword, and the variables each is rendered
+# with: nothing else reaches a template, so no override can put a message's text in a mail.
+_EVERY_MAIL = frozenset({"portal_name", "login_link"})
+_TICKET_VARIABLES = _EVERY_MAIL | {"name", "ticket_number", "ticket_title", "link"}
+# Notifications about a ticket (services/notifications.py, through the outbox).
 NOTIFICATION_TEMPLATES: dict[str, frozenset[str]] = {
     "secure_notification": _TICKET_VARIABLES,
     "acknowledgement": _TICKET_VARIABLES,
     "support_alert": _TICKET_VARIABLES | {"requester_name"},
     "digest": _TICKET_VARIABLES | {"count"},
+}
+# Account mail (services/users.py) and the polite answers to inbound mail (services/inbound.py).
+OTHER_TEMPLATES: dict[str, frozenset[str]] = {
+    "invite": _EVERY_MAIL | {"name", "link"},
+    "password_reset": _EVERY_MAIL | {"name", "link"},
+    "verify_email": _EVERY_MAIL | {"name", "link"},
+    "already_registered": _EVERY_MAIL | {"name", "link"},
+    "temporary_password": _EVERY_MAIL | {"name", "password"},
+    "inbound_blocked": _TICKET_VARIABLES,
+    "inbound_unknown_sender": _EVERY_MAIL,
+}
+MAIL_TEMPLATES: dict[str, frozenset[str]] = {**NOTIFICATION_TEMPLATES, **OTHER_TEMPLATES}
+# What a reworded body must still say, or the mail is of no use to the person it is for.
+REQUIRED_IN_BODY: dict[str, frozenset[str]] = {
+    "invite": frozenset({"link"}),
+    "password_reset": frozenset({"link"}),
+    "verify_email": frozenset({"link"}),
+    "temporary_password": frozenset({"password"}),
 }
 
 
@@ -150,23 +169,28 @@ def _render_override(source: str | None, context: dict[str, Any]) -> str:
         return ""
 
 
-def check_override(template: str, source: str) -> None:
+def check_override(template: str, source: str, *, body: bool = False) -> None:
     """Raise ValueError when an override would not render: bad syntax, or a variable its
-    template is not given (StrictUndefined would fail every send)."""
+    template is not given (StrictUndefined would fail every send); or, for a body, when it
+    leaves out what the mail is for (the link of an invitation, a temporary password)."""
     from jinja2 import TemplateSyntaxError, meta
 
-    allowed = NOTIFICATION_TEMPLATES.get(template)
+    allowed = MAIL_TEMPLATES.get(template)
     if allowed is None:
-        raise ValueError(f"{template!r} is not a notification template")
+        raise ValueError(f"{template!r} is not a mail template")
     try:
         parsed = _sandbox().parse(source)
     except TemplateSyntaxError as exc:
         raise ValueError(f"template syntax error: {exc.message}") from exc
-    unknown = sorted(meta.find_undeclared_variables(parsed) - allowed)
+    used = meta.find_undeclared_variables(parsed)
+    unknown = sorted(used - allowed)
     if unknown:
         raise ValueError(
             f"unknown variable(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}"
         )
+    missing = sorted(REQUIRED_IN_BODY.get(template, frozenset()) - used) if body else []
+    if missing:
+        raise ValueError(f"the body must use {', '.join(missing)}")
 
 
 def _paragraphs(text: str) -> list[list[tuple[str, bool]]]:

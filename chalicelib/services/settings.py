@@ -30,13 +30,18 @@ class Topic(BaseModel):
 EmailAddress = Annotated[
     str, Field(max_length=254, pattern=r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 ]
-NotificationTemplate = Literal["secure_notification", "acknowledgement", "support_alert", "digest"]
+# Every mail the portal sends (mail/outbound.py MAIL_TEMPLATES names each one's variables).
+MailTemplate = Literal[
+    "secure_notification", "acknowledgement", "support_alert", "digest",
+    "invite", "password_reset", "verify_email", "already_registered", "temporary_password",
+    "inbound_blocked", "inbound_unknown_sender",
+]
 Language = Literal["en", "fr", "pl"]
 
 
 class TemplateOverride(BaseModel):
-    """The admin's wording of one notification in one language (Jinja2, sandboxed); a part left
-    empty keeps the built-in text."""
+    """The admin's wording of one mail in one language (Jinja2, sandboxed); a part left empty
+    keeps the built-in text."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -127,7 +132,8 @@ class PortalSettings(BaseModel):
     support_address: Literal[""] | EmailAddress = ""
     customer_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
     support_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
-    notification_templates: dict[NotificationTemplate, dict[Language, TemplateOverride]] = Field(
+    # The admin's wording of any mail the portal sends, per template and language.
+    notification_templates: dict[MailTemplate, dict[Language, TemplateOverride]] = Field(
         default_factory=dict
     )
 
@@ -140,13 +146,20 @@ class PortalSettings(BaseModel):
         # otherwise fail every send of that mail.
         for template, languages in value.items():
             for override in languages.values():
-                for part in (override.subject, override.body):
-                    if part:
-                        outbound.check_override(template, part)
+                # Blank parts keep the built-in text (mail/outbound.py), so there is no check.
+                if override.subject and override.subject.strip():
+                    outbound.check_override(template, override.subject)
+                if override.body and override.body.strip():
+                    outbound.check_override(template, override.body, body=True)
         return value
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
+
+    def hides(self, topic: str | None, channel: str | None) -> bool:
+        """The visibility rules: a ticket of a hidden topic or channel is not the customer's to
+        see by any path (lists, detail, folders, feed, mail, live updates)."""
+        return topic in self.hidden_topics or channel in self.hidden_channels
 
 
 _cache: tuple[float, PortalSettings] | None = None
