@@ -1,14 +1,23 @@
 """The customer's folders: Inbox (messages from the team), Sent (mine), Trash.
 
 One entry per (user, message), keyed by the user: a folder is a query on the user's own
-partition. Unread counts per folder live on one counter item per user, changed in the same
-transaction as the entry they count, so they cannot drift.
+partition. Unread counts per folder live on counter items in the user's partition, changed in
+the same transaction as the entry they count, so they cannot drift.
+
+Entries carry their ticket's topic and channel, and the counters are kept per (topic, channel):
+when the admin hides a topic or a channel, its entries drop out of the folders (a filter on the
+user's own partition) and out of the counts (the sum skips its counters) at once, with nothing
+to rewrite. Entries written before they carried a topic count on the plain `#counts` item.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -56,7 +65,8 @@ class MailboxModel(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     user_id = UnicodeAttribute(hash_key=True)
-    entry_key = UnicodeAttribute(range_key=True)  # "<ticket>#<seq:010d>", or COUNTS_KEY
+    # "<ticket>#<seq:010d>"; counters: COUNTS_KEY, or "#counts#<channel>#<topic>"
+    entry_key = UnicodeAttribute(range_key=True)
     folder = UnicodeAttribute(null=True)
     origin_folder = UnicodeAttribute(null=True)
     folder_key = UnicodeAttribute(null=True)
@@ -70,7 +80,10 @@ class MailboxModel(Model):
     created_at = NumberAttribute(null=True)
     trash_key = UnicodeAttribute(null=True)
     trashed_at = NumberAttribute(null=True)
-    # On the counter item only.
+    # The ticket's, on entries and on their counter item (the admin's visibility rules).
+    topic = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    # On the counter items only.
     unread_inbox = NumberAttribute(null=True)
     unread_sent = NumberAttribute(null=True)
     unread_trash = NumberAttribute(null=True)
@@ -86,6 +99,16 @@ def entry_key(ticket_id: str, seq: int) -> str:
     return f"{ticket_id}#{seq:010d}"
 
 
+def is_counter(key: str) -> bool:
+    return key.startswith(COUNTS_KEY)
+
+
+def counter_key(topic: str | None, channel: str | None) -> str:
+    if topic is None or channel is None:
+        return COUNTS_KEY
+    return f"{COUNTS_KEY}#{channel}#{topic}"
+
+
 def unread_attribute(folder: str) -> NumberAttribute:
     return {INBOX: MailboxModel.unread_inbox, SENT: MailboxModel.unread_sent,
             TRASH: MailboxModel.unread_trash}[folder]
@@ -93,7 +116,7 @@ def unread_attribute(folder: str) -> NumberAttribute:
 
 def new_entry(
     user_id: str, *, folder: str, ticket_id: str, ticket_number: int, seq: int, title: str,
-    author_name: str, preview: str, read: bool, at: float,
+    author_name: str, preview: str, read: bool, at: float, topic: str, channel: str,
 ) -> MailboxModel:
     return MailboxModel(
         user_id=user_id,
@@ -109,16 +132,33 @@ def new_entry(
         preview=preview,
         read=read,
         created_at=at,
+        topic=topic,
+        channel=channel,
     )
+
+
+def _counter(entry: MailboxModel) -> MailboxModel:
+    """The counter item that counts this entry."""
+    return MailboxModel(user_id=entry.user_id, entry_key=counter_key(entry.topic, entry.channel))
+
+
+def _count(entry: MailboxModel, changes: list[tuple[str, int]]) -> list[Action]:
+    """Update actions on the entry's counter: unread deltas per folder, and the scope it
+    counts (so the counts can skip hidden topics and channels without parsing keys)."""
+    actions: list[Action] = []
+    for folder, delta in changes:
+        attr = unread_attribute(folder)
+        actions.append(attr.set((attr | 0) + delta))
+    if entry.topic is not None and entry.channel is not None:
+        actions += [MailboxModel.topic.set(entry.topic), MailboxModel.channel.set(entry.channel)]
+    return actions
 
 
 def add_entry_in(tx: TransactWrite, entry: MailboxModel) -> None:
     """Part of the transaction that stores the message."""
     tx.save(entry, condition=MailboxModel.entry_key.does_not_exist())
     if not entry.read:
-        counter = MailboxModel(user_id=entry.user_id, entry_key=COUNTS_KEY)
-        attr = unread_attribute(entry.folder or INBOX)
-        tx.update(counter, actions=[attr.set((attr | 0) + 1)])
+        tx.update(_counter(entry), actions=_count(entry, [(entry.folder or INBOX, 1)]))
 
 
 def get_entry(user_id: str, key: str) -> MailboxModel | None:
@@ -138,7 +178,7 @@ def change_entry(
     new_read = old_read if read is None else read
     if (new_folder, new_read) == (old_folder, old_read):
         return
-    actions = [
+    actions: list[Action] = [
         MailboxModel.folder.set(new_folder),
         MailboxModel.folder_key.set(f"{entry.user_id}#{new_folder}"),
         MailboxModel.read.set(new_read),
@@ -147,14 +187,8 @@ def change_entry(
         actions += [MailboxModel.trash_key.set(TRASH_PARTITION), MailboxModel.trashed_at.set(at)]
     elif old_folder == TRASH:
         actions += [MailboxModel.trash_key.remove(), MailboxModel.trashed_at.remove()]
-    counter = MailboxModel(user_id=entry.user_id, entry_key=COUNTS_KEY)
-    counter_actions = []
-    if not old_read:
-        attr = unread_attribute(old_folder)
-        counter_actions.append(attr.set((attr | 0) - 1))
-    if not new_read:
-        attr = unread_attribute(new_folder)
-        counter_actions.append(attr.set((attr | 0) + 1))
+    changes = [(old_folder, -1)] if not old_read else []
+    changes += [(new_folder, 1)] if not new_read else []
     with (
         translate(Conflict("This message changed meanwhile; reload and try again.")),
         TransactWrite(connection=connection()) as tx,
@@ -164,20 +198,31 @@ def change_entry(
                 actions=actions,
                 condition=(MailboxModel.folder == old_folder) & (MailboxModel.read == old_read),
             )
-            if counter_actions:
-                tx.update(counter, actions=counter_actions)
+            if changes:
+                tx.update(_counter(entry), actions=_count(entry, changes))
 
 
-def unread_counts(user_id: str) -> dict[str, int]:
-    counter = get_entry(user_id, COUNTS_KEY)
-    return {
-        INBOX: int(counter.unread_inbox or 0) if counter else 0,
-        SENT: int(counter.unread_sent or 0) if counter else 0,
-        TRASH: int(counter.unread_trash or 0) if counter else 0,
-    }
+def unread_counts(
+    user_id: str, *, hidden_topics: Collection[str] = (), hidden_channels: Collection[str] = ()
+) -> dict[str, int]:
+    """The user's counters, one per (topic, channel) they have entries of: a few small items
+    read by one consistent query of the user's own partition."""
+    totals = {INBOX: 0, SENT: 0, TRASH: 0}
+    for counter in MailboxModel.query(
+        user_id, MailboxModel.entry_key.startswith(COUNTS_KEY), consistent_read=True
+    ):
+        if counter.topic in hidden_topics or counter.channel in hidden_channels:
+            continue
+        totals[INBOX] += int(counter.unread_inbox or 0)
+        totals[SENT] += int(counter.unread_sent or 0)
+        totals[TRASH] += int(counter.unread_trash or 0)
+    return totals
 
 
-def list_folder(user_id: str, folder: str, limit: int, cursor: str | None) -> Page[MailboxModel]:
+def list_folder(
+    user_id: str, folder: str, limit: int, cursor: str | None, *,
+    hidden_topics: Collection[str] = (), hidden_channels: Collection[str] = (),
+) -> Page[MailboxModel]:
     return query_page(
         MailboxModel.folder_index,
         MailboxModel,
@@ -185,7 +230,18 @@ def list_folder(user_id: str, folder: str, limit: int, cursor: str | None) -> Pa
         scope=f"folder:{user_id}:{folder}",
         limit=limit,
         cursor=cursor,
+        filter_condition=_visible(hidden_topics, hidden_channels),
     )
+
+
+def _visible(hidden_topics: Collection[str], hidden_channels: Collection[str]) -> Condition | None:
+    condition: Condition | None = None
+    if hidden_topics:
+        condition = ~MailboxModel.topic.is_in(*hidden_topics)
+    if hidden_channels:
+        by_channel = ~MailboxModel.channel.is_in(*hidden_channels)
+        condition = by_channel if condition is None else condition & by_channel
+    return condition
 
 
 def unread_entries_of_ticket(user_id: str, ticket_id: str) -> list[MailboxModel]:
@@ -211,13 +267,11 @@ def purge_entry(user_id: str, key: str) -> bool:
     entry = get_entry(user_id, key)
     if entry is None or entry.folder != TRASH:
         return False
-    counter = MailboxModel(user_id=user_id, entry_key=COUNTS_KEY)
     try:
         with TransactWrite(connection=connection()) as tx:
             tx.delete(entry, condition=MailboxModel.folder == TRASH)
             if not entry.read:
-                attr = unread_attribute(TRASH)
-                tx.update(counter, actions=[attr.set((attr | 0) - 1)])
+                tx.update(_counter(entry), actions=_count(entry, [(TRASH, -1)]))
     except TransactWriteError as exc:
         if condition_failed(exc):
             return False  # restored meanwhile: keep it

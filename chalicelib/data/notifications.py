@@ -4,12 +4,18 @@ An item's key is derived from the event it reports (its time and the message id)
 handler can write it again on a redelivery and nothing doubles. Unread items also carry
 `unread_at`, which puts them in a sparse local index: the unread count is a consistent query on
 the user's partition, and it cannot drift from the items the way a separate counter could.
+
+Items carry their ticket's topic and channel, so the admin's visibility rules can leave out a
+hidden ticket's items from a customer's feed and count at once, with nothing to rewrite.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -46,6 +52,8 @@ class NotificationModel(Model):
     read = BooleanAttribute(default=False)
     unread_at = NumberAttribute(null=True)
     expires_at = TTLAttribute()
+    topic = UnicodeAttribute(null=True)  # the ticket's (the admin's visibility rules)
+    channel = UnicodeAttribute(null=True)
 
     unread_index = UnreadIndex()
 
@@ -65,11 +73,25 @@ def add_item(item: NotificationModel) -> bool:
     return True
 
 
-def list_items(user_id: str, *, limit: int, cursor: str | None) -> Page[NotificationModel]:
+def list_items(
+    user_id: str, *, limit: int, cursor: str | None,
+    hidden_topics: Collection[str] = (), hidden_channels: Collection[str] = (),
+) -> Page[NotificationModel]:
     return query_page(
         NotificationModel, NotificationModel, user_id,
         scope=f"notifications:{user_id}", limit=limit, cursor=cursor, newest_first=True,
+        filter_condition=_visible(hidden_topics, hidden_channels),
     )
+
+
+def _visible(hidden_topics: Collection[str], hidden_channels: Collection[str]) -> Condition | None:
+    condition: Condition | None = None
+    if hidden_topics:
+        condition = ~NotificationModel.topic.is_in(*hidden_topics)
+    if hidden_channels:
+        by_channel = ~NotificationModel.channel.is_in(*hidden_channels)
+        condition = by_channel if condition is None else condition & by_channel
+    return condition
 
 
 def mark_read(user_id: str, keys: list[str]) -> int:
@@ -99,6 +121,23 @@ def unread_keys(user_id: str, limit: int) -> list[str]:
     ]
 
 
-def count_unread(user_id: str, cap: int) -> int:
-    """Counts at most `cap`: the badge shows "99+" long before that costs anything."""
-    return int(NotificationModel.unread_index.count(user_id, consistent_read=True, limit=cap))
+def count_unread(
+    user_id: str, cap: int, *,
+    hidden_topics: Collection[str] = (), hidden_channels: Collection[str] = (),
+) -> tuple[int, bool]:
+    """How many unread items, counting at most `cap` (the badge shows "99+" long before that
+    costs anything), and whether there may be more. With items to leave out, the unread keys
+    (one keys-only query) are read back in one batch to see whose ticket they are about."""
+    if not hidden_topics and not hidden_channels:
+        counted = int(NotificationModel.unread_index.count(user_id, consistent_read=True,
+                                                           limit=cap))
+        return counted, counted >= cap
+    keys = unread_keys(user_id, cap)
+    hidden = sum(
+        1
+        for item in NotificationModel.batch_get(
+            [(user_id, key) for key in keys], consistent_read=True
+        )
+        if item.topic in hidden_topics or item.channel in hidden_channels
+    )
+    return len(keys) - hidden, len(keys) >= cap

@@ -156,6 +156,8 @@ class _Mail:
             "threaded_by": method or None,
             "raw": f"s3://{self.receipt.bucket}/{self.receipt.object_key}",
             "verdicts": self.receipt.verdicts,
+            # Read by the notifications: an unproven sender gets no acknowledgement either.
+            "sender_proven": self.decision.proven_sender,
         }
         if full.strip() and full.strip() != (self.parsed.reply_text or "").strip():
             details["full_text"] = full[:FULL_TEXT_CHARS]

@@ -1,4 +1,8 @@
-"""The customer's folders: Inbox, Sent, Trash, with read state and unread counts."""
+"""The customer's folders: Inbox, Sent, Trash, with read state and unread counts.
+
+The admin's visibility rules apply here as everywhere a customer looks: an entry of a ticket
+of a hidden topic or channel is neither listed, nor counted, nor found by its id.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,13 @@ from chalicelib import clock
 from chalicelib.data import mailbox as store
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.services.principal import Principal
-from chalicelib.services.settings import get_portal_settings
+from chalicelib.services.settings import PortalSettings, get_portal_settings
 
 ACTIONS = ("read", "unread", "trash", "restore")
 
 
 def folder_counts(principal: Principal) -> dict[str, Any]:
-    return {"unread": store.unread_counts(principal.user_id)}
+    return {"unread": _counts(principal.user_id, get_portal_settings())}
 
 
 def list_folder(
@@ -23,11 +27,15 @@ def list_folder(
 ) -> dict[str, Any]:
     if folder not in store.FOLDERS:
         raise NotFound(f"No folder named {folder!r}.", code="unknown_folder")
-    page = store.list_folder(principal.user_id, folder, limit, cursor)
+    settings = get_portal_settings()
+    page = store.list_folder(
+        principal.user_id, folder, limit, cursor,
+        hidden_topics=settings.hidden_topics, hidden_channels=settings.hidden_channels,
+    )
     return {
         "items": [_public(e) for e in page.items],
         "next_cursor": page.cursor,
-        "unread": store.unread_counts(principal.user_id),
+        "unread": _counts(principal.user_id, settings),
     }
 
 
@@ -35,8 +43,11 @@ def change(principal: Principal, entry_id: str, action: str) -> dict[str, Any]:
     if action not in ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}.", code="unknown_action")
     # The entry is looked up in the caller's own partition: another user's id simply misses.
+    settings = get_portal_settings()
     entry = store.get_entry(principal.user_id, _key(entry_id))
-    if entry is None or entry.entry_key == store.COUNTS_KEY:
+    if entry is None or store.is_counter(entry.entry_key) or settings.hides(
+        entry.topic, entry.channel
+    ):
         raise NotFound("No such message in your folders.", code="entry_not_found")
     now = clock.now()
     if action == "read":
@@ -51,7 +62,7 @@ def change(principal: Principal, entry_id: str, action: str) -> dict[str, Any]:
         store.change_entry(entry, folder=entry.origin_folder or store.INBOX, at=now)
     updated = store.get_entry(principal.user_id, entry.entry_key)
     assert updated is not None
-    return {"entry": _public(updated), "unread": store.unread_counts(principal.user_id)}
+    return {"entry": _public(updated), "unread": _counts(principal.user_id, settings)}
 
 
 def mark_ticket_read(user_id: str, ticket_id: str) -> None:
@@ -73,6 +84,12 @@ def purge_trash() -> int:
         if len(batch) < 100:
             break
     return purged
+
+
+def _counts(user_id: str, settings: PortalSettings) -> dict[str, int]:
+    return store.unread_counts(
+        user_id, hidden_topics=settings.hidden_topics, hidden_channels=settings.hidden_channels
+    )
 
 
 def _key(entry_id: str) -> str:

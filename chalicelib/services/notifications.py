@@ -9,8 +9,14 @@ brings each new one here. The rules:
   alert: the assignee, else the team's address, else the portal's support address; the
   assignee also gets a feed item;
 - internal notes, silent resolutions and system events reach nobody outside the team by mail;
-  an assignment gives the new assignee a feed item, and closing a ticket tells the requester
-  in the feed (the portal shows the status anyway; no internal text is involved).
+  an assignment gives the new assignee a feed item;
+- a change of the status the requester sees (an agent's send resolving the ticket, a reopen,
+  closing) gives the requester one `status` item, read off the change the message records;
+  never for a silent resolution, nor for a change the requester made themselves;
+- a ticket the admin's visibility rules hide is not the customer's: they hear nothing of it,
+  neither feed nor mail (live pushes run the portal's own access check);
+- an acknowledgement goes only to someone we know wrote: a mail whose sender SES could not
+  prove is recorded as such and gets no mail back (it could be a forged address).
 
 Feed items first (idempotent by key), live pushes next (best effort), mail last (exactly once
 through the outbox). A failure in any mail is raised after the others were tried, so the stream
@@ -31,7 +37,7 @@ from chalicelib.data.base import expiry
 from chalicelib.data.messages import PUBLIC, MessageModel
 from chalicelib.data.notifications import NotificationModel
 from chalicelib.data.streams import message_from_image
-from chalicelib.data.tickets import TicketModel
+from chalicelib.data.tickets import OPEN_STATUSES, TicketModel
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.services import live, outbox
@@ -41,6 +47,7 @@ from chalicelib.services.settings import PortalSettings, get_portal_settings
 # Message kinds (services/tickets.py writes them)
 CUSTOMER_MESSAGE = "customer_message"
 AGENT_REPLY = "agent_reply"
+RESOLVE_NOTE = "resolve_note"
 SYSTEM_EVENT = "system_event"
 
 # Feed item kinds
@@ -102,11 +109,13 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
     plan = Plan()
     details = message.details if isinstance(message.details, dict) else {}
     public = message.visibility == PUBLIC
+    # Customers hear of a ticket only while the portal would show it to them.
+    for_customers = not settings.hides(ticket.topic, ticket.channel)
     people = user_store.get_users(
         [u for u in (ticket.requester_id, ticket.assignee_id, message.author_id,
                      details.get("assignee_id")) if u]
     )
-    requester = _active(people.get(str(ticket.requester_id)))
+    requester = _active(people.get(str(ticket.requester_id))) if for_customers else None
     if message.kind == AGENT_REPLY and public:
         if requester is not None:
             plan.feed.append(_item(requester.user_id, REPLY, message, ticket, CUSTOMER))
@@ -114,7 +123,12 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
                                     requester.name, requester.language, message, ticket))
     elif message.kind == CUSTOMER_MESSAGE and public:
         author = _active(people.get(str(message.author_id or "")))
-        acknowledge = settings.acknowledge_customer_messages
+        acknowledge = (
+            settings.acknowledge_customer_messages
+            and for_customers
+            # Mail from a sender SES could not prove may have a forged From: no mail back.
+            and details.get("sender_proven") is not False
+        )
         if acknowledge and author is not None and author.role == CUSTOMER:
             plan.mails.append(_mail("acknowledgement", outbox.CUSTOMER, author.email, author.name,
                                     author.language, message, ticket))
@@ -134,11 +148,29 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
         if event == "assigned" and new_assignee and new_assignee.user_id != message.author_id:
             plan.feed.append(_item(new_assignee.user_id, ASSIGNED, message, ticket, "staff",
                                    actor=str(message.author_name or "")))
-        if event in ("closed", "auto_closed") and requester is not None:
+    # Internal notes and silent resolutions: nothing leaves the team. Any other message that
+    # changed what the requester sees as the status tells them, once (the item's key is the
+    # message's).
+    if requester is not None and message.kind != RESOLVE_NOTE:
+        shown = _status_shown(details.get("status_change"), settings)
+        if shown is not None and message.author_id != requester.user_id:
             plan.feed.append(_item(requester.user_id, STATUS, message, ticket, CUSTOMER,
-                                   status="closed"))
-    # Internal notes and silent resolutions: nothing leaves the team.
+                                   status=shown))
     return plan
+
+
+def _status_shown(change: Any, settings: PortalSettings) -> str | None:
+    """The status to tell the requester of, from the change a message records (see
+    tickets._commit): a ticket resolved or closed, or reopened. Customers see Open / Closed
+    unless the admin shows them every status; then a resolved ticket being closed is news too,
+    while moving on within the open statuses (new → open) is not."""
+    if not isinstance(change, dict):
+        return None
+    before, after = str(change.get("from", "")), str(change.get("to", ""))
+    crossed = (before in OPEN_STATUSES) != (after in OPEN_STATUSES)
+    if settings.status_display != "full":
+        return ("open" if after in OPEN_STATUSES else "closed") if crossed else None
+    return after if before != after and (crossed or after == "closed") else None
 
 
 def _active(user: user_store.UserModel | None) -> user_store.UserModel | None:
@@ -189,6 +221,8 @@ def _item(
         read=False,
         unread_at=created_at,
         expires_at=expiry(created_at + store.KEEP_SECONDS),
+        topic=str(ticket.topic),
+        channel=str(ticket.channel),
     )
 
 
@@ -197,7 +231,7 @@ def _item(
 
 
 def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
-    page = store.list_items(principal.user_id, limit=limit, cursor=cursor)
+    page = store.list_items(principal.user_id, limit=limit, cursor=cursor, **_hidden(principal))
     return {
         "items": [_view(item) for item in page.items],
         "next_cursor": page.cursor,
@@ -206,8 +240,18 @@ def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> dict[s
 
 
 def unread_count(principal: Principal) -> dict[str, Any]:
-    unread = store.count_unread(principal.user_id, UNREAD_CAP)
-    return {"unread": unread, "unread_capped": unread >= UNREAD_CAP}
+    unread, capped = store.count_unread(principal.user_id, UNREAD_CAP, **_hidden(principal))
+    return {"unread": unread, "unread_capped": capped}
+
+
+def _hidden(principal: Principal) -> dict[str, list[str]]:
+    """What a customer's feed leaves out: items about tickets the visibility rules hide now
+    (the items were written while the ticket was visible)."""
+    if principal.role != CUSTOMER:
+        return {}
+    settings = get_portal_settings()
+    return {"hidden_topics": list(settings.hidden_topics),
+            "hidden_channels": list(settings.hidden_channels)}
 
 
 def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> dict[str, Any]:

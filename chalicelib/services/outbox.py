@@ -159,13 +159,18 @@ def _flush(window: windows.MailWindowModel) -> int:
     held = int(window.held or 0)
     digests_sent = int(window.digests_sent or 0)
     ticket = ticket_store.get_ticket(str(window.ticket_id))
-    if held <= 0 or ticket is None:
+    audience = str(window.audience or CUSTOMER)
+    # A ticket hidden from customers since the mail was held: they hear nothing more of it.
+    hidden = ticket is not None and audience == CUSTOMER and get_portal_settings().hides(
+        str(ticket.topic), str(ticket.channel)
+    )
+    if held <= 0 or ticket is None or hidden:
         windows.settle_digest(str(window.window_key), count=held, digests_sent=digests_sent)
         return 0
     delivery = Delivery(
         source_id=f"digest:{window.ticket_id}:{float(window.window_start):.3f}:{digests_sent}",
         template="digest",
-        audience=str(window.audience or CUSTOMER),
+        audience=audience,
         to=str(window.recipient),
         name=str(window.name or ""),
         language=str(window.language or "en"),

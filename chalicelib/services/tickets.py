@@ -830,9 +830,14 @@ def _commit(
     """None when the rule found nothing to change (a repeated click, a no-op edit)."""
     for attempt in range(COMMIT_ATTEMPTS):
         ticket = load()
+        before = ticket.status
         draft = rule(ticket)
         if draft is None:
             return None
+        if ticket.status != before:
+            # Who hears of a status change (services/notifications.py) reads it off the message.
+            draft.details = {**(draft.details or {}),
+                             "status_change": {"from": before, "to": ticket.status}}
         if touch or draft.visibility == PUBLIC:
             ticket.last_activity_at = clock.now()
         try:
@@ -890,6 +895,8 @@ def _folder_entries(
         "title": ticket.subject,
         "preview": re.sub(r"\s+", " ", message.body)[:140],
         "at": float(message.created_at),
+        "topic": ticket.topic,
+        "channel": ticket.channel,
     }
     if message.author_role == CUSTOMER and message.author_id:
         return [new_entry(message.author_id, folder=SENT, read=True,

@@ -24,14 +24,16 @@ def desk(api, make_org, make_user) -> Desk:
 
 
 def _feed(desk: Desk, who: str, **query) -> dict:
-    path = "/api/notifications" + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    search = "&".join(f"{k}={v}" for k, v in query.items())
+    path = "/api/notifications" + (f"?{search}" if search else "")
     status, body, _ = desk.api.call("GET", path, token=desk.tokens[who])
     assert status == 200, body
     return body
 
 
 def _unread(desk: Desk, who: str) -> int:
-    status, body, _ = desk.api.call("GET", "/api/notifications/unread-count", token=desk.tokens[who])
+    status, body, _ = desk.api.call("GET", "/api/notifications/unread-count",
+                                    token=desk.tokens[who])
     assert status == 200, body
     return int(body["unread"])
 
@@ -140,7 +142,8 @@ def test_redelivered_events_add_no_second_feed_item(desk, aws):
     assert len(_feed(desk, "customer")["items"]) == 1
 
 
-def test_internal_notes_reach_no_customer_by_mail_feed_or_push(api, desk, live_endpoint):
+@pytest.mark.usefixtures("live_endpoint")
+def test_internal_notes_reach_no_customer_by_mail_feed_or_push(api, desk):
     stream = Stream()
     ticket_id = desk.open_ticket()
     desk.answer(ticket_id, "Public answer")
@@ -167,3 +170,87 @@ def test_internal_notes_reach_no_customer_by_mail_feed_or_push(api, desk, live_e
     bodies = [m["body"] for f in pushes("sam-conn") if f["type"] == "messages"
               for m in f["messages"]]
     assert bodies == ["INTERNAL: customer is difficult", "INTERNAL: resolved quietly"]
+
+
+def _admin_settings(desk: Desk, **changes) -> None:
+    if "admin" not in desk.tokens:
+        desk.tokens["admin"] = session_token(desk.make_user("admin", name="Ada Admin"))
+    status, body, _ = desk.api.call("PATCH", "/api/admin/settings", changes,
+                                    token=desk.tokens["admin"])
+    assert status == 200, body
+
+
+def _statuses(desk: Desk) -> list[str]:
+    return [i["status"] for i in reversed(_feed(desk, "customer")["items"])
+            if i["kind"] == "status"]
+
+
+def test_status_items_for_a_resolving_send_a_reopen_and_a_close_once_each(api, desk, aws):
+    stream = Stream()
+    delivered: list[dict] = []
+
+    def pump() -> None:
+        records = stream.read()
+        delivered.extend(records)
+        assert stream.deliver(records) == {"batchItemFailures": []}
+
+    boss = desk.make_user("customer", org_id=desk.org["id"], name="Boss", org_view=True)
+    desk.tokens["boss"] = session_token(boss)
+    ticket_id = desk.open_ticket()
+    # When the agent sends (the ticket is resolved): a reply and a status change, Closed as
+    # customers see statuses by default
+    desk.answer(ticket_id, "Refund SECRET-1", action="send")
+    pump()
+    assert sorted(i["kind"] for i in _feed(desk, "customer")["items"]) == ["reply", "status"]
+    assert _statuses(desk) == ["closed"]
+    # A colleague's reply reopens it: Alice hears that it is open again
+    desk.reply(ticket_id, "Not fixed SECRET-2", token=desk.tokens["boss"])
+    pump()
+    assert _statuses(desk) == ["closed", "open"]
+    # A silent resolution tells her nothing, nor does her own reply reopening it
+    desk.answer(ticket_id, "SECRET-3", action="resolve_silently")
+    desk.reply(ticket_id, "Still broken SECRET-4")
+    pump()
+    assert _statuses(desk) == ["closed", "open"]
+    # An answer that leaves it open changes no status; one on a resolved ticket reopens it
+    desk.answer(ticket_id, "Looking SECRET-5", action="send_leave_open")
+    pump()
+    assert _statuses(desk) == ["closed", "open"]
+    # With every status shown, a send says resolved and closing says closed
+    _admin_settings(desk, status_display="full")
+    desk.answer(ticket_id, "Done SECRET-6", action="send")
+    status, _, _ = api.call("POST", f"/api/console/tickets/{ticket_id}/close",
+                            token=desk.tokens["agent"])
+    assert status == 200
+    pump()
+    assert _statuses(desk) == ["closed", "open", "resolved", "closed"]
+    # Delivered again, nothing doubles; and no item carries a word anyone wrote
+    assert stream.deliver(delivered) == {"batchItemFailures": []}
+    assert _statuses(desk) == ["closed", "open", "resolved", "closed"]
+    assert "SECRET" not in str(_feed(desk, "customer"))
+
+
+@pytest.mark.usefixtures("live_endpoint")
+def test_a_hidden_ticket_gives_the_customer_no_feed_item_mail_or_push(api, desk):
+    # Given Alice was told of an answer on her ticket, and follows it live
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    desk.answer(ticket_id, "Unplug it.")
+    stream.pump()
+    mails_before = len(mails_to("alice@acme.test"))
+    assert _unread(desk, "customer") == 1
+    assert ws_call("$connect", "alice-conn", query={"token": desk.tokens["customer"]}) == {
+        "statusCode": 200}
+    ws_call("$default", "alice-conn", body={"action": "subscribe", "ticket_id": ticket_id})
+    # When the admin hides the ticket's topic, and the agent answers and resolves it
+    _admin_settings(desk, hidden_topics=["technical"])
+    desk.answer(ticket_id, "Resolved now.", action="send")
+    assert stream.pump() == {"batchItemFailures": []}
+    # Then her feed and its count leave the ticket out, and nothing new reached her
+    feed = _feed(desk, "customer")
+    assert feed["items"] == [] and feed["unread"] == 0 and _unread(desk, "customer") == 0
+    assert len(mails_to("alice@acme.test")) == mails_before
+    assert [f["type"] for f in pushes("alice-conn")] == ["subscribed"]
+    # And when the topic is shown again, only what she had before comes back
+    _admin_settings(desk, hidden_topics=[])
+    assert [i["kind"] for i in _feed(desk, "customer")["items"]] == ["reply"]

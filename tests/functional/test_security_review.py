@@ -47,7 +47,8 @@ def test_a_very_long_passphrase_is_accepted(api, make_user):
         "current_password": "correct horse battery staple", "new_password": long_one},
         token=token)
     assert status == 200, body
-    assert api.call("POST", "/api/auth/login", {"email": user["email"], "password": long_one})[0] == 200
+    signed_in = api.call("POST", "/api/auth/login", {"email": user["email"], "password": long_one})
+    assert signed_in[0] == 200
 
 
 def test_a_reset_link_sent_before_a_password_change_is_dead(api, make_user, sent_mail):
@@ -69,15 +70,47 @@ def test_a_reset_link_sent_before_a_password_change_is_dead(api, make_user, sent
 
 
 def test_a_hidden_topic_puts_nothing_in_the_customers_folders(api, alice_ticket, make_user):
+    # Given Alice's billing ticket (her question is in Sent) answered by the agent (in her
+    # Inbox, unread), and a technical one answered too
     ticket_id, tokens, _ = alice_ticket
+    _, other, _ = api.call("POST", "/api/portal/tickets", {
+        "topic": "technical", "subject": "Printer", "body": "It smokes."}, token=tokens["alice"])
+    for answered in (ticket_id, other["ticket"]["id"]):
+        status, _, _ = api.call("POST", f"/api/console/tickets/{answered}/messages",
+                                {"action": "send", "body": "Refund issued"}, token=tokens["agent"])
+        assert status == 201
+    _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["alice"])
+    billing_entry = next(e["id"] for e in inbox["items"] if e["ticket_id"] == ticket_id)
+    assert inbox["unread"]["inbox"] == 2
+    # When the admin hides the billing topic afterwards
     admin = make_user("admin")
     admin_token = api.login(admin["email"])
     assert api.call("PATCH", "/api/admin/settings", {"hidden_topics": ["billing"]},
                     token=admin_token)[0] == 200
+    # Then the ticket is gone from every folder and every count, like from the ticket list
+    assert api.call("GET", f"/api/portal/tickets/{ticket_id}", token=tokens["alice"])[0] == 404
+    for folder in ("inbox", "sent"):
+        _, listed, _ = api.call("GET", f"/api/portal/folders/{folder}", token=tokens["alice"])
+        assert [e["ticket_id"] for e in listed["items"]] == [other["ticket"]["id"]], folder
+        assert "Invoice question" not in str(listed) and "Why twice" not in str(listed)
+        assert listed["unread"] == {"inbox": 1, "sent": 0, "trash": 0}
+    _, counts, _ = api.call("GET", "/api/portal/folders", token=tokens["alice"])
+    assert counts["unread"] == {"inbox": 1, "sent": 0, "trash": 0}
+    # and its entry cannot be read, trashed or found by its id
+    status, body, _ = api.call("POST", f"/api/portal/folders/entries/{billing_entry}/trash",
+                               token=tokens["alice"])
+    assert status == 404 and body["error"]["code"] == "entry_not_found"
+    # A new answer on the hidden ticket adds nothing either
     api.call("POST", f"/api/console/tickets/{ticket_id}/messages",
-             {"action": "send", "body": "Refund issued"}, token=tokens["agent"])
+             {"action": "send_leave_open", "body": "One more thing"}, token=tokens["agent"])
     _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["alice"])
-    assert inbox["items"] == [] and inbox["unread"]["inbox"] == 0
+    assert len(inbox["items"]) == 1 and inbox["unread"]["inbox"] == 1
+    # And when the admin shows the topic again, the entries she had are back as they were
+    assert api.call("PATCH", "/api/admin/settings", {"hidden_topics": []},
+                    token=admin_token)[0] == 200
+    _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=tokens["alice"])
+    assert {e["ticket_id"] for e in inbox["items"]} == {ticket_id, other["ticket"]["id"]}
+    assert inbox["unread"]["inbox"] == 2
 
 
 def test_parallel_wrong_passwords_all_count(api, make_user, requests_per_thread):
