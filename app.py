@@ -1,7 +1,7 @@
 """Parley on Chalice: wiring only. Routes live in chalicelib/api, event handlers in
 chalicelib/events, rules in chalicelib/services."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api import (
     attachments,

@@ -12,7 +12,7 @@ from chalicelib.config import get_settings
 
 
 def sent_messages() -> list[dict[str, Any]]:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
     backend = ses_backends[DEFAULT_ACCOUNT_ID][get_settings().region]

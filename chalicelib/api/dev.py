@@ -24,7 +24,7 @@ def sent_mail(caller: Anonymous) -> Response | dict[str, Any]:
     from chalicelib.adapters.dev_mail import render_page, sent_messages
 
     messages = sent_messages()
-    params = blueprint.current_request.query_params or {}
+    params = dict(blueprint.current_request.query_params or {})
     if params.get("format") == "json":
         return {"items": messages}
     return Response(

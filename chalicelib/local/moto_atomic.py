@@ -152,7 +152,7 @@ def make_dynamodb_atomic() -> None:
     if moto.__version__ == MOTO_VERSION:
         from moto.dynamodb.models.table import Table
 
-        models.copy = _NoTableCopy  # type: ignore[assignment]
+        models.copy = _NoTableCopy  # type: ignore[assignment,attr-defined]
         Table.query, Table.all_items = _query_one_partition(  # type: ignore[method-assign]
             Table.query, Table.all_items
         )

@@ -190,6 +190,7 @@ def _schedule_event() -> dict[str, Any]:
 
 def _json_safe(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """boto3 returns datetimes where Lambda's event has epoch numbers."""
-    return json.loads(
+    safe: list[dict[str, Any]] = json.loads(
         json.dumps(records, default=lambda v: v.timestamp() if hasattr(v, "timestamp") else str(v))
     )
+    return safe
