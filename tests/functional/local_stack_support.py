@@ -25,7 +25,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment(state: Path) -> dict[str, str]:
+def stack_environment(state: Path) -> dict[str, str]:
     # The stack sets its own AWS and Parley environment: none of the tests' may leak in.
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "PARLEY_", "POWERTOOLS_"))}
@@ -66,12 +66,12 @@ def stop(stack: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """`parley dev` on a free port, started as `make run` starts it, and stopped (SIGTERM)
-    afterwards; yields the URL, the emulator's endpoint and the process."""
+    afterwards; yields the URL, the emulator's endpoint, the process and its state file."""
     state, port = tmp_path / "dev.json", _free_port()
     stack = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-c", "from chalicelib.cli import main; main()", "dev", "--port",
          str(port)],
-        cwd=PROJECT_DIR, env=_environment(state), stdout=subprocess.DEVNULL,
+        cwd=PROJECT_DIR, env=stack_environment(state), stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -81,7 +81,7 @@ def local_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
             assert time.monotonic() < deadline, "parley dev did not start"
             time.sleep(0.2)
         yield {"url": f"http://127.0.0.1:{port}", "process": stack, "port": port,
-               **json.loads(state.read_text())}
+               "state": state, **json.loads(state.read_text())}
     finally:
         if stack.poll() is None:
             stop(stack)

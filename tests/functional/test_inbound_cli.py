@@ -4,22 +4,25 @@ would, and the stack's own event pump turns it into a ticket."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib.cli import main
+from chalicelib.cli.dev import PROJECT_DIR
+from tests.functional.local_stack_support import (
+    DEMO_PASSWORD,
+    local_stack,  # noqa: F401 - the fixture
+    stack_environment,
+    stop,
+)
 
 pytestmark = pytest.mark.functional
 
-PROJECT = Path(__file__).resolve().parents[2]
 RAW = (
     b"From: Alice Martin <alice@acme.test>\r\n"
     b"To: support@parley.test\r\n"
@@ -28,12 +31,6 @@ RAW = (
     b"\r\n"
     b"The scanner jams on every page.\r\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _call(url: str, method: str = "GET", body: Any = None, token: str = "") -> Any:
@@ -46,56 +43,39 @@ def _call(url: str, method: str = "GET", body: Any = None, token: str = "") -> A
         return json.loads(response.read())
 
 
-def _environment(state: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "PARLEY_", "POWERTOOLS_"))}
-    return {**env, "PARLEY_DEV_STATE": str(state), "PYTHONPATH": str(PROJECT)}
-
-
-def test_a_received_file_becomes_a_ticket_in_the_running_stack(tmp_path):
+def test_a_received_file_becomes_a_ticket_in_the_running_stack(local_stack, tmp_path):  # noqa: F811
     # Given a local stack started with `parley dev`, which says where its emulator runs
-    state, port = tmp_path / "dev.json", _free_port()
-    stack = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-c", "from chalicelib.cli import main; main()", "dev", "--port",
-         str(port)],
-        cwd=PROJECT, env=_environment(state), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    state = local_stack["state"]
+    eml = tmp_path / "mail.eml"
+    eml.write_bytes(RAW)
+
+    # When the file is received with the CLI (as its own process, as a developer runs it)
+    received = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import sys; from chalicelib.cli import main; "
+         "sys.exit(main())", "mail", "receive", str(eml)],
+        cwd=PROJECT_DIR, env=stack_environment(state), capture_output=True, text=True,
+        timeout=60,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not state.exists():
-            assert stack.poll() is None, "parley dev stopped"
-            assert time.monotonic() < deadline, "parley dev did not start"
-            time.sleep(0.2)
-        eml = tmp_path / "mail.eml"
-        eml.write_bytes(RAW)
+    assert received.returncode == 0, received.stderr
+    delivery_id = received.stdout.strip()
 
-        # When the file is received with the CLI (as its own process, as a developer runs it)
-        received = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", "import sys; from chalicelib.cli import main; "
-             "sys.exit(main())", "mail", "receive", str(eml)],
-            cwd=PROJECT, env=_environment(state), capture_output=True, text=True, timeout=60,
-        )
-        assert received.returncode == 0, received.stderr
-        delivery_id = received.stdout.strip()
+    # Then the stack's pump hands it to the handler: a ticket, in the delivery log
+    base = local_stack["url"]
+    token = _call(f"{base}/api/auth/login", "POST",
+                  {"email": "agent@parley.test", "password": DEMO_PASSWORD})["token"]
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not found:
+        done = _call(f"{base}/api/admin/inbound?status=done", token=token)["items"]
+        found = next((d for d in done if d["id"] == delivery_id), {})
+        time.sleep(0.3)
+    assert found["outcome"] == "ticket", found
+    ticket = _call(f"{base}/api/console/tickets/{found['ticket_id']}", token=token)
+    assert ticket["ticket"]["subject"] == "Sent with parley mail receive"
+    assert ticket["ticket"]["channel"] == "email"
+    assert ticket["messages"][0]["body"] == "The scanner jams on every page."
 
-        # Then the stack's pump hands it to the handler: a ticket, in the delivery log
-        base = f"http://127.0.0.1:{port}"
-        token = _call(f"{base}/api/auth/login", "POST",
-                      {"email": "agent@parley.test", "password": "parley-demo"})["token"]
-        found: dict[str, Any] = {}
-        while time.monotonic() < deadline + 30 and not found:
-            done = _call(f"{base}/api/admin/inbound?status=done", token=token)["items"]
-            found = next((d for d in done if d["id"] == delivery_id), {})
-            time.sleep(0.3)
-        assert found["outcome"] == "ticket", found
-        ticket = _call(f"{base}/api/console/tickets/{found['ticket_id']}", token=token)
-        assert ticket["ticket"]["subject"] == "Sent with parley mail receive"
-        assert ticket["ticket"]["channel"] == "email"
-        assert ticket["messages"][0]["body"] == "The scanner jams on every page."
-    finally:
-        stack.terminate()
-        stack.wait(timeout=20)
+    stop(local_stack["process"])
     assert not state.exists(), "parley dev removes its state file when it stops"
 
 
