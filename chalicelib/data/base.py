@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -141,3 +141,17 @@ def query_page(
             break
         start = next_key
     return Page(items, encode_cursor(next_key, scope))
+
+
+def not_hidden(
+    model: Any, hidden_topics: Collection[str], hidden_channels: Collection[str]
+) -> Condition | None:
+    """The filter that leaves out what the admin's visibility rules hide from customers, for a
+    model with `topic` and `channel` attributes (None when nothing is hidden)."""
+    condition: Condition | None = None
+    if hidden_topics:
+        condition = ~model.topic.is_in(*hidden_topics)
+    if hidden_channels:
+        by_channel = ~model.channel.is_in(*hidden_channels)
+        condition = by_channel if condition is None else condition & by_channel
+    return condition

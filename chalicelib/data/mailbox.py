@@ -16,7 +16,6 @@ from collections.abc import Collection
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -27,6 +26,7 @@ from chalicelib.data.base import (
     Page,
     condition_failed,
     connection,
+    not_hidden,
     query_page,
     table_name,
     translate,
@@ -230,18 +230,8 @@ def list_folder(
         scope=f"folder:{user_id}:{folder}",
         limit=limit,
         cursor=cursor,
-        filter_condition=_visible(hidden_topics, hidden_channels),
+        filter_condition=not_hidden(MailboxModel, hidden_topics, hidden_channels),
     )
-
-
-def _visible(hidden_topics: Collection[str], hidden_channels: Collection[str]) -> Condition | None:
-    condition: Condition | None = None
-    if hidden_topics:
-        condition = ~MailboxModel.topic.is_in(*hidden_topics)
-    if hidden_channels:
-        by_channel = ~MailboxModel.channel.is_in(*hidden_channels)
-        condition = by_channel if condition is None else condition & by_channel
-    return condition
 
 
 def unread_entries_of_ticket(user_id: str, ticket_id: str) -> list[MailboxModel]:

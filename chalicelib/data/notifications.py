@@ -15,11 +15,17 @@ from collections.abc import Collection
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, Page, condition_failed, query_page, table_name
+from chalicelib.data.base import (
+    REGION,
+    Page,
+    condition_failed,
+    not_hidden,
+    query_page,
+    table_name,
+)
 
 KEEP_SECONDS = 180 * 86400
 
@@ -80,18 +86,8 @@ def list_items(
     return query_page(
         NotificationModel, NotificationModel, user_id,
         scope=f"notifications:{user_id}", limit=limit, cursor=cursor, newest_first=True,
-        filter_condition=_visible(hidden_topics, hidden_channels),
+        filter_condition=not_hidden(NotificationModel, hidden_topics, hidden_channels),
     )
-
-
-def _visible(hidden_topics: Collection[str], hidden_channels: Collection[str]) -> Condition | None:
-    condition: Condition | None = None
-    if hidden_topics:
-        condition = ~NotificationModel.topic.is_in(*hidden_topics)
-    if hidden_channels:
-        by_channel = ~NotificationModel.channel.is_in(*hidden_channels)
-        condition = by_channel if condition is None else condition & by_channel
-    return condition
 
 
 def mark_read(user_id: str, keys: list[str]) -> int:
