@@ -22,10 +22,12 @@ from chalicelib.config import get_settings
 from chalicelib.events import housekeeping, inbound_mail, live, mail_feedback
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import sessions as session_events
+from chalicelib.observability import publish_metrics
 
 app = Chalice(app_name="parley")
 app.api.cors = False  # pages and API share one origin (CloudFront, or the local runner)
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chalicelib/events/live.py)
+app.register_middleware(publish_metrics, "all")
 
 app.register_blueprint(authorizer.blueprint)
 app.register_blueprint(inbound.blueprint)
