@@ -332,15 +332,23 @@ export async function refreshCounts() {
   }
 }
 
+// Unread counts every 30 s while the tab is shown; a hidden tab asks nothing and refreshes when
+// it is shown again.
+function refreshVisibleCounts() {
+  if (countsTimer && !document.hidden) refreshCounts();
+}
+
 function startCounts() {
   refreshCounts();
   if (countsTimer) return;
-  countsTimer = setInterval(refreshCounts, 30000);
+  countsTimer = setInterval(refreshVisibleCounts, 30000);
+  document.addEventListener("visibilitychange", refreshVisibleCounts);
 }
 
 function stopCounts() {
   clearInterval(countsTimer);
   countsTimer = null;
+  document.removeEventListener("visibilitychange", refreshVisibleCounts);
 }
 
 // ---------------------------------------------------------------------------------------------

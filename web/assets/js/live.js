@@ -26,8 +26,10 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
     if (fresh.length || update.ticket) onUpdate({ ...update, messages: fresh });
   };
 
+  // A hidden tab asks nothing (most of a deployed portal's requests would be background tabs'
+  // polls); it catches up the moment it is shown again.
   const tick = async () => {
-    if (stopped || busy) return;
+    if (stopped || busy || document.hidden) return;
     busy = true;
     try {
       deliver(await poll(seq));
@@ -81,12 +83,18 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
     });
   };
 
+  const onVisible = () => {
+    if (!document.hidden) tick();
+  };
+
   function stop() {
     stopped = true;
     clearInterval(timer);
+    document.removeEventListener("visibilitychange", onVisible);
     if (socket) socket.close();
   }
 
+  document.addEventListener("visibilitychange", onVisible);
   schedule(POLL_MS);
   openSocket();
   return stop;
