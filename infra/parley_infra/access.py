@@ -49,7 +49,7 @@ PROFILES: dict[str, FunctionAccess] = {
     # presigned POST / GET for documents, reads stored raw mail (and copies it under quarantine/
     # when a staff retry ends in quarantine) and sends mail.
     "api_handler": FunctionAccess(
-        tables={ALL_TABLES: levels("read write scan")},
+        tables={ALL_TABLES: levels("read write")},  # no Scan: request paths Query and Get
         buckets={"documents": levels("read write delete"), "inbound": levels("read write")},
         send_mail=True,
         timeout_s=29,  # API Gateway gives up at 29 s
