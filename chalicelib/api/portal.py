@@ -63,7 +63,8 @@ class RatingBody(Strict):
 
 
 class AfterQuery(Strict):
-    after: int = Field(0, ge=0)
+    # Past 2**53 no number names a message (and DynamoDB refuses numbers of 39 digits).
+    after: int = Field(0, ge=0, le=2**53)
 
 
 @route(blueprint, "/api/portal/branding", access=PUBLIC, tag=TAG,

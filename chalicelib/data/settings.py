@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
@@ -9,9 +10,12 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib.data.base import REGION, table_name, translate
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, InvalidInput
 
 PORTAL = "portal"
+# DynamoDB refuses an item over 400 KB (moto does not check): the settings, stored as one JSON
+# string as PynamoDB writes it, keep a margin for the item's other attributes.
+MAX_DATA_BYTES = 350 * 1024
 
 
 class SettingsModel(Model):
@@ -34,6 +38,13 @@ def get_settings_item() -> SettingsModel:
 
 
 def save_settings_item(item: SettingsModel, data: dict[str, Any], at: float) -> None:
+    size = len(json.dumps(data).encode())  # what JSONAttribute stores
+    if size > MAX_DATA_BYTES:
+        raise InvalidInput(
+            f"The settings would take {size // 1024} KB, more than the {MAX_DATA_BYTES // 1024} "
+            "KB they may: shorten the mail templates or the logo.",
+            code="settings_too_large",
+        )
     item.data = data
     item.updated_at = at
     with translate(Conflict("Settings changed meanwhile; reload and try again.")):

@@ -94,7 +94,9 @@ class PortalSettings(BaseModel):
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
     absolute_lifetime_hours: int = Field(12, ge=1, le=24 * 30)
     # Conversations
-    topics: list[Topic] = Field(default_factory=lambda: list(DEFAULT_TOPICS), min_length=1)
+    topics: list[Topic] = Field(
+        default_factory=lambda: list(DEFAULT_TOPICS), min_length=1, max_length=100
+    )
     # How an agent's message is signed for the customer: nothing, the team's display name,
     # the agent's full name, or a custom text.
     author_display: Literal["none", "team", "agent_name", "custom"] = "agent_name"
@@ -107,7 +109,9 @@ class PortalSettings(BaseModel):
     reopen_window_days: int = Field(30, ge=0, le=3650)
     auto_close_days: int = Field(7, ge=1, le=365)
     # Visibility rules: tickets of these topics or channels never appear in the portal.
-    hidden_topics: list[str] = Field(default_factory=list, max_length=50)
+    hidden_topics: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=50
+    )
     hidden_channels: list[Literal["portal", "email", "troubleshooter", "agent"]] = Field(
         default_factory=list
     )

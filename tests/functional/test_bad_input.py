@@ -1,21 +1,39 @@
 """Bad input gets a 4xx answer in the one error shape, never a 500: malformed JSON, bodies that
-are not objects, unknown fields, wrong types, oversized bodies, bad query values. Every route
-that takes a body or a query string is covered, including routes added later."""
+are not objects, unknown fields, wrong types, oversized bodies, bad query values, path ids no
+object can have, numbers past what DynamoDB stores. Every route that takes a body, a query string
+or a path parameter is covered, including routes added later."""
 
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import quote
 
 import pytest
 
 import app  # noqa: F401 - importing the app registers every route in ROUTES
-from chalicelib.api.routing import MAX_BODY_BYTES, PUBLIC, ROUTES
+from chalicelib.api.routing import MAX_BODY_BYTES, MAX_PATH_ID, PUBLIC, ROUTES
 from tests.functional.auth_support import Callers, assert_error_body, concrete_path, route_id
+from tests.functional.dynamodb_support import dynamodb_limits
+from tests.functional.test_access_matrix import _bodies, world  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.functional
 
 WITH_BODY = [spec for spec in ROUTES if spec.body is not None]
 WITH_QUERY = [spec for spec in ROUTES if spec.query is not None]
+WITH_PARAMS = [spec for spec in ROUTES if "{" in spec.path]
+# Ids no object has: longer than DynamoDB takes as a key, just longer than any id the app
+# issues, and characters ids never contain (percent-encoded in the URL).
+IDS_OF_NOTHING = {
+    "3,000 characters": "a" * 3000,
+    "one character too many": "a" * (MAX_PATH_ID + 1),
+    "a NUL": "%00",
+    "a path": "..%2F..%2Fetc",
+    "an emoji": "%F0%9F%98%80",
+    "a space": "a%20b",
+}
+MISSING_ID = "0123456789abcdef0123456789abcdef"  # well formed, names nothing
+TOO_BIG = {"2**53 + 1": 2**53 + 1, "40 digits": 10**39}
 UNPARSABLE = {
     "invalid JSON": "{",
     "a JSON array": "[1, 2]",
@@ -190,3 +208,134 @@ def test_oversized_credentials_are_refused_before_any_work(api, fake_clock):
 def test_a_deeply_nested_body_is_refused_with_400(api, fake_clock):
     status, body, _ = api.call("POST", "/api/auth/login", "[" * 100_000)
     assert status == 400, body
+
+
+def persona_for(spec):
+    if spec.access is PUBLIC or "customer" in spec.access:
+        return "requester"
+    return "agent" if "agent" in spec.access else "admin"
+
+
+def params_of(path):
+    return re.findall(r"{(\w+)}", path)
+
+
+def test_a_path_id_no_object_can_have_is_the_404_of_a_missing_object(api, world, subtests):
+    """On DynamoDB such an id would be a key it refuses (a 500); it must never reach the store,
+    and must answer exactly as an id that names nothing does."""
+    bodies = _bodies(world)
+    for spec in WITH_PARAMS:
+        token = world["tokens"][persona_for(spec)]
+        body = bodies.get((spec.method, spec.path))
+        for name in (p for p in params_of(spec.path) if p.endswith("_id")):
+            missing_path = spec.path.format(**{**world["params"], name: MISSING_ID})
+            missing = api.call(spec.method, missing_path, body, token=token)
+            with subtests.test(msg=f"{route_id(spec)}: {name} that names nothing"):
+                assert missing[0] == 404, missing[1]
+                assert_error_body(missing[1])
+            for label, bad in IDS_OF_NOTHING.items():
+                with subtests.test(msg=f"{route_id(spec)}: {name} of {label}"):
+                    path = spec.path.format(**{**world["params"], name: bad})
+                    with dynamodb_limits() as refused:
+                        status, answer, _ = api.call(spec.method, path, body, token=token)
+                    assert not refused, refused
+                    assert (status, answer) == (missing[0], missing[1])
+
+
+def test_every_path_parameter_too_long_for_a_key_is_a_4xx(api, world, subtests):
+    """Folder names and actions too: whatever a path carries, the answer is a 4xx (as before for
+    an unknown one: 404 for a folder, 400 for an action), never a key DynamoDB refuses."""
+    bodies = _bodies(world)
+    for spec in WITH_PARAMS:
+        token = world["tokens"][persona_for(spec)]
+        for name in params_of(spec.path):
+            with subtests.test(msg=f"{route_id(spec)}: {name} of 3,000 characters"):
+                path = spec.path.format(**{**world["params"], name: "a" * 3000})
+                with dynamodb_limits() as refused:
+                    status, answer, _ = api.call(
+                        spec.method, path, bodies.get((spec.method, spec.path)), token=token
+                    )
+                assert not refused, refused
+                assert 400 <= status < 500, answer
+                assert_error_body(answer)
+
+
+def integer_fields(model):
+    schema = model.model_json_schema()
+    for field, prop in schema.get("properties", {}).items():
+        options = [s for s in prop.get("anyOf", [prop]) if s.get("type") != "null"]
+        if any(option.get("type") == "integer" for option in options):
+            yield field, next(o for o in options if o.get("type") == "integer")
+
+
+def test_every_integer_input_has_a_bound_dynamodb_can_store():
+    # A sequence number or a size past 2**53 is no real value, and DynamoDB refuses numbers of
+    # more than 38 digits (moto does not): every integer a client sends has a maximum.
+    unbounded = [
+        f"{route_id(spec)} {field}"
+        for spec in ROUTES
+        for model in (spec.body, spec.query)
+        if model is not None
+        for field, schema in integer_fields(model)
+        if schema.get("maximum", 2**63) > 2**53
+    ]
+    assert not unbounded, unbounded
+
+
+def test_numbers_too_big_to_store_are_refused_with_400(api, world, subtests):
+    bodies = _bodies(world)
+    for spec in ROUTES:
+        token = world["tokens"].get(persona_for(spec)) if spec.access is not PUBLIC else None
+        path = spec.path.format(**world["params"]) if "{" in spec.path else spec.path
+        for where, model in (("query", spec.query), ("body", spec.body)):
+            for field, _ in integer_fields(model) if model is not None else ():
+                for label, number in TOO_BIG.items():
+                    with subtests.test(msg=f"{route_id(spec)} {where} {field} = {label}"):
+                        if where == "query":
+                            call = (f"{path}?{field}={quote(str(number))}", None)
+                        else:
+                            call = (path, {**(bodies.get((spec.method, spec.path)) or {}),
+                                           field: number})
+                        with dynamodb_limits() as refused:
+                            status, answer, _ = api.call(spec.method, call[0], call[1],
+                                                         token=token)
+                        assert not refused, refused
+                        assert status == 400, answer
+                        assert field in error_fields(answer), answer
+
+
+def test_a_poll_after_a_number_past_any_thread_is_refused(api, world):
+    token = world["tokens"]["requester"]
+    path = f"/api/portal/tickets/{world['params']['ticket_id']}/messages"
+    assert api.call("GET", f"{path}?after={2**53}", token=token)[0] == 200
+    status, body, _ = api.call("GET", f"{path}?after={'9' * 40}", token=token)
+    assert status == 400
+    assert_error_body(body, "invalid_input")
+
+
+def test_settings_that_would_outgrow_their_item_are_refused_and_change_nothing(
+    api, make_user, fake_clock
+):
+    # DynamoDB refuses an item over 400 KB (moto stores it): the settings are one item
+    token = api.login(make_user("admin")["email"])
+    for label, patch in {
+        "101 topics": {"topics": [{"id": f"t{n}", "name": f"Topic {n}"} for n in range(101)]},
+        "a hidden topic no topic id can be": {"hidden_topics": ["x" * 41]},
+    }.items():
+        status, body, _ = api.call("PATCH", "/api/admin/settings", patch, token=token)
+        assert status == 400, (label, body)
+    # Each wording is within its own limit, and each request within the body limit: together
+    # they would not fit (stored as JSON, "é" takes six bytes)
+    wordy = {language: {"body": "é" * 10_000} for language in ("en", "fr", "pl")}
+    templates = {}
+    answers = []
+    for template in ("secure_notification", "acknowledgement"):
+        templates[template] = wordy
+        raw = json.dumps({"notification_templates": templates}, ensure_ascii=False)
+        answers.append(api.call("PATCH", "/api/admin/settings", raw, token=token))
+        if answers[-1][0] == 200:
+            kept = api.call("GET", "/api/admin/settings", token=token)[1]
+    assert answers[0][0] == 200, answers[0][1]
+    assert answers[1][0] == 400, answers[1][1]
+    assert_error_body(answers[1][1], "settings_too_large")
+    assert api.call("GET", "/api/admin/settings", token=token)[1] == kept
