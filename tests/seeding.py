@@ -1,10 +1,12 @@
-"""Bulk data for the cost test and the benchmark: tickets and messages of other customers,
-written straight through the data layer with batch writes (the API would take minutes)."""
+"""Bulk data for the cost test, the thread tests and the benchmark: tickets and messages of other
+customers, long threads, written straight through the data layer with batch writes (the API
+would take minutes)."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 
 from chalicelib import clock
 from chalicelib.data.messages import PUBLIC, MessageModel, thread_key
@@ -25,6 +27,8 @@ def seed_other_customers(
         for n in range(tickets):
             ticket_id = uuid.uuid4().hex
             customer = rng.randrange(500)
+            created_at = now - rng.randrange(90 * 86400)
+            activity = now - rng.randrange(30 * 86400)  # every seeded message is public
             ticket = TicketModel(
                 ticket_id=ticket_id,
                 number=900_000 + n,
@@ -37,8 +41,9 @@ def seed_other_customers(
                 org_id=f"seed-org-{customer % 50}",
                 assignee_id=rng.choice([*agents, None]),
                 team_id="support",
-                created_at=now - rng.randrange(90 * 86400),
-                last_activity_at=now - rng.randrange(30 * 86400),
+                created_at=created_at,
+                last_activity_at=activity,
+                public_activity_at=activity,
                 created_by=f"seed-customer-{customer}",
                 last_seq=messages_per_ticket,
                 last_public_seq=messages_per_ticket,
@@ -49,10 +54,39 @@ def seed_other_customers(
             ticket_batch.save(ticket)
             for seq in range(1, messages_per_ticket + 1):
                 message_batch.save(MessageModel(
-                    thread=thread_key(ticket_id, PUBLIC), seq=seq, message_id=uuid.uuid4().hex,
+                    thread=thread_key(ticket_id, PUBLIC), seq=seq, position=seq,
+                    public_before=seq - 1, message_id=uuid.uuid4().hex,
                     ticket_id=ticket_id, visibility=PUBLIC, kind="customer_message",
                     author_id=ticket.requester_id, author_role="customer",
                     body=f"Seeded message {seq} of ticket {n}.", created_at=ticket.created_at,
                 ))
                 written += 1
     return written
+
+
+def seed_thread(ticket_id: str, visibilities: Sequence[str]) -> None:
+    """Append messages to a ticket's thread, numbered as services/tickets.py numbers them (a
+    position each, a public number for public ones), with the ticket's counters to match: a
+    long thread in a second instead of a transaction per message."""
+    ticket = TicketModel.get(ticket_id, consistent_read=True)
+    position, public = int(ticket.last_seq), int(ticket.last_public_seq)
+    now = clock.now()
+    with MessageModel.batch_write() as batch:
+        for visibility in visibilities:
+            position += 1
+            public_before = public
+            if visibility == PUBLIC:
+                public += 1
+            batch.save(MessageModel(
+                thread=thread_key(ticket_id, visibility),
+                seq=public if visibility == PUBLIC else position,
+                position=position, public_before=public_before,
+                message_id=uuid.uuid4().hex, ticket_id=ticket_id, visibility=visibility,
+                kind="customer_message" if visibility == PUBLIC else "internal_note",
+                author_id=ticket.requester_id if visibility == PUBLIC else None,
+                author_role="customer" if visibility == PUBLIC else "agent",
+                body=f"Message {position}", created_at=now,
+            ))
+    ticket.last_seq, ticket.message_count = position, int(ticket.message_count) + len(visibilities)
+    ticket.last_public_seq, ticket.public_count = public, public
+    ticket.save()

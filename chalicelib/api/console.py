@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import PageQuery
+from chalicelib.api.pagination import PageQuery, ThreadQuery
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services import tickets
 from chalicelib.services.principal import Principal
@@ -68,11 +68,6 @@ class AgentQuery(Strict):
     limit: int = Field(20, ge=1, le=100)
 
 
-class AfterQuery(Strict):
-    # Past 2**53 no number names a message (and DynamoDB refuses numbers of 39 digits).
-    after: int = Field(0, ge=0, le=2**53)
-
-
 @route(blueprint, "/api/console/config", access=STAFF, tag=TAG,
        summary="What the console pages need: every topic (hidden ones too) and the teams.")
 def console_config(caller: Principal) -> dict[str, Any]:
@@ -103,7 +98,8 @@ def create_on_behalf(caller: Principal, body: OnBehalfBody) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}", access=STAFF, tag=TAG,
-       summary="A conversation with its full thread, internal notes included.")
+       summary="A conversation with the newest page of its thread, internal notes included "
+       "(earlier_cursor reads back).")
 def get_conversation(caller: Principal, ticket_id: str) -> dict[str, Any]:
     return tickets.console_view(caller, ticket_id)
 
@@ -114,9 +110,12 @@ def edit_title(caller: Principal, ticket_id: str, body: TitleBody) -> dict[str, 
     return tickets.edit_title(caller, ticket_id, body.title)
 
 
-@route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=AfterQuery,
-       tag=TAG, summary="Messages after a sequence number (polling for live updates).")
-def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[str, Any]:
+@route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=ThreadQuery,
+       tag=TAG, summary="Messages after a sequence number (polling for live updates), or the "
+       "page before an earlier_cursor.")
+def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
+    if query.before is not None:
+        return tickets.console_earlier_messages(caller, ticket_id, query.before)
     return tickets.console_new_messages(caller, ticket_id, query.after)
 
 

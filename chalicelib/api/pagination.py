@@ -1,4 +1,4 @@
-"""Query-string models shared by list routes."""
+"""Query-string models shared by list routes and threads."""
 
 from __future__ import annotations
 
@@ -10,3 +10,19 @@ class PageQuery(BaseModel):
 
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2048)
+
+
+# A message number past 2**53 names no message (and DynamoDB refuses numbers of 39 digits).
+MAX_SEQ = 2**53
+
+
+class ThreadQuery(BaseModel):
+    """A thread's messages after a number (polling), or the page before an earlier_cursor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: int = Field(0, ge=0, le=MAX_SEQ, description="Messages after this seq (polling).")
+    before: str | None = Field(
+        None, max_length=2048,
+        description="An earlier_cursor from the detail or a previous page: the page before it.",
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import PageQuery
+from chalicelib.api.pagination import PageQuery, ThreadQuery
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
 from chalicelib.services import mailbox, tickets
 from chalicelib.services.principal import Anonymous, Principal
@@ -62,11 +62,6 @@ class RatingBody(Strict):
     comment: str = Field("", max_length=2000)
 
 
-class AfterQuery(Strict):
-    # Past 2**53 no number names a message (and DynamoDB refuses numbers of 39 digits).
-    after: int = Field(0, ge=0, le=2**53)
-
-
 @route(blueprint, "/api/portal/branding", access=PUBLIC, tag=TAG,
        summary="What every page shows before and after sign-in: name, logo, colours, links.")
 def branding(caller: Anonymous) -> dict[str, Any]:
@@ -99,7 +94,8 @@ def portal_config(caller: Principal) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/portal/tickets", method="POST", access=CUSTOMERS, body=CreateTicketBody,
-       status=201, tag=TAG, summary="Open a ticket (topic, subject, text) or from a troubleshooter.")
+       status=201, tag=TAG,
+       summary="Open a ticket (topic, subject, text) or from a troubleshooter.")
 def create_ticket(caller: Principal, body: CreateTicketBody) -> dict[str, Any]:
     return tickets.create_ticket(
         caller,
@@ -120,14 +116,18 @@ def list_tickets(caller: Principal, query: TicketListQuery) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}", access=CUSTOMERS, tag=TAG,
-       summary="A ticket with its public thread; marks it read.")
+       summary="A ticket with the newest page of its public thread (earlier_cursor reads "
+       "back); marks it read.")
 def get_ticket(caller: Principal, ticket_id: str) -> dict[str, Any]:
     return tickets.customer_view(caller, ticket_id)
 
 
-@route(blueprint, "/api/portal/tickets/{ticket_id}/messages", access=CUSTOMERS, query=AfterQuery,
-       tag=TAG, summary="Public messages after a sequence number (polling for live updates).")
-def new_messages(caller: Principal, ticket_id: str, query: AfterQuery) -> dict[str, Any]:
+@route(blueprint, "/api/portal/tickets/{ticket_id}/messages", access=CUSTOMERS, query=ThreadQuery,
+       tag=TAG, summary="Public messages after a sequence number (polling for live updates), "
+       "or the page before an earlier_cursor.")
+def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
+    if query.before is not None:
+        return tickets.customer_earlier_messages(caller, ticket_id, query.before)
     return tickets.customer_new_messages(caller, ticket_id, query.after)
 
 

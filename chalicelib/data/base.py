@@ -108,13 +108,15 @@ def query_page(
     range_key_condition: Condition | None = None,
     filter_condition: Condition | None = None,
     max_reads: int = 4,
+    consistent: bool = False,
 ) -> Page[M]:
     """One page of one partition (`source` is a model or an index), in at most `max_reads`
     Query calls.
 
     PynamoDB's own `limit` keeps paging through a filter until it has enough items: unbounded.
     Here a filtered page reads on for a few calls at most, then hands back a cursor, so every
-    request has a fixed ceiling of DynamoDB calls whatever the size of the table.
+    request has a fixed ceiling of DynamoDB calls whatever the size of the table. `consistent`
+    reads what every write acknowledged before (base tables only; an index cannot).
     """
     start = decode_cursor(cursor, scope)
     items: list[M] = []
@@ -126,6 +128,7 @@ def query_page(
             filter_condition=filter_condition,
             scan_index_forward=not newest_first,
             last_evaluated_key=start,
+            consistent_read=consistent,
             page_size=limit if filter_condition is None else max(limit, 50),
         ).page_iter
         page = next(pages)

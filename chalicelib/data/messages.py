@@ -1,18 +1,36 @@
 """Messages of a ticket.
 
 Public and internal messages live in different partitions (`<ticket>#public`,
-`<ticket>#internal`) of the same sequence: a customer's read only ever names the public one, so
-no filter stands between an internal note and a customer. Agents read both and merge by `seq`.
+`<ticket>#internal`): a customer's read only ever names the public one, so no filter stands
+between an internal note and a customer. Each message has a `position` in the whole
+conversation (1, 2, 3… over both partitions); agents read both partitions and merge by it.
+
+The public partition is keyed by its own count (1, 2, 3…, what customers see as `seq`), so the
+numbers a customer sees have no gap where a note was written. The internal partition is keyed by
+position, and each internal message records how many public ones came before it
+(`public_before`): from the first note after a position, the console's polling knows where the
+public partition continues, in one query per partition.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.attachments import attach_in
-from chalicelib.data.base import REGION, Page, connection, query_page, table_name, translate
+from chalicelib.data.base import (
+    REGION,
+    Page,
+    connection,
+    decode_cursor,
+    encode_cursor,
+    query_page,
+    table_name,
+    translate,
+)
 from chalicelib.data.mailbox import MailboxModel, add_entry_in
 from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict
@@ -33,7 +51,9 @@ class MessageModel(Model):
         stream_view_type = "NEW_IMAGE"  # notifications and live updates read new messages
 
     thread = UnicodeAttribute(hash_key=True)
-    seq = NumberAttribute(range_key=True)
+    seq = NumberAttribute(range_key=True)  # public: the public count; internal: the position
+    position = NumberAttribute(null=True)  # absent on messages written before it: `seq`
+    public_before = NumberAttribute(null=True)  # internal: public messages written before it
     message_id = UnicodeAttribute()
     ticket_id = UnicodeAttribute()
     visibility = UnicodeAttribute()  # public | internal
@@ -49,10 +69,15 @@ class MessageModel(Model):
     attachment_ids = ListAttribute(of=UnicodeAttribute, null=True)  # data/attachments.py
 
 
+def position_of(message: MessageModel) -> int:
+    return int(message.position if message.position is not None else message.seq)
+
+
 def list_thread(
     ticket_id: str, visibility: str, *, after_seq: int, limit: int, cursor: str | None
 ) -> Page[MessageModel]:
-    """Oldest first, after a sequence number (0 for the whole thread)."""
+    """Oldest first, after a sequence number (0 for the whole thread). Consistent: a poll that
+    follows a write sees it (and the console's polling counts on it, see the module's text)."""
     return query_page(
         MessageModel,
         MessageModel,
@@ -62,7 +87,36 @@ def list_thread(
         cursor=cursor,
         newest_first=False,
         range_key_condition=MessageModel.seq > after_seq,
+        consistent=True,
     )
+
+
+def latest_in_thread(
+    ticket_id: str, visibility: str, *, before_seq: int | None, limit: int
+) -> list[MessageModel]:
+    """Newest first: the last `limit` messages, or the last ones before a sequence number."""
+    return query_page(
+        MessageModel,
+        MessageModel,
+        thread_key(ticket_id, visibility),
+        scope=f"latest:{ticket_id}:{visibility}",
+        limit=limit,
+        cursor=None,
+        newest_first=True,
+        range_key_condition=None if before_seq is None else MessageModel.seq < before_seq,
+        consistent=True,
+    ).items
+
+
+def encode_earlier(ticket_id: str, reader: str, bounds: dict[str, int]) -> str | None:
+    """A cursor to the messages before `bounds` (the oldest sequence number shown per
+    partition), signed and bound to this ticket and this reader's side."""
+    return encode_cursor(dict(bounds), f"earlier:{ticket_id}:{reader}")
+
+
+def decode_earlier(ticket_id: str, reader: str, cursor: str) -> dict[str, int]:
+    bounds: dict[str, Any] = decode_cursor(cursor, f"earlier:{ticket_id}:{reader}") or {}
+    return {name: int(value) for name, value in bounds.items()}
 
 
 def store_message(

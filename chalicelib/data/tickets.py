@@ -4,6 +4,10 @@ Every list is a key-condition query on an index whose partition is the owner of 
 requester, the organization, the assignee, the team, or the status class. A status filter or a
 search narrows within that partition only, so a list costs the same with ten tickets in the
 table or ten million.
+
+Two activity times: `last_activity_at` moves with everything the team does (internal notes
+included) and orders the console's lists; `public_activity_at` moves only with the public
+thread and orders the customers' lists, so a note never reorders them nor shows in them.
 """
 
 from __future__ import annotations
@@ -43,9 +47,9 @@ def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIn
     return type(f"{name.title().replace('-', '')}", (GlobalSecondaryIndex,), namespace)
 
 
-RequesterActivity = _index("requester-activity", "requester_id", "last_activity_at")
+RequesterActivity = _index("requester-public-activity", "requester_id", "public_activity_at")
 RequesterCreated = _index("requester-created", "requester_id", "created_at")
-OrgActivity = _index("org-activity", "org_id", "last_activity_at")
+OrgActivity = _index("org-public-activity", "org_id", "public_activity_at")
 OrgCreated = _index("org-created", "org_id", "created_at")
 AssigneeActivity = _index("assignee-activity", "assignee_state", "last_activity_at")
 TeamActivity = _index("team-activity", "team_state", "last_activity_at")
@@ -83,11 +87,13 @@ class TicketModel(Model):
     rating = NumberAttribute(null=True)
     rating_comment = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
-    last_activity_at = NumberAttribute()
+    last_activity_at = NumberAttribute()  # anything, notes too: the console's order
+    public_activity_at = NumberAttribute()  # the public thread only: what customers see
     resolved_at = NumberAttribute(null=True)
     closed_at = NumberAttribute(null=True)
     created_by = UnicodeAttribute()
-    # Counters, changed in the same transaction as the message they count.
+    # Counters, changed in the same transaction as the message they count: every message's
+    # position, and the public messages' own count (data/messages.py).
     last_seq = NumberAttribute(default=0)
     last_public_seq = NumberAttribute(default=0)
     public_count = NumberAttribute(default=0)

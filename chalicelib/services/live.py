@@ -24,7 +24,7 @@ from chalicelib import clock
 from chalicelib.adapters import live as gateway
 from chalicelib.config import get_settings
 from chalicelib.data import live as store
-from chalicelib.data.messages import PUBLIC, MessageModel
+from chalicelib.data.messages import PUBLIC, MessageModel, position_of
 from chalicelib.errors import NotFound, ParleyError
 from chalicelib.observability import count, get_logger
 from chalicelib.services import sessions, tickets
@@ -162,28 +162,31 @@ def push_message(message: MessageModel) -> int:
     endpoint = get_settings().websocket_endpoint
     if not endpoint:
         return 0
-    ticket_id, after = str(message.ticket_id), int(message.seq) - 1
+    ticket_id = str(message.ticket_id)
+    # Customers number public messages on their own; staff count every message.
+    numbers = {CUSTOMER: int(message.seq), "staff": position_of(message)}
     pushed = 0
     for connection in store.followers_of(ticket_id):
         principal = sessions.principal_for_session(str(connection.session_hash))
         if principal is None:
             store.delete_connection(str(connection.connection_id))
             continue
+        number = numbers[CUSTOMER if principal.role == CUSTOMER else "staff"]
         try:
             if principal.role == CUSTOMER:
                 if message.visibility != PUBLIC:
                     continue
-                update = tickets.customer_new_messages(principal, ticket_id, after)
+                update = tickets.customer_new_messages(principal, ticket_id, number - 1)
             else:
-                update = tickets.console_new_messages(principal, ticket_id, after)
+                update = tickets.console_new_messages(principal, ticket_id, number - 1)
         except NotFound:
             store.follow_ticket(str(connection.connection_id), None)  # no longer theirs to see
             continue
         # This message only: those after it are pushed by their own records.
-        update["messages"] = [m for m in update["messages"] if m["seq"] == int(message.seq)]
+        update["messages"] = [m for m in update["messages"] if m["seq"] == number]
         if not update["messages"]:
             continue
-        update["last_seq"] = int(message.seq)
+        update["last_seq"] = number
         if _post(endpoint, str(connection.connection_id),
                  {"type": "messages", "ticket_id": ticket_id, **update}):
             pushed += 1

@@ -24,7 +24,7 @@ from chalicelib.data import tickets as store
 from chalicelib.data import users as user_store
 from chalicelib.data.counters import next_value
 from chalicelib.data.mailbox import INBOX, SENT, MailboxModel, new_entry
-from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, thread_key
+from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, position_of, thread_key
 from chalicelib.data.tickets import CLOSED_STATUSES, OPEN_STATUSES, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.observability import count
@@ -38,6 +38,10 @@ SEARCH_WORDS = 8
 FIRST_NUMBER = 1001
 COMMIT_ATTEMPTS = 40
 SYSTEM = "system"
+# Messages per page of a thread: the detail's newest page, each earlier page, each poll. A few
+# Query calls at most whatever the length of the thread (data/base.py:query_page).
+THREAD_PAGE = 100
+STAFF_READER = "staff"  # whose earlier-page cursors: the console's (the portal's: CUSTOMER)
 
 # Message kinds
 CUSTOMER_MESSAGE = "customer_message"
@@ -195,6 +199,7 @@ def _open_ticket(
         troubleshooter=troubleshooter,
         created_at=now,
         last_activity_at=now,
+        public_activity_at=now,
         created_by=creator.user_id,
     )
     draft = Draft(
@@ -207,7 +212,8 @@ def _open_ticket(
         channel=channel if channel != "troubleshooter" else "portal",
     )
     _store(ticket, draft, settings)
-    read_store.mark_read(creator.user_id, ticket.ticket_id, ticket.last_seq)
+    read = ticket.last_public_seq if creator.role == CUSTOMER else ticket.last_seq
+    read_store.mark_read(creator.user_id, ticket.ticket_id, int(read))
     return ticket
 
 
@@ -286,17 +292,17 @@ def list_customer_tickets(
 
 
 def customer_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
-    """Ticket detail for the customer: the public thread only; reading it marks it read."""
+    """Ticket detail for the customer: the newest page of the public thread (oldest first) and
+    a cursor to the page before it; reading it marks it read."""
     settings = get_portal_settings()
     ticket = customer_ticket(principal, ticket_id)
-    thread = message_store.list_thread(
-        ticket.ticket_id, PUBLIC, after_seq=0, limit=500, cursor=None
-    )
-    read_store.mark_read(principal.user_id, ticket.ticket_id, int(ticket.last_seq))
+    thread, earlier = _public_page(ticket.ticket_id, None)
+    read_store.mark_read(principal.user_id, ticket.ticket_id, int(ticket.last_public_seq))
     mailbox.mark_ticket_read(principal.user_id, ticket.ticket_id)
     return {
         "ticket": _customer_summary(ticket, settings, unread=False),
-        "messages": [_customer_message(m, principal, settings) for m in thread.items],
+        "messages": [_customer_message(m, principal, settings) for m in thread],
+        "earlier_cursor": earlier,
         "message_count": int(ticket.public_count),
         "can_reply": _customer_reply_refusal(ticket, settings) is None,
         "reply_refusal": _customer_reply_refusal(ticket, settings),
@@ -309,13 +315,38 @@ def customer_new_messages(principal: Principal, ticket_id: str, after: int) -> d
     settings = get_portal_settings()
     ticket = customer_ticket(principal, ticket_id)
     page = message_store.list_thread(
-        ticket.ticket_id, PUBLIC, after_seq=after, limit=100, cursor=None
+        ticket.ticket_id, PUBLIC, after_seq=after, limit=THREAD_PAGE, cursor=None
     )
     return {
         "messages": [_customer_message(m, principal, settings) for m in page.items],
         "ticket": _customer_summary(ticket, settings, unread=False),
         "last_seq": max([after] + [int(m.seq) for m in page.items]),
     }
+
+
+def customer_earlier_messages(principal: Principal, ticket_id: str, cursor: str) -> dict[str, Any]:
+    """The page of the public thread before an `earlier_cursor` (oldest first), and the cursor
+    to the one before it."""
+    settings = get_portal_settings()
+    ticket = customer_ticket(principal, ticket_id)
+    bounds = message_store.decode_earlier(ticket.ticket_id, CUSTOMER, cursor)
+    thread, earlier = _public_page(ticket.ticket_id, bounds.get(PUBLIC))
+    return {
+        "messages": [_customer_message(m, principal, settings) for m in thread],
+        "earlier_cursor": earlier,
+    }
+
+
+def _public_page(ticket_id: str, before: int | None) -> tuple[list[MessageModel], str | None]:
+    # One more than a page tells whether anything is left before it.
+    newest = message_store.latest_in_thread(
+        ticket_id, PUBLIC, before_seq=before, limit=THREAD_PAGE + 1
+    )
+    shown = newest[:THREAD_PAGE]
+    earlier = None
+    if len(newest) > THREAD_PAGE:
+        earlier = message_store.encode_earlier(ticket_id, CUSTOMER, {PUBLIC: int(shown[-1].seq)})
+    return shown[::-1], earlier
 
 
 def customer_reply(
@@ -441,15 +472,10 @@ def list_console_tickets(
 
 
 def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
-    """The full thread, internal notes included, merged by sequence number."""
+    """The newest page of the whole thread, internal notes included, in the order written, and
+    a cursor to the page before it."""
     ticket = staff_ticket(principal, ticket_id)
-    public = message_store.list_thread(
-        ticket.ticket_id, PUBLIC, after_seq=0, limit=500, cursor=None
-    )
-    internal = message_store.list_thread(
-        ticket.ticket_id, INTERNAL, after_seq=0, limit=500, cursor=None
-    )
-    thread = sorted(public.items + internal.items, key=lambda m: int(m.seq))
+    thread, earlier = _staff_page(ticket.ticket_id, {})
     read_store.mark_read(principal.user_id, ticket.ticket_id, int(ticket.last_seq))
     people = user_store.get_users(
         [ticket.requester_id] + ([ticket.assignee_id] if ticket.assignee_id else [])
@@ -462,6 +488,7 @@ def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
     return {
         "ticket": summary,
         "messages": [_console_message(m) for m in thread],
+        "earlier_cursor": earlier,
         "message_count": int(ticket.message_count),
         "public_count": int(ticket.public_count),
         "troubleshooter": ticket.troubleshooter,
@@ -469,18 +496,78 @@ def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
 
 
 def console_new_messages(principal: Principal, ticket_id: str, after: int) -> dict[str, Any]:
+    """What was written after position `after` (the polling fallback of live updates), oldest
+    first: one query per partition (data/messages.py says how the public one is found)."""
     ticket = staff_ticket(principal, ticket_id)
-    found: list[MessageModel] = []
-    for visibility in (PUBLIC, INTERNAL):
-        page = message_store.list_thread(
-            ticket.ticket_id, visibility, after_seq=after, limit=100, cursor=None
-        )
-        found.extend(page.items)
-    found.sort(key=lambda m: int(m.seq))
+    internal = message_store.list_thread(
+        ticket.ticket_id, INTERNAL, after_seq=after, limit=THREAD_PAGE + 1, cursor=None
+    ).items
+    if internal:
+        # Every position between `after` and the first note after it is a public message.
+        first = internal[0]
+        public_upto = int(first.public_before or 0) - (position_of(first) - after - 1)
+    else:
+        # Nothing internal since: every message after `after` is public.
+        public_upto = int(ticket.last_public_seq or 0) - (int(ticket.last_seq or 0) - after)
+    public = message_store.list_thread(
+        ticket.ticket_id, PUBLIC, after_seq=max(public_upto, 0), limit=THREAD_PAGE + 1,
+        cursor=None,
+    ).items
+    read = (public, internal)
+    # A partition with more than a page may hold messages before the other's later ones.
+    horizon = min(
+        (position_of(items[THREAD_PAGE - 1]) for items in read if len(items) > THREAD_PAGE),
+        default=None,
+    )
+    found = sorted(
+        (m for items in read for m in items[:THREAD_PAGE]
+         if position_of(m) > after and (horizon is None or position_of(m) <= horizon)),
+        key=position_of,
+    )[:THREAD_PAGE]
     return {
         "messages": [_console_message(m) for m in found],
-        "last_seq": max([after] + [int(m.seq) for m in found]),
+        "last_seq": max([after] + [position_of(m) for m in found]),
     }
+
+
+def console_earlier_messages(principal: Principal, ticket_id: str, cursor: str) -> dict[str, Any]:
+    """The page of the whole thread before an `earlier_cursor` (oldest first), and the cursor
+    to the one before it."""
+    ticket = staff_ticket(principal, ticket_id)
+    bounds = message_store.decode_earlier(ticket.ticket_id, STAFF_READER, cursor)
+    thread, earlier = _staff_page(ticket.ticket_id, bounds)
+    return {"messages": [_console_message(m) for m in thread], "earlier_cursor": earlier}
+
+
+def _staff_page(
+    ticket_id: str, bounds: dict[str, int]
+) -> tuple[list[MessageModel], str | None]:
+    """The newest page of both partitions before `bounds` (per partition, the oldest sequence
+    number already shown), merged by position: two queries whatever the thread's length."""
+    read = [
+        message_store.latest_in_thread(
+            ticket_id, visibility, before_seq=bounds.get(visibility), limit=THREAD_PAGE + 1
+        )
+        for visibility in (PUBLIC, INTERNAL)
+    ]
+    # Nothing older than a full partition's oldest may be shown before what it did not read.
+    horizon = max(
+        (position_of(items[THREAD_PAGE - 1]) for items in read if len(items) > THREAD_PAGE),
+        default=0,
+    )
+    shown = sorted(
+        (m for items in read for m in items[:THREAD_PAGE] if position_of(m) >= horizon),
+        key=position_of, reverse=True,
+    )[:THREAD_PAGE]
+    earlier = None
+    if len(shown) < sum(len(items) for items in read):
+        next_bounds = dict(bounds)
+        for message in shown:
+            next_bounds[message.visibility] = min(
+                int(message.seq), next_bounds.get(message.visibility, int(message.seq))
+            )
+        earlier = message_store.encode_earlier(ticket_id, STAFF_READER, next_bounds)
+    return shown[::-1], earlier
 
 
 def answer(
@@ -507,9 +594,10 @@ def answer(
         return Draft(kind, visibility, body, principal, author.name, details={"action": action},
                      attachment_ids=attached)
 
+    # A note moves the console's activity time, never the customer's (only public messages do).
     message = _commit(lambda: staff_ticket(principal, ticket_id), rule, settings)
     assert message is not None  # the rule always drafts a message or raises
-    read_store.mark_read(principal.user_id, ticket_id, int(message.seq))
+    read_store.mark_read(principal.user_id, ticket_id, position_of(message))
     count(f"AgentAnswer_{action}")
     return _console_message(message)
 
@@ -762,10 +850,12 @@ def _existing_ticket(ticket_id: str) -> TicketModel:
 
 def _has_inbound_message(ticket: TicketModel, inbound_id: str, event: str | None = None) -> bool:
     """Whether one of the ticket's latest messages came from this delivery (and event)."""
-    after = max(int(ticket.last_seq or 0) - _RESUME_LOOKBACK, 0)
+    last = {PUBLIC: ticket.last_public_seq, INTERNAL: ticket.last_seq}  # each partition's key
     for visibility in (PUBLIC, INTERNAL):
         page = message_store.list_thread(
-            ticket.ticket_id, visibility, after_seq=after, limit=_RESUME_LOOKBACK, cursor=None
+            ticket.ticket_id, visibility,
+            after_seq=max(int(last[visibility] or 0) - _RESUME_LOOKBACK, 0),
+            limit=_RESUME_LOOKBACK, cursor=None,
         )
         for message in page.items:
             details = message.details if isinstance(message.details, dict) else {}
@@ -840,6 +930,8 @@ def _commit(
                              "status_change": {"from": before, "to": ticket.status}}
         if touch or draft.visibility == PUBLIC:
             ticket.last_activity_at = clock.now()
+        if draft.visibility == PUBLIC:
+            ticket.public_activity_at = clock.now()  # what customers see: never a note
         try:
             return _store(ticket, draft, settings)
         except Conflict as exc:
@@ -850,10 +942,15 @@ def _commit(
 
 
 def _store(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> MessageModel:
-    seq = int(ticket.last_seq or 0) + 1
-    ticket.last_seq = seq
+    # Every message takes the next position; a public one also the next public number, its key
+    # and what customers see (data/messages.py).
+    position = int(ticket.last_seq or 0) + 1
+    public_before = int(ticket.last_public_seq or 0)
+    ticket.last_seq = position
     ticket.message_count = int(ticket.message_count or 0) + 1
+    seq = position
     if draft.visibility == PUBLIC:
+        seq = public_before + 1
         ticket.public_count = int(ticket.public_count or 0) + 1
         ticket.last_public_seq = seq
     now = clock.now()
@@ -861,6 +958,8 @@ def _store(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> Messa
     message = MessageModel(
         thread=thread_key(ticket.ticket_id, draft.visibility),
         seq=seq,
+        position=position,
+        public_before=public_before,
         message_id=uuid.uuid4().hex,
         ticket_id=ticket.ticket_id,
         visibility=draft.visibility,
@@ -965,7 +1064,7 @@ def _customer_summary(
         "channel": ticket.channel,
         "status": _status_for_customer(ticket, settings),
         "created_at": clock.iso(ticket.created_at),
-        "last_activity_at": clock.iso(ticket.last_activity_at),
+        "last_activity_at": clock.iso(ticket.public_activity_at),
         "message_count": int(ticket.public_count),
         "unread": unread,
         "messaging_blocked": bool(ticket.messaging_blocked),
@@ -1080,7 +1179,7 @@ def _console_list(
 def _console_message(message: MessageModel) -> dict[str, Any]:
     return {
         "id": message.message_id,
-        "seq": int(message.seq),
+        "seq": position_of(message),  # among all messages (the portal numbers public ones)
         "kind": message.kind,
         "visibility": message.visibility,
         "internal": message.visibility == INTERNAL,

@@ -167,17 +167,18 @@ def outgoing_count() -> int:
 
 
 def thread(ticket_id: str) -> list[dict[str, Any]]:
-    """Every message of a ticket, internal ones too, oldest first."""
-    from chalicelib.data.messages import INTERNAL, PUBLIC, list_thread
+    """Every message of a ticket, internal ones too, oldest first (numbered as the console
+    numbers them)."""
+    from chalicelib.data.messages import INTERNAL, PUBLIC, list_thread, position_of
 
     items = []
     for visibility in (PUBLIC, INTERNAL):
         items += list_thread(ticket_id, visibility, after_seq=0, limit=500, cursor=None).items
     return [
-        {"seq": int(m.seq), "kind": m.kind, "visibility": m.visibility, "body": m.body,
+        {"seq": position_of(m), "kind": m.kind, "visibility": m.visibility, "body": m.body,
          "author_id": m.author_id, "channel": m.channel,
          "details": m.details if isinstance(m.details, dict) else {}}
-        for m in sorted(items, key=lambda m: int(m.seq))
+        for m in sorted(items, key=position_of)
     ]
 
 
