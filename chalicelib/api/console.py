@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.pagination import PageQuery, ThreadQuery
 from chalicelib.api.routing import STAFF, route
@@ -40,8 +40,17 @@ class AnswerBody(Strict):
     )
 
 
-class TitleBody(Strict):
-    title: str = Field(min_length=1, max_length=200)
+class ConversationPatch(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    status: Literal["open", "pending"] | None = Field(
+        None, description="pending: waiting on the customer (their next message reopens it)."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> ConversationPatch:
+        if self.title is None and self.status is None:
+            raise ValueError("give a title or a status")
+        return self
 
 
 class AssignBody(Strict):
@@ -105,9 +114,12 @@ def get_conversation(caller: Principal, ticket_id: str) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}", method="PATCH", access=STAFF,
-       body=TitleBody, tag=TAG, summary="Edit the title.")
-def edit_title(caller: Principal, ticket_id: str, body: TitleBody) -> dict[str, Any]:
-    return tickets.edit_title(caller, ticket_id, body.title)
+       body=ConversationPatch, tag=TAG,
+       summary="Edit the title; set pending (waiting on the customer) or open.")
+def update_conversation(
+    caller: Principal, ticket_id: str, body: ConversationPatch
+) -> dict[str, Any]:
+    return tickets.update_conversation(caller, ticket_id, title=body.title, status=body.status)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=ThreadQuery,

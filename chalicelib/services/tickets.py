@@ -58,6 +58,9 @@ ANSWERS: dict[str, tuple[str, str, str | None]] = {
     "note": (INTERNAL_NOTE, INTERNAL, None),
 }
 
+# What an agent may set by hand on an open conversation: waiting on the customer, or not.
+AGENT_STATUSES = ("open", "pending")
+
 
 @dataclass
 class Draft:
@@ -360,8 +363,8 @@ def customer_reply(
         refusal = _customer_reply_refusal(ticket, settings)
         if refusal:
             raise Conflict(refusal["message"], code=refusal["code"])
-        if ticket.status in CLOSED_STATUSES:
-            _set_status(ticket, "open")
+        if ticket.status in CLOSED_STATUSES or ticket.status == "pending":
+            _set_status(ticket, "open")  # the customer answered: the team's turn again
         attached = attachments.attachable(principal, ticket.ticket_id, attachment_ids, PUBLIC)
         return Draft(CUSTOMER_MESSAGE, PUBLIC, body, principal, author.name,
                      attachment_ids=attached)
@@ -640,7 +643,43 @@ def assign(
     return console_view(principal, ticket_id)
 
 
-def edit_title(principal: Principal, ticket_id: str, title: str) -> dict[str, Any]:
+def update_conversation(
+    principal: Principal, ticket_id: str, *, title: str | None = None, status: str | None = None
+) -> dict[str, Any]:
+    """The console's edits of a conversation: its title, and whether it waits on the customer."""
+    if title is not None:
+        _retitle(principal, ticket_id, title)
+    if status is not None:
+        _restatus(principal, ticket_id, status)
+    return console_view(principal, ticket_id)
+
+
+def _restatus(principal: Principal, ticket_id: str, status: str) -> None:
+    """Pending: the team waits on the customer (customers see Open unless every status is
+    shown; their next message makes it open again). Open: no longer waiting."""
+    if status not in AGENT_STATUSES:
+        raise InvalidInput(
+            f"status must be one of {', '.join(AGENT_STATUSES)}.", code="unknown_status"
+        )
+    author = _user(principal.user_id)
+
+    def rule(ticket: TicketModel) -> Draft | None:
+        if ticket.status in CLOSED_STATUSES:
+            raise Conflict(
+                "This conversation is resolved or closed; answer it to reopen it.",
+                code="ticket_not_open",
+            )
+        if ticket.status == status:
+            return None
+        _set_status(ticket, status)
+        text = "Waiting on the customer." if status == "pending" else "No longer waiting."
+        return Draft(SYSTEM_EVENT, INTERNAL, text, principal, author.name,
+                     details={"event": "status", "status": status})
+
+    _commit(lambda: staff_ticket(principal, ticket_id), rule, get_portal_settings(), touch=False)
+
+
+def _retitle(principal: Principal, ticket_id: str, title: str) -> None:
     title = re.sub(r"\s+", " ", title).strip()
     if not title:
         raise InvalidInput("The title is empty.", code="empty_title")
@@ -654,7 +693,6 @@ def edit_title(principal: Principal, ticket_id: str, title: str) -> dict[str, An
                      author.name, details={"event": "title", "old": old})
 
     _commit(lambda: staff_ticket(principal, ticket_id), rule, get_portal_settings(), touch=False)
-    return console_view(principal, ticket_id)
 
 
 def close(principal: Principal, ticket_id: str) -> dict[str, Any]:
@@ -787,7 +825,7 @@ def email_message(
                          channel=EMAIL_CHANNEL)
         if refusal:
             raise Conflict(refusal["message"], code=refusal["code"])
-        if ticket.status in CLOSED_STATUSES:
+        if ticket.status in CLOSED_STATUSES or ticket.status == "pending":
             _set_status(ticket, "open")
         outcome["kind"] = "reply"
         return Draft(CUSTOMER_MESSAGE, PUBLIC, text, principal, author.name, details=details,

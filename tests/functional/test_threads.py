@@ -1,7 +1,7 @@
 """A thread as each side reads it: customers count only the public messages (1, 2, 3… whatever
 notes the team writes) and see only public activity; agents count every message. Long threads
 are read a page at a time, newest first, at the same cost as short ones; polling never skips a
-message."""
+message. An agent can mark a conversation as waiting on the customer (pending)."""
 
 from __future__ import annotations
 
@@ -48,13 +48,16 @@ def test_notes_leave_the_customers_numbers_order_and_times_as_they_were(cast, fa
     before = my_subjects(cast, "alice")
     assert [s for s, _ in before] == ["Invoice", "Printer on fire"]
 
-    # When the team writes notes on the printer ticket and resolves another one silently
+    # When the team writes notes on the printer ticket, resolves another one silently, and
+    # marks the printer one as waiting on Alice
     fake_clock.advance(60)
     assert cast.answer("sam", printer["id"], "note", "Ask facilities?")[0] == 201
     fake_clock.advance(60)
     assert cast.answer("kim", printer["id"], "note", "Facilities know.")[0] == 201
     fake_clock.advance(60)
     assert cast.answer("sam", invoice["id"], "resolve_silently", "Refunded already.")[0] == 201
+    status, _, _ = cast.call("sam", "PATCH", console(printer["id"]), {"status": "pending"})
+    assert status == 200
 
     # Then Alice's list has the same order and the same activity times
     assert my_subjects(cast, "alice") == before
@@ -196,3 +199,58 @@ def test_an_earlier_cursor_reads_only_the_thread_and_side_it_came_from(cast):
         ("alice", f"{portal(ticket)}/messages?before=forged"),
     ):
         assert_error(cast.call(who, "GET", path), 400, "invalid_cursor")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pending: waiting on the customer
+
+
+def test_an_agent_marks_a_conversation_pending_and_the_customers_reply_opens_it(cast):
+    ticket = cast.open_ticket("alice")["id"]
+    cast.answer("sam", ticket, "send_leave_open", "Which model is it?")
+
+    # When Sam marks it as waiting on Alice
+    status, view, _ = cast.call("sam", "PATCH", console(ticket), {"status": "pending"})
+
+    # Then the console shows pending, still among the open conversations, with the change in
+    # its thread
+    assert status == 200 and view["ticket"]["status"] == "pending"
+    assert view["messages"][-1]["body"] == "Waiting on the customer."
+    open_ids = [t["id"] for t in cast.get("sam", "/api/console/tickets?status=open")["items"]]
+    assert ticket in open_ids
+    # And Alice sees it open (Open / Closed is all customers are shown by default) with no
+    # trace of the change
+    mine = cast.portal_ticket("alice", ticket)
+    assert mine["ticket"]["status"] == "open"
+    assert [m["body"] for m in mine["messages"]][-1] == "Which model is it?"
+    # Unless the admin shows customers every status
+    cast.change_settings(status_display="full")
+    assert cast.portal_ticket("alice", ticket)["ticket"]["status"] == "pending"
+
+    # When Alice answers, it is the team's turn again
+    assert cast.reply("alice", ticket, "The X200.")[0] == 201
+    assert cast.console_ticket("sam", ticket)["status"] == "open"
+    assert cast.portal_ticket("alice", ticket)["ticket"]["status"] == "open"
+
+    # And an agent can also take the mark off by hand
+    cast.call("sam", "PATCH", console(ticket), {"status": "pending"})
+    status, view, _ = cast.call("kim", "PATCH", console(ticket), {"status": "open"})
+    assert status == 200 and view["ticket"]["status"] == "open"
+
+
+def test_pending_is_for_open_conversations_only(cast):
+    ticket = cast.open_ticket("alice")["id"]
+    cast.answer("sam", ticket, "send", "Fixed.")  # resolved
+    assert_error(cast.call("sam", "PATCH", console(ticket), {"status": "pending"}), 409,
+                 "ticket_not_open")
+    for body in ({}, {"status": "resolved"}, {"status": "closed"}, {"status": None}):
+        assert_error(cast.call("sam", "PATCH", console(ticket), body), 400)
+    assert cast.console_ticket("sam", ticket)["status"] == "resolved"
+
+
+def test_setting_pending_twice_writes_one_event(cast):
+    ticket = cast.open_ticket("alice")["id"]
+    for _ in range(2):
+        assert cast.call("sam", "PATCH", console(ticket), {"status": "pending"})[0] == 200
+    thread = cast.get("sam", console(ticket))["messages"]
+    assert [m["body"] for m in thread].count("Waiting on the customer.") == 1
