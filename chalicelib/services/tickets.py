@@ -646,22 +646,30 @@ def assign(
 def update_conversation(
     principal: Principal, ticket_id: str, *, title: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
-    """The console's edits of a conversation: its title, and whether it waits on the customer."""
+    """The console's edits of a conversation: its title, and whether it waits on the customer.
+    Both are checked before either is written; the status first, as only it can be refused by
+    the ticket's state."""
     if title is not None:
-        _retitle(principal, ticket_id, title)
-    if status is not None:
-        _restatus(principal, ticket_id, status)
-    return console_view(principal, ticket_id)
-
-
-def _restatus(principal: Principal, ticket_id: str, status: str) -> None:
-    """Pending: the team waits on the customer (customers see Open unless every status is
-    shown; their next message makes it open again). Open: no longer waiting."""
-    if status not in AGENT_STATUSES:
+        title = re.sub(r"\s+", " ", title).strip()
+        if not title:
+            raise InvalidInput("The title is empty.", code="empty_title")
+    if status is not None and status not in AGENT_STATUSES:
         raise InvalidInput(
             f"status must be one of {', '.join(AGENT_STATUSES)}.", code="unknown_status"
         )
     author = _user(principal.user_id)
+    if status is not None:
+        _restatus(principal, author, ticket_id, status)
+    if title is not None:
+        _retitle(principal, author, ticket_id, title)
+    return console_view(principal, ticket_id)
+
+
+def _restatus(
+    principal: Principal, author: user_store.UserModel, ticket_id: str, status: str
+) -> None:
+    """Pending: the team waits on the customer (customers see Open unless every status is
+    shown; their next message makes it open again). Open: no longer waiting."""
 
     def rule(ticket: TicketModel) -> Draft | None:
         if ticket.status in CLOSED_STATUSES:
@@ -679,12 +687,9 @@ def _restatus(principal: Principal, ticket_id: str, status: str) -> None:
     _commit(lambda: staff_ticket(principal, ticket_id), rule, get_portal_settings(), touch=False)
 
 
-def _retitle(principal: Principal, ticket_id: str, title: str) -> None:
-    title = re.sub(r"\s+", " ", title).strip()
-    if not title:
-        raise InvalidInput("The title is empty.", code="empty_title")
-    author = _user(principal.user_id)
-
+def _retitle(
+    principal: Principal, author: user_store.UserModel, ticket_id: str, title: str
+) -> None:
     def rule(ticket: TicketModel) -> Draft | None:
         if ticket.title == title:
             return None
