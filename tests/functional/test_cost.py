@@ -1,98 +1,345 @@
-"""What a request costs in DynamoDB calls does not grow with the table.
+"""What a request costs in DynamoDB calls does not grow with the tables.
 
-Every DynamoDB call the app makes is recorded by a hook on botocore's API calls. Each route is
-measured with 10 tickets in the tables and again with 10,000 more of other customers: no Scan,
-ever, and the same fixed ceiling of calls per route at both sizes.
+Every route the app registers (ROUTES) is measured, with one request shape each (a route added
+without one fails the suite), plus a few variants of the lists (search, filters, sorts). Every
+DynamoDB call is recorded by a hook on botocore's API calls. The same scene — customers,
+agents, an admin, answered tickets, folder entries, notifications, documents, quarantined mail —
+is built twice and measured twice: once with the tables nearly empty, once after 10,000 tickets
+of other customers were added. No Scan, ever; at most CEILING calls (or a route's documented
+bound); and the same count at both sizes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
+import app  # noqa: F401 - importing the app registers every route in ROUTES
+from chalicelib.api.routing import ROUTES
+from chalicelib.services import notifications
+from tests.conftest import PASSWORD
+from tests.functional.attachment_support import PDF, Uploads
+from tests.functional.auth_support import STRONG_PASSWORD, link_token, mails_to
+from tests.functional.dynamodb_support import dynamodb_calls
+from tests.functional.inbound_support import deliver, make_mail
+from tests.functional.notification_support import Stream, session_token
 from tests.seeding import seed_other_customers
 
 pytestmark = pytest.mark.functional
 
-CEILING = 12  # DynamoDB calls any one request may make
+CEILING = 12  # DynamoDB calls any one request may make, unless BOUNDS says otherwise
+# Routes whose work is bounded by something other than the table's size, with that bound.
+BOUNDS = {
+    # Mark-all-read updates the caller's own unread items one by one, at most MARK_ALL_BATCH
+    # per query and MARK_ALL_BATCHES queries (the answer's count tells the page what is left):
+    # the session, the batches, their updates and the final count.
+    ("POST", "/api/notifications/read"): 1 + notifications.MARK_ALL_BATCHES
+    * (1 + notifications.MARK_ALL_BATCH) + 1,
+    # A released (or retried) delivery runs the inbound pipeline again: the delivery record, the
+    # sender's account, threading look-ups, the new ticket's transaction, its mail records.
+    ("POST", "/api/admin/inbound/{delivery_id}/retry"): 20,
+    ("POST", "/api/admin/inbound/{delivery_id}/release"): 20,
+    # The audit log is kept per month: a page not filled by this month's entries reads back
+    # through at most twelve earlier months (services/audit.py:list_entries), one query each.
+    ("GET", "/api/admin/audit"): 1 + 12,
+}
+# Bounded, not equal at both sizes: how much these read depends on what the caller's own
+# partitions hold, not on the tables' size. A search over the shared open queue may read a few
+# more pages to fill itself (a filtered page reads at most four times, data/base.py:query_page);
+# the audit page reads back as many months as the newest ones leave it short.
+BOUNDED_NOT_EQUAL = {"console search", ("GET", "/api/admin/audit")}
 
 
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def recording(self: BaseClient, operation: str, params: dict) -> dict:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls[operation] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = recording  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+@dataclass
+class Call:
+    who: str | None  # a token name of the scene, None: anonymous
+    path: str
+    body: Any = None
 
 
-def measure(api, routes, tokens) -> dict[str, Counter[str]]:
-    result = {}
-    for name, (who, method, path, body) in routes.items():
+@dataclass
+class Scene:
+    """One copy of the world a request shape needs, built through the API (and a few direct
+    sessions: the cost under test is the request's, not argon2's)."""
+
+    n: int
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    tickets: dict[str, str] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
+    scene = Scene(n)
+    acme = make_org(f"Acme {n}")
+    scene.ids["org"] = acme["id"]
+    for who, role, extra in (
+        ("alice", "customer", {"org_id": acme["id"], "org_view": True}),
+        ("changer", "customer", {"org_id": acme["id"]}),
+        ("forgetful", "customer", {"org_id": acme["id"]}),
+        ("resetter", "customer", {"org_id": acme["id"]}),
+        ("agent", "agent", {"team_ids": ["support"]}),
+        ("agent2", "agent", {"team_ids": ["support"]}),
+        ("admin", "admin", {}),
+    ):
+        scene.users[who] = make_user(role, **extra)
+        scene.tokens[who] = session_token(scene.users[who])
+    scene.tokens["leaving"] = session_token(scene.users["alice"])
+    names = ("main", "rated", "closing", "resolving", "blocking")
+    for index in range(10):
+        status, created, _ = api.call("POST", "/api/portal/tickets", {
+            "topic": "general", "subject": f"Question {index}", "body": "Where is my order?"},
+            token=scene.tokens["alice"])
+        assert status == 201, created
+        name = names[index] if index < len(names) else f"other{index}"
+        scene.tickets[name] = created["ticket"]["id"]
+        scene.numbers[name] = created["ticket"]["number"]
+    for name, action in (("main", "send_leave_open"), ("rated", "send"),
+                         ("closing", "send_leave_open")):
+        status, body, _ = api.call(
+            "POST", f"/api/console/tickets/{scene.tickets[name]}/messages",
+            {"action": action, "body": "On its way."}, token=scene.tokens["agent"])
+        assert status == 201, body
+    stream.pump()  # the feed items of those answers
+    _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=scene.tokens["alice"])
+    # The answer on a ticket no measured request opens: still unread when marked read
+    scene.ids["entry"] = next(
+        e["id"] for e in inbox["items"] if e["ticket_id"] == scene.tickets["closing"])
+    uploads = Uploads(api)
+    scene.ids["portal_document"] = uploads.upload_confirmed(
+        scene.tokens["alice"], scene.tickets["main"])
+    scene.ids["console_document"] = uploads.upload_confirmed(
+        scene.tokens["agent"], scene.tickets["main"], where="console")
+    for name in ("spam_release", "spam_retry"):
+        scene.ids[name] = deliver(
+            make_mail(sender=f"offers{n}@spam.test", subject=f"Cheap {name} {n}"),
+            verdicts={"spam": "FAIL"})
+    status, body, _ = api.call("PATCH", "/api/admin/settings", {"self_registration": True},
+                               token=scene.tokens["admin"])
+    assert status == 200, body
+    status, body, _ = api.call("POST", "/api/admin/teams", {"id": f"desk{n}", "name": "Desk"},
+                               token=scene.tokens["admin"])
+    assert status == 201, body
+    return scene
+
+
+def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], Call]]:
+    """One request per route: a callable that prepares what the request needs (not measured)
+    and returns it."""
+    t, ids, n = scene.tickets, scene.ids, scene.n
+    main = t["main"]
+    uploads = Uploads(api)
+
+    def mailed_token(email: str, path: str, body: dict[str, Any]) -> str:
+        api.call("POST", path, body)
+        return link_token(mails_to(sent_mail, email)[0])
+
+    def reset_confirm() -> Call:
+        email = scene.users["resetter"]["email"]
+        token = mailed_token(email, "/api/auth/password-reset", {"email": email})
+        return Call(None, "/api/auth/password-reset/confirm",
+                    {"token": token, "new_password": STRONG_PASSWORD})
+
+    def verify() -> Call:
+        email = f"verify{n}@acme.test"
+        token = mailed_token(email, "/api/auth/register",
+                             {"email": email, "name": "Vera", "password": STRONG_PASSWORD})
+        return Call(None, "/api/auth/verify", {"token": token, "password": STRONG_PASSWORD})
+
+    def confirm(where: str, who: str) -> Callable[[], Call]:
+        def prepare() -> Call:
+            asked = uploads.upload(scene.tokens[who], main, PDF, where=where)
+            return Call(who, f"/api/{where}/tickets/{main}/attachments/"
+                             f"{asked['attachment']['id']}/confirm")
+        return prepare
+
+    upload = {"filename": "scan.pdf", "content_type": "application/pdf", "size": 1234}
+    calls: dict[tuple[str, str], Call | Callable[[], Call]] = {
+        ("POST", "/api/auth/login"): Call(None, "/api/auth/login", {
+            "email": scene.users["alice"]["email"], "password": PASSWORD}),
+        ("POST", "/api/auth/logout"): Call("leaving", "/api/auth/logout"),
+        ("GET", "/api/me"): Call("alice", "/api/me"),
+        ("POST", "/api/auth/password"): Call("changer", "/api/auth/password", {
+            "current_password": PASSWORD, "new_password": STRONG_PASSWORD}),
+        ("POST", "/api/auth/password-reset"): Call(None, "/api/auth/password-reset", {
+            "email": scene.users["forgetful"]["email"]}),
+        ("POST", "/api/auth/password-reset/confirm"): reset_confirm,
+        ("POST", "/api/auth/register"): Call(None, "/api/auth/register", {
+            "email": f"new{n}@acme.test", "name": "Newton", "password": STRONG_PASSWORD}),
+        ("POST", "/api/auth/verify"): verify,
+        ("GET", "/api/health"): Call(None, "/api/health"),
+        ("GET", "/api/openapi.json"): Call(None, "/api/openapi.json"),
+        ("GET", "/dev/mail"): Call(None, "/dev/mail?format=json"),
+        # Admin
+        ("GET", "/api/admin/audit"): Call("admin", "/api/admin/audit"),
+        ("POST", "/api/admin/orgs"): Call("admin", "/api/admin/orgs", {"name": f"Initech {n}"}),
+        ("GET", "/api/admin/orgs"): Call("admin", "/api/admin/orgs"),
+        ("GET", "/api/admin/settings"): Call("admin", "/api/admin/settings"),
+        ("PATCH", "/api/admin/settings"): Call("admin", "/api/admin/settings",
+                                               {"portal_name": f"Acme Help {n}"}),
+        ("POST", "/api/admin/users"): Call("admin", "/api/admin/users", {
+            "email": f"hired{n}@acme.test", "name": "Hired", "role": "customer",
+            "org_id": ids["org"]}),
+        ("GET", "/api/admin/users"): Call("admin", f"/api/admin/users?org_id={ids['org']}"),
+        ("GET", "/api/admin/users/{user_id}"): Call(
+            "admin", f"/api/admin/users/{scene.users['changer']['id']}"),
+        ("PATCH", "/api/admin/users/{user_id}"): Call(
+            "admin", f"/api/admin/users/{scene.users['forgetful']['id']}", {"name": "Robert"}),
+        ("GET", "/api/admin/teams"): Call("admin", "/api/admin/teams"),
+        ("POST", "/api/admin/teams"): Call("admin", "/api/admin/teams",
+                                           {"id": f"billing{n}", "name": "Billing"}),
+        ("PATCH", "/api/admin/teams/{team_id}"): Call(
+            "admin", f"/api/admin/teams/desk{n}", {"email": "desk@acme.test"}),
+        ("GET", "/api/admin/inbound"): Call("agent", "/api/admin/inbound"),
+        ("POST", "/api/admin/inbound/{delivery_id}/retry"): Call(
+            "agent", f"/api/admin/inbound/{ids['spam_retry']}/retry"),
+        ("POST", "/api/admin/inbound/{delivery_id}/release"): Call(
+            "agent", f"/api/admin/inbound/{ids['spam_release']}/release"),
+        # The console
+        ("GET", "/api/console/config"): Call("agent", "/api/console/config"),
+        ("GET", "/api/console/tickets"): Call("agent", "/api/console/tickets"),
+        ("POST", "/api/console/tickets"): Call("agent", "/api/console/tickets", {
+            "requester_id": scene.users["alice"]["id"], "topic": "general",
+            "subject": "Phoned in", "body": "Customer called about the invoice."}),
+        ("GET", "/api/console/tickets/{ticket_id}"): Call("agent", f"/api/console/tickets/{main}"),
+        ("PATCH", "/api/console/tickets/{ticket_id}"): Call(
+            "agent", f"/api/console/tickets/{main}", {"title": "Order missing",
+                                                      "status": "pending"}),
+        ("GET", "/api/console/tickets/{ticket_id}/messages"): Call(
+            "agent", f"/api/console/tickets/{main}/messages?after=1"),
+        ("POST", "/api/console/tickets/{ticket_id}/messages"): Call(
+            "agent", f"/api/console/tickets/{main}/messages",
+            {"action": "send_leave_open", "body": "Anything else?"}),
+        ("POST", "/api/console/tickets/{ticket_id}/assign"): Call(
+            "agent", f"/api/console/tickets/{main}/assign",
+            {"assignee_id": scene.users["agent2"]["id"]}),
+        ("POST", "/api/console/tickets/{ticket_id}/close"): Call(
+            "agent", f"/api/console/tickets/{t['closing']}/close"),
+        ("POST", "/api/console/tickets/{ticket_id}/block"): Call(
+            "agent", f"/api/console/tickets/{t['blocking']}/block", {"reason": "Abuse"}),
+        ("POST", "/api/console/tickets/{ticket_id}/unblock"): Call(
+            "agent", f"/api/console/tickets/{t['blocking']}/unblock"),
+        ("GET", "/api/console/agents"): Call("agent", "/api/console/agents?q=Agent"),
+        # The portal
+        ("GET", "/api/portal/branding"): Call(None, "/api/portal/branding"),
+        ("GET", "/api/portal/config"): Call("alice", "/api/portal/config"),
+        ("POST", "/api/portal/tickets"): Call("alice", "/api/portal/tickets", {
+            "topic": "general", "subject": "Another", "body": "And another thing."}),
+        ("GET", "/api/portal/tickets"): Call("alice", "/api/portal/tickets"),
+        ("GET", "/api/portal/tickets/{ticket_id}"): Call("alice", f"/api/portal/tickets/{main}"),
+        ("GET", "/api/portal/tickets/{ticket_id}/messages"): Call(
+            "alice", f"/api/portal/tickets/{main}/messages?after=1"),
+        ("POST", "/api/portal/tickets/{ticket_id}/messages"): Call(
+            "alice", f"/api/portal/tickets/{main}/messages", {"body": "Thanks"}),
+        ("POST", "/api/portal/tickets/{ticket_id}/resolve"): Call(
+            "alice", f"/api/portal/tickets/{t['resolving']}/resolve"),
+        ("PUT", "/api/portal/tickets/{ticket_id}/rating"): Call(
+            "alice", f"/api/portal/tickets/{t['rated']}/rating", {"score": 5}),
+        ("GET", "/api/portal/folders"): Call("alice", "/api/portal/folders"),
+        ("GET", "/api/portal/folders/{folder}"): Call("alice", "/api/portal/folders/inbox"),
+        ("POST", "/api/portal/folders/entries/{entry_id}/{action}"): Call(
+            "alice", f"/api/portal/folders/entries/{ids['entry']}/read"),
+        # Notifications
+        ("GET", "/api/notifications"): Call("alice", "/api/notifications"),
+        ("POST", "/api/notifications/read"): Call("alice", "/api/notifications/read",
+                                                  {"ids": "all"}),
+        ("GET", "/api/notifications/unread-count"): Call(
+            "alice", "/api/notifications/unread-count"),
+        ("GET", "/api/notifications/live"): Call("alice", "/api/notifications/live"),
+        # Documents
+        ("POST", "/api/portal/tickets/{ticket_id}/attachments"): Call(
+            "alice", f"/api/portal/tickets/{main}/attachments", upload),
+        ("POST", "/api/portal/tickets/{ticket_id}/attachments/{attachment_id}/confirm"):
+            confirm("portal", "alice"),
+        ("GET", "/api/portal/tickets/{ticket_id}/attachments"): Call(
+            "alice", f"/api/portal/tickets/{main}/attachments"),
+        ("GET", "/api/portal/tickets/{ticket_id}/attachments/{attachment_id}"): Call(
+            "alice", f"/api/portal/tickets/{main}/attachments/{ids['portal_document']}"),
+        ("POST", "/api/console/tickets/{ticket_id}/attachments"): Call(
+            "agent", f"/api/console/tickets/{main}/attachments", upload),
+        ("POST", "/api/console/tickets/{ticket_id}/attachments/{attachment_id}/confirm"):
+            confirm("console", "agent"),
+        ("GET", "/api/console/tickets/{ticket_id}/attachments"): Call(
+            "agent", f"/api/console/tickets/{main}/attachments"),
+        ("GET", "/api/console/tickets/{ticket_id}/attachments/{attachment_id}"): Call(
+            "agent", f"/api/console/tickets/{main}/attachments/{ids['console_document']}"),
+    }
+    return {key: (lambda c=c: c) if isinstance(c, Call) else c for key, c in calls.items()}
+
+
+def variants(scene: Scene) -> dict[str, Call]:
+    """More shapes of the lists, where filters and sorts choose other indexes and pages."""
+    number = scene.numbers["main"]
+    return {
+        "portal list open, searched": Call("alice", "/api/portal/tickets?status=open&q=question"),
+        "portal list org by creation": Call("alice", "/api/portal/tickets?scope=org&sort=created"),
+        "console mine": Call("agent", "/api/console/tickets?assignee=me"),
+        "console unassigned": Call("agent", "/api/console/tickets?assignee=none"),
+        "console team": Call("agent", "/api/console/tickets?team=support"),
+        "console closed": Call("agent", "/api/console/tickets?status=closed"),
+        "console search": Call("agent", "/api/console/tickets?q=question"),
+        "console number": Call("agent", f"/api/console/tickets?q=%23{number}"),
+    }
+
+
+def measure(api, scene: Scene, requests: dict[Any, Callable[[], Call]]) -> dict[Any, Counter]:
+    costs: dict[Any, Counter] = {}
+    for name, prepare in requests.items():
+        call = prepare()
+        method = name[0] if isinstance(name, tuple) else "GET"
+        token = scene.tokens[call.who] if call.who else None
         with dynamodb_calls() as calls:
-            status, payload, _ = api.call(method, path, body, token=tokens[who])
-        assert status < 400, (name, payload)
-        result[name] = calls
-    return result
+            status, payload, _ = api.call(method, call.path, call.body, token=token)
+        assert status < 400, (name, status, payload)
+        costs[name] = calls
+    return costs
 
 
-def test_calls_per_route_do_not_grow_with_the_tables(api, make_org, make_user, fake_clock):
+def every_request(scene: Scene, api, sent_mail) -> dict[Any, Callable[[], Call]]:
+    requests: dict[Any, Callable[[], Call]] = dict(shapes(scene, api, sent_mail))
+    requests.update({name: (lambda c=c: c) for name, c in variants(scene).items()})
+    return requests
+
+
+def test_every_route_has_a_request_shape(api, make_org, make_user, sent_mail, fake_clock):
+    scene = Scene(0)
+    scene.users = {who: {"id": "x", "email": "x@example.test"} for who in (
+        "alice", "changer", "forgetful", "resetter", "agent", "agent2", "admin")}
+    scene.tickets = dict.fromkeys(("main", "rated", "closing", "resolving", "blocking"), "x")
+    scene.ids = dict.fromkeys(("org", "entry", "portal_document", "console_document",
+                               "spam_release", "spam_retry"), "x")
+    registered = {(spec.method, spec.path) for spec in ROUTES}
+    shaped = set(shapes(scene, api, sent_mail))
+    assert not registered - shaped, f"give these routes a request shape: {registered - shaped}"
+    assert not shaped - registered, f"these shapes name no route: {shaped - registered}"
+
+
+def test_every_route_costs_the_same_with_10_or_10000_tickets(
+    api, make_org, make_user, sent_mail, fake_clock
+):
     # A frozen clock: the settings cache and the once-a-minute session refresh must not expire
     # between the two measurements (on a loaded machine they would, and add a call).
-    acme = make_org("Acme")
-    alice = make_user("customer", org_id=acme["id"], org_view=True)
-    agent = make_user("agent")
-    tokens = {"alice": api.login(alice["email"]), "agent": api.login(agent["email"])}
-    ticket_ids = []
-    for n in range(10):
-        _, created, _ = api.call("POST", "/api/portal/tickets", {
-            "topic": "general", "subject": f"Question {n}", "body": "Where is my order?"},
-            token=tokens["alice"])
-        ticket_ids.append(created["ticket"]["id"])
-    tid = ticket_ids[0]
-    api.call("POST", f"/api/console/tickets/{tid}/messages",
-             {"action": "send_leave_open", "body": "On its way."}, token=tokens["agent"])
-    routes = {
-        "portal list": ("alice", "GET", "/api/portal/tickets", None),
-        "portal list open, searched": ("alice", "GET", "/api/portal/tickets?status=open&q=question", None),
-        "portal list org by creation": ("alice", "GET", "/api/portal/tickets?scope=org&sort=created", None),
-        "portal detail": ("alice", "GET", f"/api/portal/tickets/{tid}", None),
-        "portal poll": ("alice", "GET", f"/api/portal/tickets/{tid}/messages?after=1", None),
-        "portal reply": ("alice", "POST", f"/api/portal/tickets/{tid}/messages", {"body": "Thanks"}),
-        "portal inbox": ("alice", "GET", "/api/portal/folders/inbox", None),
-        "portal counts": ("alice", "GET", "/api/portal/folders", None),
-        "console open": ("agent", "GET", "/api/console/tickets", None),
-        "console mine": ("agent", "GET", "/api/console/tickets?assignee=me", None),
-        "console unassigned": ("agent", "GET", "/api/console/tickets?assignee=none", None),
-        "console team": ("agent", "GET", "/api/console/tickets?team=support", None),
-        "console search": ("agent", "GET", "/api/console/tickets?q=question", None),
-        "console number": ("agent", "GET", "/api/console/tickets?q=%231001", None),
-        "console detail": ("agent", "GET", f"/api/console/tickets/{tid}", None),
-        "console answer": ("agent", "POST", f"/api/console/tickets/{tid}/messages",
-                           {"action": "send_leave_open", "body": "Anything else?"}),
-    }
-    small = measure(api, routes, tokens)
+    stream = Stream()
+    small_scene = build_scene(api, make_org, make_user, stream, 1)
+    small = measure(api, small_scene, every_request(small_scene, api, sent_mail))
 
-    seed_other_customers(10_000, 0, agents=[agent["id"]])
-    big = measure(api, routes, tokens)
+    big_scene = build_scene(api, make_org, make_user, stream, 2)
+    seed_other_customers(10_000, 0, agents=[big_scene.users["agent"]["id"]])
+    big = measure(api, big_scene, every_request(big_scene, api, sent_mail))
 
-    for name in routes:
+    assert set(small) == set(big)
+    for name in small:
+        ceiling = BOUNDS.get(name, CEILING)
         for size, calls in (("10", small[name]), ("10,000", big[name])):
             assert "Scan" not in calls, (name, size, calls)
-            assert sum(calls.values()) <= CEILING, (name, size, calls)
-    # Everything costs exactly the same at both sizes, except a search over the shared open
-    # queue, which may read a few more pages to fill itself, never more than MAX_READS_PER_PAGE.
-    for name in (n for n in routes if n != "console search"):
-        assert sum(small[name].values()) == sum(big[name].values()), (name, small[name], big[name])
+            assert sum(calls.values()) <= ceiling, (name, size, calls)
+        if name not in BOUNDED_NOT_EQUAL:
+            assert sum(small[name].values()) == sum(big[name].values()), (
+                name, small[name], big[name])
+    most = max(sum(c.values()) for c in big.values())
+    print(f"\n{len(big)} requests measured ({len(ROUTES)} routes); most calls: {most}")
