@@ -375,6 +375,28 @@ export async function ticket({ main, params, query }) {
   const byNewest = (messages) => [...messages].sort((a, b) => b.seq - a.seq);
   for (const message of byNewest(view.messages)) list.append(messageItem(message, base));
 
+  // The detail holds the newest page of a long thread; earlier pages are read on demand.
+  let earlierCursor = view.earlier_cursor;
+  const earlierStatus = h("div", { class: "form-status", "aria-live": "polite" });
+  const earlier = loadMoreButton(async () => {
+    earlier.busy(true);
+    earlierStatus.textContent = "";
+    try {
+      const page = await get(`${base}/messages`, { before: earlierCursor });
+      for (const message of byNewest(page.messages)) {
+        if (!list.querySelector(`[data-seq="${message.seq}"]`)) list.append(messageItem(message, base));
+      }
+      earlierCursor = page.earlier_cursor;
+      earlier.show(Boolean(earlierCursor));
+    } catch (error) {
+      earlierStatus.textContent = errorText(error);
+    } finally {
+      earlier.busy(false);
+    }
+  });
+  earlier.element.textContent = t("thread.earlier");
+  earlier.show(Boolean(earlierCursor));
+
   const addMessages = (messages, announce) => {
     for (const message of [...messages].sort((a, b) => a.seq - b.seq)) {
       if (list.querySelector(`[data-seq="${message.seq}"]`)) continue;
@@ -384,7 +406,7 @@ export async function ticket({ main, params, query }) {
         announcer.textContent = t("thread.newMessage", { name: message.author || t("thread.team") });
       }
     }
-    countBadge.textContent = String(list.children.length);
+    countBadge.textContent = String(Math.max(Number(countBadge.textContent) || 0, lastSeq));
   };
 
   const renderDetails = () => {
@@ -528,7 +550,9 @@ export async function ticket({ main, params, query }) {
           h("span", { text: t("thread.title") }), countBadge),
         replyHolder,
         announcer,
-        list),
+        list,
+        earlier.element,
+        earlierStatus),
       h("aside", { class: "ticket__side", "aria-label": t("ticket.aside") },
         ratingHolder,
         docs,

@@ -1,0 +1,39 @@
+"""A long conversation opens on its newest messages and reads back to its first on demand."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.support import sign_in
+
+pytestmark = pytest.mark.browser
+
+PAGE = 100  # what the detail answers at once (chalicelib/services/tickets.py THREAD_PAGE)
+
+
+def test_the_first_message_of_a_long_thread_is_one_click_away(stack, open_page):
+    token = stack.token("bob@acme.test")
+    first = f"First report {uuid.uuid4().hex[:6]}: the plotter smudges every print."
+    ticket_id = stack.call("POST", "/api/portal/tickets", {
+        "topic": "technical", "subject": "Plotter smudges", "body": first},
+        token=token)["ticket"]["id"]
+    for n in range(2, PAGE + 6):
+        stack.call("POST", f"/api/portal/tickets/{ticket_id}/messages",
+                   {"body": f"Print test {n}: still smudged."}, token=token)
+
+    page = open_page().page
+    sign_in(page, "bob@acme.test")
+    page.goto(f"/tickets/{ticket_id}")
+    expect(page.locator(".message")).to_have_count(PAGE)
+    expect(page.get_by_text(f"Print test {PAGE + 5}: still smudged.")).to_be_visible()
+    expect(page.get_by_text(first)).to_have_count(0)
+    expect(page.locator(".section-title .badge")).to_have_text(str(PAGE + 5))
+
+    page.get_by_role("button", name="Show earlier messages").click()
+
+    expect(page.locator(".message")).to_have_count(PAGE + 5)
+    expect(page.get_by_text(first)).to_be_visible()
+    expect(page.get_by_role("button", name="Show earlier messages")).to_be_hidden()
