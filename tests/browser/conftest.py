@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,10 +62,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _stack_environment() -> dict[str, str]:
+    # The stack sets its own stage and emulator; nothing of the test harness's environment
+    # (stage "test", fake credentials, table prefix) may leak into it.
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))}
+
+
 @dataclass
 class Stack:
     url: str
     process: subprocess.Popen[bytes]
+    state_file: Path  # where `parley dev` names its emulator, for `parley mail receive`
     tokens: dict[str, str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
@@ -86,6 +94,31 @@ class Stack:
             answer = self.call("POST", "/api/auth/login", {"email": email, "password": password})
             self.tokens[email] = answer["token"]
         return self.tokens[email]
+
+    def receive_mail(self, raw: bytes, **verdicts: str) -> str:
+        """A message delivered into the stack as SES would (`parley mail receive`, verdicts
+        such as spam="FAIL"); returns its delivery id. The stack's pump then handles it."""
+        options = [part for name, value in verdicts.items() for part in (f"--{name}", value)]
+        received = subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+             "mail", "receive", "-", *options],
+            cwd=PROJECT_DIR, input=raw, capture_output=True, timeout=60,
+            env={**_stack_environment(), "PARLEY_DEV_STATE": str(self.state_file)},
+        )
+        assert received.returncode == 0, received.stderr.decode(errors="replace")
+        return received.stdout.decode().strip()
+
+    def delivery(self, delivery_id: str, status: str) -> dict[str, Any]:
+        """The inbound log's entry for a delivery, once it has reached `status`."""
+        token = self.token("agent@parley.test")
+        for _ in range(150):
+            items = self.call("GET", f"/api/admin/inbound?status={status}&limit=100",
+                              token=token)["items"]
+            found = next((item for item in items if item["id"] == delivery_id), None)
+            if found:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"delivery {delivery_id} never became {status}")
 
     def mails_to(self, address: str) -> list[dict[str, Any]]:
         items = self.call("GET", "/dev/mail?format=json")["items"]
@@ -133,15 +166,15 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not chromium_path():
         pytest.skip("no Chromium on this machine")
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
-    # The stack sets its own stage and emulator; nothing of the test harness's environment
-    # (stage "test", fake credentials, table prefix) may leak into it.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARLEY_", "AWS_"))}
-    env["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    # Its own state file: a `make run` on the same checkout keeps the default one.
+    state_file = tmp_path_factory.mktemp("stack") / "parley-dev.json"
+    env = {**_stack_environment(), "POWERTOOLS_LOG_LEVEL": "ERROR",
+           "PARLEY_DEV_STATE": str(state_file)}
     log = (ARTIFACTS / "browser-stack.log").open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
@@ -163,7 +196,7 @@ def stack() -> Iterator[Stack]:
             process.kill()
             raise RuntimeError(f"parley dev did not answer within 90 s; see {log.name}")
         time.sleep(0.25)
-    running = Stack(url=url, process=process)
+    running = Stack(url=url, process=process, state_file=state_file)
     try:
         yield running
     finally:

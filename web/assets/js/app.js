@@ -18,6 +18,8 @@ const AREAS = {
   public: { load: () => import("./auth.js") },
   portal: { load: () => import("./portal.js"), roles: ["customer"] },
   console: { load: () => import("./console.js"), roles: ["agent", "admin"] },
+  // Held inbound mail: every staff member may release or retry it (the API's STAFF routes).
+  inbound: { load: () => import("./inbound.js"), roles: ["agent", "admin"] },
   admin: { load: () => import("./admin.js"), roles: ["admin"] },
 };
 
@@ -40,11 +42,14 @@ const ROUTES = [
   ["/console/tickets/:id", "console", "conversation"],
   ["/console/new", "console", "onBehalf"],
   ["/console/notifications", "console", "notifications"],
+  ["/console/inbound", "inbound", "inbound"],
   ["/admin", "admin", "settings"],
   ["/admin/users", "admin", "users"],
   ["/admin/orgs", "admin", "orgs"],
   ["/admin/audit", "admin", "audit"],
 ];
+
+const STAFF_AREAS = new Set(["console", "inbound", "admin"]);
 
 const SIGNED_OUT_PAGES = new Set(["login", "forgot", "reset", "register", "verify", "expired"]);
 
@@ -181,7 +186,7 @@ function layout(area, found) {
     const nav = renderPortalNav();
     body = h("div", { class: "frame frame--portal" }, nav.element, main);
     highlight = nav.highlight;
-  } else if (area === "console" || area === "admin") {
+  } else if (STAFF_AREAS.has(area)) {
     body = h("div", { class: "frame frame--console" }, main);
     highlight = header.highlight;
   } else {
@@ -214,9 +219,10 @@ function bannerLinks() {
 function renderHeader(area) {
   const user = state.user;
   const staffLinks = [];
-  if (user && (area === "console" || area === "admin")) {
+  if (user && STAFF_AREAS.has(area)) {
     staffLinks.push(["/console", t("nav.conversations"), "conversations"]);
     staffLinks.push(["/console/new", t("nav.onBehalf"), "onBehalf"]);
+    staffLinks.push(["/console/inbound", t("nav.inbound"), "inbound"]);
     if (user.role === "admin") staffLinks.push(["/admin", t("nav.admin"), "admin"]);
   }
   const tabs = staffLinks.map(([href, label, name]) =>
@@ -242,7 +248,7 @@ function renderHeader(area) {
     h("div", { class: "header__inner" }, brand(), topnav, right),
     bannerLinks());
   const highlight = (found) => {
-    const section = found.area === "admin" ? "admin"
+    const section = found.area === "admin" || found.area === "inbound" ? found.area
       : found.page === "onBehalf" ? "onBehalf"
         : found.page === "notifications" ? "notifications" : "conversations";
     for (const link of element.querySelectorAll("[data-name]")) {
