@@ -55,8 +55,8 @@ def test_pages_fit_a_phone_screen(stack, open_page):
     expect(agent.locator(".message--customer")).to_be_visible()
     fits(agent)
     screenshot(agent, "phone-console")
-    for path in ("/admin", "/admin/users", "/admin/orgs", "/admin/audit", "/console/new",
-                 "/console/inbound"):
+    for path in ("/admin", "/admin/users", "/admin/orgs", "/admin/teams", "/admin/audit",
+                 "/console/new", "/console/inbound"):
         agent.goto(path)
         expect(agent.locator("h1")).to_be_visible()
         fits(agent)

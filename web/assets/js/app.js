@@ -46,6 +46,7 @@ const ROUTES = [
   ["/admin", "admin", "settings"],
   ["/admin/users", "admin", "users"],
   ["/admin/orgs", "admin", "orgs"],
+  ["/admin/teams", "admin", "teams"],
   ["/admin/audit", "admin", "audit"],
 ];
 
