@@ -637,7 +637,8 @@ def assign(
         ticket.assignee_id = assignee_id
         text = f"Assigned to {target_name}." if assignee_id else "Unassigned."
         return Draft(SYSTEM_EVENT, INTERNAL, text, principal, author.name,
-                     details={"event": "assigned", "assignee_id": assignee_id})
+                     details={"event": "assigned", "assignee_id": assignee_id,
+                              "assignee_name": target_name or None})
 
     _commit(lambda: staff_ticket(principal, ticket_id), rule, settings, touch=False)
     return console_view(principal, ticket_id)
@@ -734,7 +735,8 @@ def set_blocked(
         ticket.blocked_reason = reason if blocked else None
         text = f"Messaging blocked: {reason}" if blocked else "Messaging unblocked."
         return Draft(SYSTEM_EVENT, INTERNAL, text, principal, author.name,
-                     details={"event": "blocked" if blocked else "unblocked"})
+                     details={"event": "blocked", "reason": reason} if blocked
+                     else {"event": "unblocked"})
 
     _commit(lambda: staff_ticket(principal, ticket_id), rule, get_portal_settings(), touch=False)
     return console_view(principal, ticket_id)

@@ -186,11 +186,33 @@ export async function conversations({ main, query }) {
 
 const EVENT_KINDS = new Set(["system_event"]);
 
+// The server writes each history line in English and records what happened in the message's
+// details; the line is said in the reader's language when the details name everything it says.
+// Mail events (and lines written before the details carried names) keep the server's text.
+const EVENT_LINES = {
+  assigned: (d) => (!d.assignee_id ? t("event.unassigned")
+    : d.assignee_name ? t("event.assigned", { name: d.assignee_name }) : null),
+  title: (d) => ("old" in d ? t("event.title", { old: d.old }) : null),
+  blocked: (d) => ("reason" in d ? t("event.blocked", { reason: d.reason }) : null),
+  unblocked: () => t("event.unblocked"),
+  status: (d) => (d.status === "pending" ? t("event.pending") : d.status === "open" ? t("event.open") : null),
+  closed: () => t("event.closed"),
+  auto_closed: () => t("event.autoClosed"),
+  resolved_by_customer: () => t("event.resolvedByCustomer"),
+  rated: (d) => ("score" in d ? t("event.rated", { score: d.score }) : null),
+};
+
+function eventText(message) {
+  const details = message.details || {};
+  const line = EVENT_LINES[details.event];
+  return (line && line(details)) || message.body;
+}
+
 function messageItem(message, base) {
   if (EVENT_KINDS.has(message.kind)) {
     return h("li", { class: "event", dataset: { seq: String(message.seq) } },
       h("span", { class: "event__text" }, icon("dot"),
-        h("span", { text: message.body }),
+        h("span", { text: eventText(message) }),
         message.author.name ? h("span", { class: "muted", text: ` — ${message.author.name}` }) : null,
         h("time", { class: "muted", datetime: message.created_at, text: ` · ${relativeTime(message.created_at)}` })));
   }
