@@ -37,3 +37,39 @@ def test_the_first_message_of_a_long_thread_is_one_click_away(stack, open_page):
     expect(page.locator(".message")).to_have_count(PAGE + 5)
     expect(page.get_by_text(first)).to_be_visible()
     expect(page.get_by_role("button", name="Show earlier messages")).to_be_hidden()
+
+
+def test_the_console_reads_a_long_thread_back_and_marks_it_waiting(stack, open_page):
+    token = stack.token("carol@globex.test")
+    first = f"Opening words {uuid.uuid4().hex[:6]}: the VPN token app will not sync."
+    ticket_id = stack.call("POST", "/api/portal/tickets", {
+        "topic": "technical", "subject": "Token app sync", "body": first},
+        token=token)["ticket"]["id"]
+    for n in range(2, PAGE + 4):
+        stack.call("POST", f"/api/portal/tickets/{ticket_id}/messages",
+                   {"body": f"Sync attempt {n} failed."}, token=token)
+
+    agent = open_page().page
+    sign_in(agent, "agent@parley.test")
+    agent.goto(f"/console/tickets/{ticket_id}")
+    expect(agent.locator(".thread .message")).to_have_count(PAGE)
+    expect(agent.locator(".thread").get_by_text(first)).to_have_count(0)
+    agent.get_by_role("button", name="Show earlier messages").click()
+    expect(agent.locator(".thread .message")).to_have_count(PAGE + 3)
+    expect(agent.locator(".thread .message").first).to_contain_text(first)
+
+    # When the agent marks it as waiting on the customer
+    agent.get_by_role("button", name="Waiting on customer").click()
+    expect(agent.locator(".convo-header [data-status]")).to_have_text("Pending")
+    expect(agent.get_by_role("button", name="Back to open")).to_be_visible()
+
+    # Then the customer still sees it Open, and her reply puts it back to open for the agent
+    customer = open_page().page
+    sign_in(customer, "carol@globex.test")
+    customer.goto(f"/tickets/{ticket_id}")
+    expect(customer.locator(".details [data-status]")).to_have_text("Open")
+    customer.get_by_label("Your reply").fill("Synced after the update, thanks.")
+    customer.get_by_role("button", name="Send").click()
+    expect(customer.get_by_text("Synced after the update, thanks.")).to_be_visible()
+    expect(agent.locator(".convo-header [data-status]")).to_have_text("Open", timeout=15_000)
+    expect(agent.get_by_role("button", name="Waiting on customer")).to_be_visible()

@@ -339,6 +339,27 @@ export async function conversation({ main, params, query }) {
   const countBadge = h("span", { class: "badge", text: String(view.message_count) });
   for (const message of view.messages) thread.append(messageItem(message, base));
 
+  // The detail holds the newest page of a long thread; earlier pages are read on demand, above.
+  let earlierCursor = view.earlier_cursor;
+  const earlier = loadMoreButton(async () => {
+    earlier.busy(true);
+    try {
+      const page = await get(`${base}/messages`, { before: earlierCursor });
+      const first = thread.firstChild;
+      for (const message of [...page.messages].sort((a, b) => a.seq - b.seq)) {
+        if (!thread.querySelector(`[data-seq="${message.seq}"]`)) thread.insertBefore(messageItem(message, base), first);
+      }
+      earlierCursor = page.earlier_cursor;
+      earlier.show(Boolean(earlierCursor));
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      earlier.busy(false);
+    }
+  });
+  earlier.element.textContent = t("thread.earlier");
+  earlier.show(Boolean(earlierCursor));
+
   // Title, editable in place.
   const titleHolder = h("div", { class: "title-edit" });
   const renderTitle = (editing) => {
@@ -411,6 +432,19 @@ export async function conversation({ main, params, query }) {
     }
   });
 
+  // Waiting on the customer (pending) and back: customers still see Open unless every status is shown.
+  const pendingButton = h("button", { type: "button", class: "btn btn--ghost btn--small" });
+  pendingButton.addEventListener("click", async () => {
+    const next = current.status === "pending" ? "open" : "pending";
+    try {
+      applyView(await patch(base, { status: next }));
+      status.replaceChildren(notice("success", t(next === "pending" ? "event.pending" : "event.open")));
+      pane.reload();
+    } catch (error) {
+      status.replaceChildren(notice("error", errorText(error)));
+    }
+  });
+
   // Block / unblock
   const blockHolder = h("div", { class: "block-holder" });
   const blockButton = h("button", { type: "button", class: "btn btn--ghost btn--small" }, icon("lock"),
@@ -456,6 +490,8 @@ export async function conversation({ main, params, query }) {
     }
     closeButton.hidden = !(current.assignee && current.assignee.id === state.user.id && current.status !== "closed");
     blockButton.hidden = current.messaging_blocked;
+    pendingButton.hidden = !["new", "open", "pending"].includes(current.status);
+    pendingButton.textContent = t(current.status === "pending" ? "console.markOpen" : "console.markPending");
     clear(blockedBanner);
     if (current.messaging_blocked) {
       const unblock = h("button", { type: "button", class: "btn btn--secondary btn--small", text: t("console.unblock") });
@@ -515,7 +551,7 @@ export async function conversation({ main, params, query }) {
         announcer.textContent = t("thread.newMessage", { name: message.author.name || "" });
       }
     }
-    if (added) countBadge.textContent = String(thread.querySelectorAll(".message").length);
+    if (added) countBadge.textContent = String(Math.max(Number(countBadge.textContent) || 0, lastSeq));
     return added;
   }
 
@@ -578,7 +614,7 @@ export async function conversation({ main, params, query }) {
     h("p", { class: "ticket__meta muted" }, `#${current.number}`, " · ", t(`channel.${current.channel}`)),
     titleHolder,
     h("div", { class: "convo-header__row" }, statusHolder, requesterLine),
-    h("div", { class: "convo-header__actions" }, picker, closeButton, blockButton)]);
+    h("div", { class: "convo-header__actions" }, picker, pendingButton, closeButton, blockButton)]);
   renderTitle(false);
   renderHeader();
 
@@ -588,7 +624,7 @@ export async function conversation({ main, params, query }) {
     h("div", { class: "convo-layout" },
       h("div", { class: "convo-main" },
         h("h2", { class: "section-title" }, h("span", { text: t("thread.title") }), countBadge),
-        announcer, thread, composer),
+        announcer, earlier.element, thread, composer),
       h("aside", { class: "convo-side", "aria-label": t("ticket.aside") },
         view.troubleshooter ? troubleshooterCard(view.troubleshooter) : null,
         docs,

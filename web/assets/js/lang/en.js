@@ -226,6 +226,8 @@ export default {
   "console.assignMe": "Me",
   "console.assigned": "Assigned to {name}.",
   "console.nowUnassigned": "The conversation is unassigned.",
+  "console.markPending": "Waiting on customer",
+  "console.markOpen": "Back to open",
   "console.close": "Close",
   "console.closed": "The conversation is closed.",
   "console.block": "Block messaging",

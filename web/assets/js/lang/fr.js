@@ -226,6 +226,8 @@ export default {
   "console.assignMe": "Moi",
   "console.assigned": "Attribuée à {name}.",
   "console.nowUnassigned": "La conversation n'est plus attribuée.",
+  "console.markPending": "En attente du client",
+  "console.markOpen": "Rouvrir",
   "console.close": "Fermer",
   "console.closed": "La conversation est fermée.",
   "console.block": "Bloquer les messages",

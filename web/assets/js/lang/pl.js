@@ -226,6 +226,8 @@ export default {
   "console.assignMe": "Ja",
   "console.assigned": "Przypisano do: {name}.",
   "console.nowUnassigned": "Rozmowa nie jest przypisana.",
+  "console.markPending": "Czeka na klienta",
+  "console.markOpen": "Przywróć jako otwarte",
   "console.close": "Zamknij",
   "console.closed": "Rozmowa jest zamknięta.",
   "console.block": "Zablokuj wiadomości",
