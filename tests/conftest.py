@@ -22,18 +22,18 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-import json  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
 
-import pytest  # noqa: E402
-from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import pytest
+from chalice.test import Client
+from moto import mock_aws
 
-from chalicelib import clock  # noqa: E402
-from chalicelib.adapters.aws import reset_clients  # noqa: E402
-from chalicelib.local.moto_atomic import make_dynamodb_atomic  # noqa: E402
-from chalicelib.services.settings import forget_cached_settings  # noqa: E402
+from chalicelib import clock
+from chalicelib.adapters.aws import reset_clients
+from chalicelib.local.moto_atomic import make_dynamodb_atomic
+from chalicelib.services.settings import forget_cached_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -117,7 +117,9 @@ class Api:
         return response.status_code, payload, response.headers
 
     def login(self, email: str, password: str = PASSWORD, **kw: Any) -> str:
-        status, body, _ = self.call("POST", "/api/auth/login", {"email": email, "password": password}, **kw)
+        status, body, _ = self.call(
+            "POST", "/api/auth/login", {"email": email, "password": password}, **kw
+        )
         assert status == 200, body
         return str(body["token"])
 

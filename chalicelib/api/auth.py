@@ -50,7 +50,9 @@ class RegisterBody(Strict):
 
 class VerifyBody(Strict):
     token: str = Field(min_length=10, max_length=200)
-    password: str = Field(min_length=1, max_length=1024, description="The one chosen at registration")
+    password: str = Field(
+        min_length=1, max_length=1024, description="The one chosen at registration"
+    )
 
 
 def _cookie(name: str, value: str, max_age: int, path: str = "/") -> str:

@@ -59,16 +59,16 @@ def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
         return AuthResponse(
             routes=["*"],
             principal_id="anonymous",
-            context={
+            context=_context({
                 "error_status": exc.status,
                 "error_code": exc.code,
                 "error_message": exc.message,
-            },
+            }),
         )
     return AuthResponse(
         routes=["*"],
         principal_id=principal.user_id,
-        context={
+        context=_context({
             "user_id": principal.user_id,
             "role": principal.role,
             "org_id": principal.org_id or "",
@@ -76,8 +76,14 @@ def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
             "session_hash": principal.session_hash,
             "must_change_password": principal.must_change_password,
             "source_ip": principal.source_ip or "",
-        },
+        }),
     )
+
+
+def _context(values: dict[str, Any]) -> Any:
+    # API Gateway's authorizer context holds strings, numbers and booleans; chalice's annotation
+    # says strings only.
+    return values
 
 
 def _credentials(headers: dict[str, str]) -> tuple[str, str | None]:

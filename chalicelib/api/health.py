@@ -14,7 +14,9 @@ from chalicelib.services.principal import Anonymous
 blueprint = Blueprint(__name__)
 
 
-@route(blueprint, "/api/health", access=PUBLIC, tag="meta", summary="Liveness, with one table read.")
+@route(
+    blueprint, "/api/health", access=PUBLIC, tag="meta", summary="Liveness, with one table read."
+)
 def health(caller: Anonymous) -> dict[str, Any]:
     # Reading the settings item proves the function can reach its tables, not just that it runs.
     settings.forget_cached_settings()

@@ -144,7 +144,7 @@ def route(
 
 
 def error_response(exc: ParleyError) -> Response:
-    headers = dict(SECURITY_HEADERS)
+    headers: dict[str, str | list[str]] = dict(SECURITY_HEADERS)
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     return Response(body=exc.body(), status_code=exc.status, headers=headers)

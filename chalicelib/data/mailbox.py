@@ -193,13 +193,13 @@ def change_entry(
         translate(Conflict("This message changed meanwhile; reload and try again.")),
         TransactWrite(connection=connection()) as tx,
     ):
-            tx.update(
-                entry,
-                actions=actions,
-                condition=(MailboxModel.folder == old_folder) & (MailboxModel.read == old_read),
-            )
-            if changes:
-                tx.update(_counter(entry), actions=_count(entry, changes))
+        tx.update(
+            entry,
+            actions=actions,
+            condition=(MailboxModel.folder == old_folder) & (MailboxModel.read == old_read),
+        )
+        if changes:
+            tx.update(_counter(entry), actions=_count(entry, changes))
 
 
 def unread_counts(

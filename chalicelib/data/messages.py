@@ -130,10 +130,10 @@ def store_message(
         translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
         TransactWrite(connection=connection()) as tx,
     ):
-            tx.save(ticket)
-            tx.save(message, condition=MessageModel.seq.does_not_exist())
-            for entry in entries:
-                add_entry_in(tx, entry)
-            for attachment_id in message.attachment_ids or []:
-                attach_in(tx, ticket.ticket_id, attachment_id, message_id=message.message_id,
-                          seq=int(message.seq), visibility=message.visibility)
+        tx.save(ticket)
+        tx.save(message, condition=MessageModel.seq.does_not_exist())
+        for entry in entries:
+            add_entry_in(tx, entry)
+        for attachment_id in message.attachment_ids or []:
+            attach_in(tx, ticket.ticket_id, str(attachment_id), message_id=message.message_id,
+                      seq=int(message.seq), visibility=message.visibility)

@@ -89,8 +89,8 @@ def create_user(user: UserModel) -> UserModel:
         translate(Conflict("A user with this email already exists.", code="email_taken")),
         TransactWrite(connection=connection()) as tx,
     ):
-            tx.save(claim, condition=UserEmailModel.email.does_not_exist())
-            tx.save(user, condition=UserModel.user_id.does_not_exist())
+        tx.save(claim, condition=UserEmailModel.email.does_not_exist())
+        tx.save(user, condition=UserModel.user_id.does_not_exist())
     return user
 
 

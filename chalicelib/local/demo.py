@@ -30,13 +30,13 @@ def load_demo_data() -> list[str]:
     if get_settings().stage != "local":
         raise RuntimeError("demo data (with its published password) is for the local stage only")
     now = clock.now()
-    for org_id, name in ORGS:
-        if org_store.get_org(org_id) is None:
-            org_store.create_org(org_store.OrgModel(org_id=org_id, name=name, created_at=now))
-    for team_id, name, email in TEAMS:
+    for org_key, name in ORGS:
+        if org_store.get_org(org_key) is None:
+            org_store.create_org(org_store.OrgModel(org_id=org_key, name=name, created_at=now))
+    for team_id, name, team_email in TEAMS:
         if team_store.get_team(team_id) is None:
             team_store.create_team(
-                team_store.TeamModel(team_id=team_id, name=name, email=email, created_at=now)
+                team_store.TeamModel(team_id=team_id, name=name, email=team_email, created_at=now)
             )
     password_hash = hash_password(DEMO_PASSWORD)
     emails = []

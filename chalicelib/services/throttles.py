@@ -30,7 +30,8 @@ class Rule:
     def lock_seconds(self, failures: int) -> float:
         if failures < self.free_failures:
             return 0.0
-        return min(self.max_lock_seconds, self.first_lock_seconds * 2 ** (failures - self.free_failures))
+        doubled = self.first_lock_seconds * 2.0 ** (failures - self.free_failures)
+        return min(self.max_lock_seconds, doubled)
 
 
 ACCOUNT = Rule(free_failures=5, first_lock_seconds=30, max_lock_seconds=15 * 60)
@@ -67,7 +68,8 @@ def check_allowed(email: str, ip: str | None, known_device: bool) -> None:
     if waits:
         retry_after = math.ceil(max(waits))
         raise TooManyRequests(
-            f"Too many failed sign-ins. Try again in {retry_after} seconds.", retry_after=retry_after
+            f"Too many failed sign-ins. Try again in {retry_after} seconds.",
+            retry_after=retry_after,
         )
 
 

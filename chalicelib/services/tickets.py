@@ -1032,7 +1032,7 @@ def _folder_entries(
         return []
     if ticket.topic in settings.hidden_topics or ticket.channel in settings.hidden_channels:
         return []
-    common = {
+    common: dict[str, Any] = {
         "ticket_id": ticket.ticket_id,
         "ticket_number": int(ticket.number),
         "seq": int(message.seq),

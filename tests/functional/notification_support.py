@@ -78,7 +78,8 @@ def record_of(image: dict[str, Any], sequence_number: int) -> dict[str, Any]:
             "SizeBytes": 256,
             "StreamViewType": "NEW_IMAGE",
         },
-        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/parley-test-messages/stream/x",
+        "eventSourceARN":
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/parley-test-messages/stream/x",
     }
 
 
@@ -124,7 +125,7 @@ def raw_mails() -> list[dict[str, Any]]:
             "raw": sent.raw_data,
             "message": parsed,
             "headers": {k.lower(): str(v) for k, v in parsed.items()},
-            "header_names": [k.lower() for k in parsed.keys()],
+            "header_names": [k.lower() for k in parsed],
             "subject": str(parsed.get("Subject", "")),
             "to": str(parsed.get("To", "")),
             "text": text.get_content() if text else "",
@@ -191,7 +192,9 @@ def live_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
 class Desk:
     """A customer, an agent and the calls a notification scenario makes."""
 
-    def __init__(self, api: Api, make_org: Callable[..., Any], make_user: Callable[..., Any]) -> None:
+    def __init__(
+        self, api: Api, make_org: Callable[..., Any], make_user: Callable[..., Any]
+    ) -> None:
         self.api = api
         self.org = make_org("Acme")
         self.make_user = make_user

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.functional
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
 
 
-def test_a_browser_uploads_confirms_and_downloads_through_the_emulator(local_stack):  # noqa: F811
+def test_a_browser_uploads_confirms_and_downloads_through_the_emulator(local_stack):
     base, emulator = local_stack["url"], local_stack["endpoint"]
     # Given Alice signed in with a browser: a session cookie, and the CSRF token as header
     browser = requests.Session()

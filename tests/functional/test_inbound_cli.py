@@ -43,7 +43,7 @@ def _call(url: str, method: str = "GET", body: Any = None, token: str = "") -> A
         return json.loads(response.read())
 
 
-def test_a_received_file_becomes_a_ticket_in_the_running_stack(local_stack, tmp_path):  # noqa: F811
+def test_a_received_file_becomes_a_ticket_in_the_running_stack(local_stack, tmp_path):
     # Given a local stack started with `parley dev`, which says where its emulator runs
     state = local_stack["state"]
     eml = tmp_path / "mail.eml"

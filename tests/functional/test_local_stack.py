@@ -43,7 +43,7 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):  # noqa: F811
+def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
     base = local_stack["url"]
     alice, agent = _sign_in(base, "alice@acme.test"), _sign_in(base, "agent@parley.test")
     subject = f"Printer offline {uuid.uuid4().hex[:6]}"

@@ -86,6 +86,7 @@ def test_connecting_needs_a_live_session(desk, api, live_endpoint):
 
 def test_an_expired_live_ticket_is_refused(desk, api, fake_clock, live_endpoint):
     status, access, _ = api.call("GET", "/api/notifications/live", token=desk.tokens["customer"])
+    assert status == 200
     fake_clock.advance(61)
     assert _connect("late", ticket=access["ticket"]) == 401
 

@@ -26,7 +26,8 @@ def _sns(notification: dict) -> dict:
         "Sns": {
             "Type": "Notification", "MessageId": "m-1",
             "TopicArn": "arn:aws:sns:eu-west-1:123456789012:parley-test-mail-feedback",
-            "Subject": None, "Message": json.dumps(notification), "Timestamp": "2026-11-17T00:00:00Z",
+            "Subject": None, "Message": json.dumps(notification),
+            "Timestamp": "2026-11-17T00:00:00Z",
             "MessageAttributes": {},
         },
     }]}
@@ -71,7 +72,8 @@ def test_a_bounced_customer_gets_no_more_mail_and_agents_see_it(api, desk, aws):
     status, feed, _ = api.call("GET", "/api/notifications", token=desk.tokens["customer"])
     assert [i["kind"] for i in feed["items"]] == ["reply"]
     # And the console flags her address
-    status, view, _ = api.call("GET", f"/api/console/tickets/{ticket_id}", token=desk.tokens["agent"])
+    status, view, _ = api.call("GET", f"/api/console/tickets/{ticket_id}",
+                               token=desk.tokens["agent"])
     assert status == 200 and view["ticket"]["requester"]["email_suppressed"] is True
     from chalicelib.data.outbox import OutboxModel
 
@@ -102,8 +104,9 @@ def test_transient_bounces_and_other_events_suppress_nothing(api, desk, aws):
     desk.answer(ticket_id)
     stream.pump()
     assert len(mails_to("alice@acme.test")) == 2
-    status, view, _ = api.call("GET", f"/api/console/tickets/{ticket_id}", token=desk.tokens["agent"])
-    assert view["ticket"]["requester"]["email_suppressed"] is False
+    status, view, _ = api.call("GET", f"/api/console/tickets/{ticket_id}",
+                               token=desk.tokens["agent"])
+    assert status == 200 and view["ticket"]["requester"]["email_suppressed"] is False
 
 
 def test_a_suppressed_copy_recipient_is_dropped_but_the_mail_goes(api, make_user, desk, aws):
