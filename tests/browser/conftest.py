@@ -120,6 +120,17 @@ class Stack:
             time.sleep(0.2)
         raise AssertionError(f"delivery {delivery_id} never became {status}")
 
+    def wait_for_feed(self, email: str, unread: int) -> None:
+        """Wait until the event pump has written `unread` feed items for the user: the feed is
+        filled from the messages stream, after the request that wrote the message returned."""
+        for _ in range(150):
+            counted = self.call("GET", "/api/notifications/unread-count",
+                                token=self.tokens[email])["unread"]
+            if counted >= unread:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{email} never had {unread} unread notifications")
+
     def mails_to(self, address: str) -> list[dict[str, Any]]:
         items = self.call("GET", "/dev/mail?format=json")["items"]
         return [m for m in items if address.lower() in m["to"].lower()]

@@ -162,6 +162,7 @@ def test_folders_count_unread_messages_and_the_feed_marks_them_read(stack, open_
     ticket = _ticket(stack, email, "general", "Opening hours over the holidays")
     _answer(stack, ticket["id"], "We close on the 24th at noon.")
     _answer(stack, ticket["id"], "And we open again on the 2nd.")
+    stack.wait_for_feed(email, 2)
     page = open_page().page
     sign_in(page, email, password)
     sidebar = page.get_by_role("navigation", name="Main")
