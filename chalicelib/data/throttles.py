@@ -1,4 +1,5 @@
-"""Failed sign-in counters, per account and per source address."""
+"""Throttle counters: failed sign-ins per account and per source address, and account mails
+requested per address and per source address."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class ThrottleModel(Model):
         region = REGION
         billing_mode = "PAY_PER_REQUEST"
 
-    key = UnicodeAttribute(hash_key=True)  # "acct:<email>" or "ip:<address>"
+    key = UnicodeAttribute(hash_key=True)  # "acct:<email>", "ip:<address>", "mail:…", "mailreq:…"
     failures = NumberAttribute(default=0)
     last_failure_at = NumberAttribute(default=0)
     locked_until = NumberAttribute(default=0)
@@ -60,6 +61,19 @@ def count_failure(key: str, at: float, live_since: float, expires_at: float) -> 
             if not condition_failed(exc):
                 raise
     raise RuntimeError(f"could not count a failure on {key}")  # five lost races in a row
+
+
+def count_in_window(key: str, expires_at: float) -> int:
+    """Add one to a counter whose key names its own window, and return the new count: one
+    unconditional UpdateItem, which creates the item on the window's first event."""
+    counter = ThrottleModel(key=key)
+    counter.update(
+        actions=[
+            ThrottleModel.failures.add(1),
+            ThrottleModel.expires_at.set(expiry(expires_at)),
+        ]
+    )
+    return int(counter.failures)
 
 
 def extend_lock(key: str, until: float, expires_at: float) -> None:

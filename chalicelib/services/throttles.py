@@ -4,6 +4,10 @@ Two counters: per account and per source address. The account lock is what stops
 guesser; it would also let an attacker lock a real user out, so a browser that has signed in to
 the account before carries a signed device cookie that the account lock does not apply to (the
 OWASP "device cookie" pattern). The address lock still applies to everyone on that address.
+
+Anonymous requests that make us send mail (password reset, self-registration) are capped too:
+otherwise anyone could point the portal's sender at a stranger's mailbox in a loop, and the
+company's sending reputation would pay for it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,16 @@ class Rule:
 
 ACCOUNT = Rule(free_failures=5, first_lock_seconds=30, max_lock_seconds=15 * 60)
 ADDRESS = Rule(free_failures=20, first_lock_seconds=60, max_lock_seconds=60 * 60)
+
+
+# Account mails to one address per clock hour; beyond it the request answers the same and sends
+# nothing. A fixed window, so nobody can keep an address silenced: the next hour starts afresh,
+# and the owner already holds the links sent within the cap.
+MAILS_PER_ADDRESS_PER_HOUR = 5
+# Reset and registration requests from one source address per clock hour, whatever addresses
+# they name (counted alike for known and unknown ones, so the refusal reveals nothing).
+MAIL_REQUESTS_PER_SOURCE_PER_HOUR = 30
+HOUR = 3600
 
 
 def account_key(email: str) -> str:
@@ -95,3 +109,26 @@ def record_success(email: str, known_device: bool = False) -> None:
     is outside the account lock, and lifting it would hand whoever caused it fresh free guesses."""
     if not known_device:
         store.clear_throttle(account_key(email))
+
+
+def _count_this_hour(prefix: str, subject: str) -> int:
+    now = clock.now()
+    hour_start = now - now % HOUR
+    # TTL only tidies: a counter of a past hour is never read again, its key names the hour
+    return store.count_in_window(f"{prefix}:{int(hour_start)}:{subject}", hour_start + 2 * HOUR)
+
+
+def check_mail_request(ip: str | None) -> None:
+    """Count one mail-sending request from `ip`; raise TooManyRequests beyond the hourly cap."""
+    if _count_this_hour("mailreq", ip or "unknown") > MAIL_REQUESTS_PER_SOURCE_PER_HOUR:
+        now = clock.now()
+        retry_after = math.ceil(HOUR - now % HOUR)
+        raise TooManyRequests(
+            f"Too many requests from this address. Try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+
+
+def allow_account_mail(email: str) -> bool:
+    """Count one account mail to `email`; False once this hour's cap is reached."""
+    return _count_this_hour("mail", email) <= MAILS_PER_ADDRESS_PER_HOUR

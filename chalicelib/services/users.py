@@ -14,7 +14,7 @@ from chalicelib.data import tokens as token_store
 from chalicelib.data import users as store
 from chalicelib.data.base import expiry
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from chalicelib.services import audit, mailer, passwords
+from chalicelib.services import audit, mailer, passwords, throttles
 from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
 
@@ -159,6 +159,7 @@ def change_password(principal: Principal, current: str, new: str) -> None:
 
 def request_password_reset(email: str, caller: Anonymous) -> None:
     """Same answer, same work visible to the caller, whether or not the account exists."""
+    throttles.check_mail_request(caller.source_ip)
     try:
         email = check_email(email)
     except InvalidInput:
@@ -166,6 +167,10 @@ def request_password_reset(email: str, caller: Anonymous) -> None:
     user = store.find_user_by_email(email)
     if user is None or user.status == "disabled":
         audit.record("auth.reset_request", actor=caller, actor_email=email, outcome="unknown")
+        return
+    if not throttles.allow_account_mail(email):
+        audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id,
+                     outcome="capped")
         return
     token = _issue_token(user.user_id, "password", PASSWORD_TOKEN_SECONDS)
     mailer.send_to_user(
@@ -211,6 +216,11 @@ def register(email: str, name: str, password: str, language: str, caller: Anonym
         raise NotFound("Self-registration is not enabled on this portal.", code="not_enabled")
     email = check_email(email)
     passwords.check_new_password(password, email=email, name=name)
+    throttles.check_mail_request(caller.source_ip)
+    if not throttles.allow_account_mail(email):
+        # Whether or not the address has an account: a capped address gets no mail either way
+        audit.record("auth.register", actor=caller, actor_email=email, outcome="capped")
+        return
     existing = store.find_user_by_email(email)
     if existing is not None:
         mailer.send_to_user(existing, "already_registered", {"link": mailer.link("/login")})
