@@ -62,6 +62,11 @@ def _cookie(name: str, value: str, max_age: int, path: str = "/") -> str:
     return "; ".join(parts)
 
 
+def _device_cookie(value: str) -> str:
+    """Sent only to the sign-in route, the one place it is read."""
+    return _cookie(sessions.DEVICE_COOKIE, value, DEVICE_COOKIE_SECONDS, path="/api/auth/login")
+
+
 @route(
     blueprint,
     "/api/auth/login",
@@ -86,12 +91,7 @@ def login(caller: Anonymous, body: LoginBody) -> Response:
         headers={
             "Set-Cookie": [
                 _cookie(sessions.SESSION_COOKIE, signed_in.token, signed_in.max_age),
-                _cookie(
-                    sessions.DEVICE_COOKIE,
-                    signed_in.device_cookie,
-                    DEVICE_COOKIE_SECONDS,
-                    path="/api/auth/login",
-                ),
+                _device_cookie(signed_in.device_cookie),
             ]
         },
     )
@@ -137,9 +137,11 @@ def me(caller: Principal) -> dict[str, Any]:
     before_password_change=True,
     summary="Change the password; ends every other session of the user.",
 )
-def change_password(caller: Principal, body: PasswordChangeBody) -> dict[str, Any]:
-    users.change_password(caller, body.current_password, body.new_password)
-    return {"ok": True}
+def change_password(caller: Principal, body: PasswordChangeBody) -> Response:
+    device_cookie = users.change_password(caller, body.current_password, body.new_password)
+    return Response(
+        body={"ok": True}, status_code=200, headers={"Set-Cookie": _device_cookie(device_cookie)}
+    )
 
 
 @route(

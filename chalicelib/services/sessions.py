@@ -41,13 +41,15 @@ def hash_token(token: str) -> str:
 
 def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | None) -> SignedIn:
     email = normalize_email(email)
-    known_device = throttles.is_known_device(email, device_cookie)
+    user = user_store.find_user_by_email(email)
+    known_device = throttles.is_known_device(
+        email, user.password_changed_at if user else None, device_cookie
+    )
     try:
         throttles.check_allowed(email, caller.source_ip, known_device)
     except TooManyRequests:
         audit.record("auth.login", actor=caller, actor_email=email, outcome="throttled")
         raise
-    user = user_store.find_user_by_email(email)
     # verify_password runs argon2 even when the user is unknown: same answer, same time.
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if password == DEMO_PASSWORD and not get_settings().is_local:
@@ -98,7 +100,7 @@ def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | N
         user=public_user(user),
         token=token,
         csrf_token=session.csrf_token,
-        device_cookie=throttles.device_cookie_for(email),
+        device_cookie=throttles.device_cookie_for(email, user.password_changed_at),
         max_age=lifetime,
     )
 

@@ -60,13 +60,17 @@ def address_key(ip: str | None) -> str:
     return f"ip:{ip or 'unknown'}"
 
 
-def device_cookie_for(email: str) -> str:
-    mac = hmac.new(get_settings().signing_key, f"device:{email}".encode(), hashlib.sha256)
+def device_cookie_for(email: str, password_changed_at: float | None) -> str:
+    """The cookie is bound to the password it was earned with: changing or resetting the
+    password revokes every device cookie handed out before, e.g. to someone who had guessed it."""
+    message = f"device:{email}:{password_changed_at or 0:.6f}"
+    mac = hmac.new(get_settings().signing_key, message.encode(), hashlib.sha256)
     return mac.hexdigest()[:32]
 
 
-def is_known_device(email: str, cookie: str | None) -> bool:
-    return bool(cookie) and hmac.compare_digest(cookie or "", device_cookie_for(email))
+def is_known_device(email: str, password_changed_at: float | None, cookie: str | None) -> bool:
+    expected = device_cookie_for(email, password_changed_at)
+    return bool(cookie) and hmac.compare_digest(cookie or "", expected)
 
 
 def check_allowed(email: str, ip: str | None, known_device: bool) -> None:

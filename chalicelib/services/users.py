@@ -133,7 +133,9 @@ def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict
     return after
 
 
-def change_password(principal: Principal, current: str, new: str) -> None:
+def change_password(principal: Principal, current: str, new: str) -> str:
+    """Returns a device cookie for the new password: the change revoked the old ones, and this
+    browser has just proved it knows the password."""
     from chalicelib.data import sessions as session_store
     from chalicelib.services import sessions
 
@@ -155,6 +157,7 @@ def change_password(principal: Principal, current: str, new: str) -> None:
     if current_session:
         session_store.clear_password_flag(current_session)
     audit.record("auth.password_change", actor=principal, target=user.user_id)
+    return throttles.device_cookie_for(user.email, user.password_changed_at)
 
 
 def request_password_reset(email: str, caller: Anonymous) -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.functional.auth_support import attempt_login, sign_in, trusted_proxy_hops
+from tests.functional.auth_support import (
+    STRONG_PASSWORD,
+    attempt_login,
+    cookie_value,
+    cookies_set,
+    sign_in,
+    trusted_proxy_hops,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -130,6 +137,34 @@ def test_a_browser_that_signed_in_before_is_not_locked_out_by_the_account_lock(
     for cookie in ("0" * 32, foreign_device):
         headers = {"Cookie": f"parley_device={cookie}"}
         assert_locked(attempt_login(api, user["email"], PASSWORD, headers))
+
+
+def test_a_password_change_revokes_the_device_cookies_handed_out_before(
+    api, make_user, fake_clock
+):
+    # Given someone who guessed the owner's password and signed in once, keeping a device cookie
+    user = make_user("customer")
+    intruder = sign_in(api, user["email"]).device_cookie
+    owner = sign_in(api, user["email"])
+
+    # When the owner changes the password from their browser
+    fake_clock.advance(60)
+    status, body, headers = api.call(
+        "POST", "/api/auth/password",
+        {"current_password": PASSWORD, "new_password": STRONG_PASSWORD}, token=owner.token,
+    )
+    assert status == 200, body
+    renewed = cookie_value(cookies_set(headers)["parley_device"])
+
+    # And the account is then locked by failed guesses
+    fail(api, user["email"], ACCOUNT_FREE_FAILURES)
+
+    # Then the intruder's old cookie no longer gets past the lock, even with the new password
+    stale = {"Cookie": f"parley_device={intruder}"}
+    assert_locked(attempt_login(api, user["email"], STRONG_PASSWORD, stale))
+    # While the browser that made the change got a fresh cookie that does
+    fresh = {"Cookie": f"parley_device={renewed}"}
+    assert attempt_login(api, user["email"], STRONG_PASSWORD, fresh)[0] == 200
 
 
 def test_many_failures_from_one_address_lock_that_address_across_accounts(

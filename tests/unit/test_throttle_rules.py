@@ -34,10 +34,14 @@ def test_an_address_gets_more_room_and_a_longer_ceiling():
     assert ADDRESS.lock_seconds(40) == 60 * 60
 
 
-def test_a_device_cookie_is_bound_to_its_account():
-    mine = device_cookie_for("owner@example.test")
-    assert is_known_device("owner@example.test", mine)
-    assert not is_known_device("other@example.test", mine)
-    assert not is_known_device("owner@example.test", None)
-    assert not is_known_device("owner@example.test", "")
-    assert not is_known_device("owner@example.test", mine[:-1] + ("0" if mine[-1] != "0" else "1"))
+def test_a_device_cookie_is_bound_to_its_account_and_password():
+    changed_at = 1_795_000_000.25
+    mine = device_cookie_for("owner@example.test", changed_at)
+    assert is_known_device("owner@example.test", changed_at, mine)
+    assert not is_known_device("other@example.test", changed_at, mine)
+    assert not is_known_device("owner@example.test", changed_at + 1, mine)
+    assert not is_known_device("owner@example.test", None, mine)
+    assert not is_known_device("owner@example.test", changed_at, None)
+    assert not is_known_device("owner@example.test", changed_at, "")
+    tampered = mine[:-1] + ("0" if mine[-1] != "0" else "1")
+    assert not is_known_device("owner@example.test", changed_at, tampered)
