@@ -168,9 +168,11 @@ def request_reset(caller: Anonymous, body: ResetRequestBody) -> dict[str, Any]:
     tag=TAG,
     summary="Set a new password with a reset or invite token; ends every session of the user.",
 )
-def confirm_reset(caller: Anonymous, body: ResetConfirmBody) -> dict[str, Any]:
-    users.confirm_password_reset(body.token, body.new_password, caller)
-    return {"ok": True}
+def confirm_reset(caller: Anonymous, body: ResetConfirmBody) -> Response:
+    device_cookie = users.confirm_password_reset(body.token, body.new_password, caller)
+    return Response(
+        body={"ok": True}, status_code=200, headers={"Set-Cookie": _device_cookie(device_cookie)}
+    )
 
 
 @route(

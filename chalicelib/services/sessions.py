@@ -41,15 +41,23 @@ def hash_token(token: str) -> str:
 
 def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | None) -> SignedIn:
     email = normalize_email(email)
-    user = user_store.find_user_by_email(email)
-    known_device = throttles.is_known_device(
-        email, user.password_changed_at if user else None, device_cookie
-    )
+    # The locks are checked before the account is looked up, so a locked caller learns nothing
+    # from how long the refusal took. A genuine device cookie passes the account lock here...
+    device = throttles.device_version(email, device_cookie)
     try:
-        throttles.check_allowed(email, caller.source_ip, known_device)
+        account_lock = throttles.check_allowed(email, caller.source_ip, device is not None)
     except TooManyRequests:
         audit.record("auth.login", actor=caller, actor_email=email, outcome="throttled")
         raise
+    user = user_store.find_user_by_email(email)
+    known_device = user is not None and throttles.is_current_device(
+        device, user.password_changed_at
+    )
+    if account_lock and not known_device:
+        # ...but one issued before the last password change does not. Only the holder of a
+        # cookie signed for this address gets here, so it tells nothing about who has an account
+        audit.record("auth.login", actor=caller, actor_email=email, outcome="throttled")
+        raise throttles.too_many_sign_ins(account_lock)
     # verify_password runs argon2 even when the user is unknown: same answer, same time.
     valid = passwords.verify_password(user.password_hash if user else None, password)
     if password == DEMO_PASSWORD and not get_settings().is_local:

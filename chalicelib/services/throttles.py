@@ -42,10 +42,12 @@ ACCOUNT = Rule(free_failures=5, first_lock_seconds=30, max_lock_seconds=15 * 60)
 ADDRESS = Rule(free_failures=20, first_lock_seconds=60, max_lock_seconds=60 * 60)
 
 
-# Account mails to one address per clock hour; beyond it the request answers the same and sends
-# nothing. A fixed window, so nobody can keep an address silenced: the next hour starts afresh,
-# and the owner already holds the links sent within the cap.
-MAILS_PER_ADDRESS_PER_HOUR = 5
+# Account mails of one kind to one address per window; beyond it the request answers the same
+# and sends nothing. Fixed windows, so nobody can keep an address silenced: the next window starts
+# afresh. A reset window is as long as a reset link lives, so the last link mailed within a
+# window is still valid when the window ends; resets and registrations count apart, so
+# registering someone's address over and over cannot use up their reset mails.
+MAILS_PER_ADDRESS = 5
 # Reset and registration requests from one source address per clock hour, whatever addresses
 # they name (counted alike for known and unknown ones, so the refusal reveals nothing).
 MAIL_REQUESTS_PER_SOURCE_PER_HOUR = 30
@@ -60,35 +62,58 @@ def address_key(ip: str | None) -> str:
     return f"ip:{ip or 'unknown'}"
 
 
+def _password_version(password_changed_at: float | None) -> str:
+    return str(round((password_changed_at or 0) * 1000))
+
+
+def _device_mac(email: str, version: str) -> str:
+    message = f"device:{email}:{version}"
+    return hmac.new(get_settings().signing_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def device_cookie_for(email: str, password_changed_at: float | None) -> str:
-    """The cookie is bound to the password it was earned with: changing or resetting the
-    password revokes every device cookie handed out before, e.g. to someone who had guessed it."""
-    message = f"device:{email}:{password_changed_at or 0:.6f}"
-    mac = hmac.new(get_settings().signing_key, message.encode(), hashlib.sha256)
-    return mac.hexdigest()[:32]
+    """`<password version>.<HMAC of address and version>`. The cookie is bound to the password
+    it was earned with: changing or resetting the password revokes every device cookie handed
+    out before, e.g. to someone who had guessed it. The version is readable so that the lock
+    check can trust a cookie before the account is looked up (see `sessions.sign_in`)."""
+    version = _password_version(password_changed_at)
+    return f"{version}.{_device_mac(email, version)}"
 
 
-def is_known_device(email: str, password_changed_at: float | None, cookie: str | None) -> bool:
-    expected = device_cookie_for(email, password_changed_at)
-    return bool(cookie) and hmac.compare_digest(cookie or "", expected)
+def device_version(email: str, cookie: str | None) -> str | None:
+    """The password version a genuine device cookie for `email` was issued under, else None."""
+    version, _, mac = (cookie or "").partition(".")
+    if not version.isdigit() or not hmac.compare_digest(mac, _device_mac(email, version)):
+        return None
+    return version
 
 
-def check_allowed(email: str, ip: str | None, known_device: bool) -> None:
-    """Raise TooManyRequests while a lock is on. Locked attempts are neither checked nor counted,
-    so hammering a locked account does not extend the lock."""
+def is_current_device(version: str | None, password_changed_at: float | None) -> bool:
+    return version is not None and version == _password_version(password_changed_at)
+
+
+def too_many_sign_ins(wait: float) -> TooManyRequests:
+    retry_after = math.ceil(wait)
+    return TooManyRequests(
+        f"Too many failed sign-ins. Try again in {retry_after} seconds.", retry_after=retry_after
+    )
+
+
+def check_allowed(email: str, ip: str | None, device_claimed: bool) -> float:
+    """Raise TooManyRequests while the address lock is on, or the account lock unless the caller
+    holds a device cookie of the account. Returns how long the account lock has left (0 when
+    none): the caller still applies it once the account shows the cookie to be out of date.
+    Locked attempts are neither checked nor counted, so hammering a locked account does not
+    extend the lock."""
     now = clock.now()
-    keys = [address_key(ip)] + ([] if known_device else [account_key(email)])
-    waits = [
-        t.locked_until - now
-        for t in store.get_throttles(keys).values()
-        if t.locked_until > now
-    ]
+    throttles = store.get_throttles([address_key(ip), account_key(email)])
+    waits = {key: t.locked_until - now for key, t in throttles.items() if t.locked_until > now}
+    account_wait = waits.pop(account_key(email), 0.0)
     if waits:
-        retry_after = math.ceil(max(waits))
-        raise TooManyRequests(
-            f"Too many failed sign-ins. Try again in {retry_after} seconds.",
-            retry_after=retry_after,
-        )
+        raise too_many_sign_ins(max(waits.values()))
+    if account_wait and not device_claimed:
+        raise too_many_sign_ins(account_wait)
+    return account_wait
 
 
 def record_failure(email: str, ip: str | None) -> bool:
@@ -115,16 +140,16 @@ def record_success(email: str, known_device: bool = False) -> None:
         store.clear_throttle(account_key(email))
 
 
-def _count_this_hour(prefix: str, subject: str) -> int:
+def _count_in_window(prefix: str, subject: str, window: int) -> int:
     now = clock.now()
-    hour_start = now - now % HOUR
-    # TTL only tidies: a counter of a past hour is never read again, its key names the hour
-    return store.count_in_window(f"{prefix}:{int(hour_start)}:{subject}", hour_start + 2 * HOUR)
+    start = now - now % window
+    # TTL only tidies: a counter of a past window is never read again, its key names the window
+    return store.count_in_window(f"{prefix}:{int(start)}:{subject}", start + 2 * window)
 
 
 def check_mail_request(ip: str | None) -> None:
     """Count one mail-sending request from `ip`; raise TooManyRequests beyond the hourly cap."""
-    if _count_this_hour("mailreq", ip or "unknown") > MAIL_REQUESTS_PER_SOURCE_PER_HOUR:
+    if _count_in_window("mailreq", ip or "unknown", HOUR) > MAIL_REQUESTS_PER_SOURCE_PER_HOUR:
         now = clock.now()
         retry_after = math.ceil(HOUR - now % HOUR)
         raise TooManyRequests(
@@ -133,6 +158,6 @@ def check_mail_request(ip: str | None) -> None:
         )
 
 
-def allow_account_mail(email: str) -> bool:
-    """Count one account mail to `email`; False once this hour's cap is reached."""
-    return _count_this_hour("mail", email) <= MAILS_PER_ADDRESS_PER_HOUR
+def allow_account_mail(kind: str, email: str, window: int) -> bool:
+    """Count one `kind` of account mail to `email`; False once this window's cap is reached."""
+    return _count_in_window(f"mail-{kind}", email, window) <= MAILS_PER_ADDRESS

@@ -171,7 +171,7 @@ def request_password_reset(email: str, caller: Anonymous) -> None:
     if user is None or user.status == "disabled":
         audit.record("auth.reset_request", actor=caller, actor_email=email, outcome="unknown")
         return
-    if not throttles.allow_account_mail(email):
+    if not throttles.allow_account_mail("reset", email, PASSWORD_TOKEN_SECONDS):
         audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id,
                      outcome="capped")
         return
@@ -182,8 +182,10 @@ def request_password_reset(email: str, caller: Anonymous) -> None:
     audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id)
 
 
-def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
-    """Reset links and invite links end here: set the password, end every session."""
+def confirm_password_reset(token: str, new: str, caller: Anonymous) -> str:
+    """Reset links and invite links end here: set the password, end every session. Returns a
+    device cookie for the new password: the reset revoked the old ones, and this browser has
+    proved it reads the mailbox, so a lock someone keeps on the account must not shut it out."""
     from chalicelib.services import sessions
 
     token_hash = _hash(token)
@@ -210,6 +212,7 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> None:
     store.save_user(user)
     sessions.end_sessions(user.user_id)
     audit.record("auth.reset", actor=caller, actor_email=user.email, target=user.user_id)
+    return throttles.device_cookie_for(user.email, user.password_changed_at)
 
 
 def register(email: str, name: str, password: str, language: str, caller: Anonymous) -> None:
@@ -220,7 +223,7 @@ def register(email: str, name: str, password: str, language: str, caller: Anonym
     email = check_email(email)
     passwords.check_new_password(password, email=email, name=name)
     throttles.check_mail_request(caller.source_ip)
-    if not throttles.allow_account_mail(email):
+    if not throttles.allow_account_mail("register", email, throttles.HOUR):
         # Whether or not the address has an account: a capped address gets no mail either way
         audit.record("auth.register", actor=caller, actor_email=email, outcome="capped")
         return

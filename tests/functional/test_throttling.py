@@ -11,6 +11,8 @@ from tests.functional.auth_support import (
     attempt_login,
     cookie_value,
     cookies_set,
+    link_token,
+    mails_to,
     sign_in,
     trusted_proxy_hops,
 )
@@ -147,8 +149,9 @@ def test_a_password_change_revokes_the_device_cookies_handed_out_before(
     intruder = sign_in(api, user["email"]).device_cookie
     owner = sign_in(api, user["email"])
 
-    # When the owner changes the password from their browser
-    fake_clock.advance(60)
+    # When the owner changes the password from their browser (at a time with a fraction of a
+    # second, as real clocks have)
+    fake_clock.advance(60.123457)
     status, body, headers = api.call(
         "POST", "/api/auth/password",
         {"current_password": PASSWORD, "new_password": STRONG_PASSWORD}, token=owner.token,
@@ -165,6 +168,33 @@ def test_a_password_change_revokes_the_device_cookies_handed_out_before(
     # While the browser that made the change got a fresh cookie that does
     fresh = {"Cookie": f"parley_device={renewed}"}
     assert attempt_login(api, user["email"], STRONG_PASSWORD, fresh)[0] == 200
+
+
+def test_a_password_reset_revokes_old_device_cookies_and_lets_the_resetting_browser_in(
+    api, make_user, sent_mail, fake_clock
+):
+    # Given an intruder's device cookie, and an account locked by failed guesses
+    user = make_user("customer")
+    intruder = sign_in(api, user["email"]).device_cookie
+    fail(api, user["email"], ACCOUNT_FREE_FAILURES)
+
+    # When the owner resets the password through the mailed link
+    fake_clock.advance(0.5)
+    assert api.call("POST", "/api/auth/password-reset", {"email": user["email"]})[0] == 202
+    token = link_token(mails_to(sent_mail, user["email"])[0])  # newest first
+    status, body, headers = api.call(
+        "POST", "/api/auth/password-reset/confirm",
+        {"token": token, "new_password": STRONG_PASSWORD},
+    )
+    assert status == 200, body
+    renewed = cookie_value(cookies_set(headers)["parley_device"])
+
+    # Then the resetting browser signs in through the lock that is still on
+    fresh = {"Cookie": f"parley_device={renewed}"}
+    assert attempt_login(api, user["email"], STRONG_PASSWORD, fresh)[0] == 200
+    # While the intruder's old cookie does not
+    stale = {"Cookie": f"parley_device={intruder}"}
+    assert_locked(attempt_login(api, user["email"], STRONG_PASSWORD, stale))
 
 
 def test_many_failures_from_one_address_lock_that_address_across_accounts(

@@ -9,7 +9,8 @@ from chalicelib.services.throttles import (
     ADDRESS,
     WINDOW_SECONDS,
     device_cookie_for,
-    is_known_device,
+    device_version,
+    is_current_device,
 )
 
 pytestmark = pytest.mark.unit
@@ -37,11 +38,14 @@ def test_an_address_gets_more_room_and_a_longer_ceiling():
 def test_a_device_cookie_is_bound_to_its_account_and_password():
     changed_at = 1_795_000_000.25
     mine = device_cookie_for("owner@example.test", changed_at)
-    assert is_known_device("owner@example.test", changed_at, mine)
-    assert not is_known_device("other@example.test", changed_at, mine)
-    assert not is_known_device("owner@example.test", changed_at + 1, mine)
-    assert not is_known_device("owner@example.test", None, mine)
-    assert not is_known_device("owner@example.test", changed_at, None)
-    assert not is_known_device("owner@example.test", changed_at, "")
-    tampered = mine[:-1] + ("0" if mine[-1] != "0" else "1")
-    assert not is_known_device("owner@example.test", changed_at, tampered)
+    version = device_version("owner@example.test", mine)
+    assert version is not None and is_current_device(version, changed_at)
+    # Another account's cookie, or a cookie for an earlier password, is not this device
+    assert device_version("other@example.test", mine) is None
+    assert not is_current_device(version, changed_at + 1)
+    assert not is_current_device(version, None)
+    assert not is_current_device(None, changed_at)
+    # Nor is a made-up, tampered or re-versioned cookie
+    for forged in (None, "", "0" * 32, mine[:-1] + ("0" if mine[-1] != "0" else "1"),
+                   "1" + mine, mine.split(".")[1]):
+        assert device_version("owner@example.test", forged) is None, forged
