@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import PageQuery, ThreadQuery
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
-from chalicelib.services import mailbox, tickets
+from chalicelib.services import mailbox, tickets, troubleshooters
 from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
 
@@ -30,6 +30,11 @@ class QuestionAnswer(Strict):
 
 
 class Troubleshooter(Strict):
+    id: str | None = Field(
+        None, min_length=1, max_length=40,
+        description="A configured form (GET /api/portal/config): the answers are checked "
+        "against it and its own name and questions are stored.",
+    )
     name: str = Field(min_length=1, max_length=200)
     answers: list[QuestionAnswer] = Field(min_length=1, max_length=50)
 
@@ -80,7 +85,8 @@ def branding(caller: Anonymous) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/portal/config", access=CUSTOMERS, tag=TAG,
-       summary="What the portal pages need: topics, display modes, organization view.")
+       summary="What the portal pages need: topics, troubleshooter forms, display modes, "
+       "organization view.")
 def portal_config(caller: Principal) -> dict[str, Any]:
     settings = get_portal_settings()
     return {
@@ -90,6 +96,8 @@ def portal_config(caller: Principal) -> dict[str, Any]:
         "status_display": settings.status_display,
         "org_view": bool(settings.org_view_enabled and caller.org_view),
         "max_message_length": tickets.MAX_BODY,
+        "troubleshooters": [troubleshooters.customer_shape(form)
+                            for form in troubleshooters.offered(settings)],
     }
 
 
@@ -102,7 +110,9 @@ def create_ticket(caller: Principal, body: CreateTicketBody) -> dict[str, Any]:
         topic=body.topic,
         subject=body.subject,
         body=body.body,
-        troubleshooter=body.troubleshooter.model_dump() if body.troubleshooter else None,
+        # Without an id the client's copy is stored as sent (API clients' own forms).
+        troubleshooter=(body.troubleshooter.model_dump(exclude_none=True)
+                        if body.troubleshooter else None),
     )
 
 

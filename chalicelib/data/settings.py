@@ -42,7 +42,7 @@ def save_settings_item(item: SettingsModel, data: dict[str, Any], at: float) -> 
     if size > MAX_DATA_BYTES:
         raise InvalidInput(
             f"The settings would take {size // 1024} KB, more than the {MAX_DATA_BYTES // 1024} "
-            "KB they may: shorten the mail templates or the logo.",
+            "KB they may: shorten the mail templates, the troubleshooters or the logo.",
             code="settings_too_large",
         )
     item.data = data

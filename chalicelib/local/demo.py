@@ -5,10 +5,12 @@ from __future__ import annotations
 from chalicelib import clock
 from chalicelib.config import get_settings
 from chalicelib.data import orgs as org_store
+from chalicelib.data import settings as settings_store
 from chalicelib.data import teams as team_store
 from chalicelib.data import users as user_store
 from chalicelib.services.passwords import hash_password
 from chalicelib.services.sessions import DEMO_PASSWORD
+from chalicelib.services.settings import PortalSettings, forget_cached_settings
 
 ORGS = [("acme", "Acme"), ("globex", "Globex")]
 # The team every default topic routes to. Its address gets the support alerts of tickets nobody
@@ -24,6 +26,22 @@ USERS = [
     ("agent2@parley.test", "Kim Agent", "agent", None, False),
     ("admin@parley.test", "Ada Admin", "admin", None, False),
 ]
+# A troubleshooter on the default "technical" topic, so the compose page offers one.
+TROUBLESHOOTERS = [
+    {
+        "id": "vpn-sign-in",
+        "name": "Can't sign in to the VPN",
+        "topic": "technical",
+        "intro": "Three quick questions help us find the cause faster.",
+        "questions": [
+            {"text": "Which device are you connecting from?",
+             "options": ["Company laptop", "Personal computer", "Phone or tablet"]},
+            {"text": "Did you change your password in the last few days?",
+             "options": ["Yes", "No", "Not sure"]},
+            {"text": "What does the error message say?", "options": []},
+        ],
+    }
+]
 
 
 def load_demo_data() -> list[str]:
@@ -38,6 +56,7 @@ def load_demo_data() -> list[str]:
             team_store.create_team(
                 team_store.TeamModel(team_id=team_id, name=name, email=team_email, created_at=now)
             )
+    _seed_troubleshooters(now)
     password_hash = hash_password(DEMO_PASSWORD)
     emails = []
     for email, name, role, org_id, org_view in USERS:
@@ -58,3 +77,15 @@ def load_demo_data() -> list[str]:
             )
         )
     return emails
+
+
+def _seed_troubleshooters(now: float) -> None:
+    # Only into settings that never had any: an admin's own forms (or none) are kept.
+    item = settings_store.get_settings_item()
+    if "troubleshooters" in item.data:
+        return
+    settings = PortalSettings.model_validate(
+        {**PortalSettings().model_dump(), **item.data, "troubleshooters": TROUBLESHOOTERS}
+    )
+    settings_store.save_settings_item(item, settings.model_dump(), now)
+    forget_cached_settings()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from chalicelib import clock
 from chalicelib.data import settings as store
@@ -18,10 +25,13 @@ _CACHE_SECONDS = 30.0
 MAX_ATTACHMENTS_PER_TICKET = 500  # the documents list reads a ticket's files in one bounded page
 
 
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+
 class Topic(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    id: str = Field(min_length=1, max_length=40, pattern=SLUG)
     name: str = Field(min_length=1, max_length=80)
     team_id: str = Field("support", min_length=1, max_length=40)
 
@@ -73,6 +83,51 @@ class BannerLink(BaseModel):
     url: str = Field(max_length=500, pattern=r"^(https?://[^\s\"'<>]+|mailto:[^\s\"'<>]+)$")
 
 
+class TroubleshooterQuestion(BaseModel):
+    """One question of a troubleshooter form: a choice among `options`, or free text when there
+    are none."""
+
+    # Stripped so that a blank text or choice cannot pass the length checks.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=300)
+    options: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+    @field_validator("options")
+    @classmethod
+    def _distinct_options(cls, value: list[str]) -> list[str]:
+        # A customer's answer is matched to a choice by its text.
+        if len(set(value)) != len(value):
+            raise ValueError("each choice may appear only once")
+        return value
+
+
+class TroubleshooterForm(BaseModel):
+    """A guided form a customer can start a ticket from; its questions and answers become the
+    ticket's troubleshooter summary (services/troubleshooters.py)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1, max_length=40, pattern=SLUG)
+    name: str = Field(min_length=1, max_length=80)
+    topic: str = Field(min_length=1, max_length=40)
+    intro: str = Field("", max_length=1000)
+    questions: list[TroubleshooterQuestion] = Field(min_length=1, max_length=20)
+
+    @field_validator("questions")
+    @classmethod
+    def _distinct_questions(
+        cls, value: list[TroubleshooterQuestion]
+    ) -> list[TroubleshooterQuestion]:
+        # Answers name the question they answer, so two questions may not read the same.
+        texts = [q.text for q in value]
+        if len(set(texts)) != len(texts):
+            raise ValueError("each question may appear only once")
+        return value
+
+
 DEFAULT_TOPICS = [
     Topic(id="general", name="General question"),
     Topic(id="billing", name="Billing"),
@@ -108,6 +163,9 @@ class PortalSettings(BaseModel):
     trash_retention_days: int = Field(30, ge=1, le=3650)
     reopen_window_days: int = Field(30, ge=0, le=3650)
     auto_close_days: int = Field(7, ge=1, le=365)
+    # Troubleshooter forms offered on the portal's compose page (declared after `topics`, which
+    # their validator reads). A form whose topic is hidden is not offered.
+    troubleshooters: list[TroubleshooterForm] = Field(default_factory=list, max_length=20)
     # Visibility rules: tickets of these topics or channels never appear in the portal.
     hidden_topics: list[Annotated[str, Field(max_length=40)]] = Field(
         default_factory=list, max_length=50
@@ -157,8 +215,34 @@ class PortalSettings(BaseModel):
                     outbound.check_override(template, override.body, body=True)
         return value
 
+    @field_validator("troubleshooters")
+    @classmethod
+    def _troubleshooters_fit_topics(
+        cls, value: list[TroubleshooterForm], info: ValidationInfo
+    ) -> list[TroubleshooterForm]:
+        ids = [form.id for form in value]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"troubleshooter ids must be unique: {', '.join(duplicates)}")
+        # Only when the topics themselves are valid (else their own error says what is wrong).
+        topics = info.data.get("topics")
+        if topics is not None:
+            known = {t.id for t in topics}
+            for form in value:
+                if form.topic not in known:
+                    # Checked here rather than when a ticket is opened: a form nobody can send
+                    # would only fail in front of the customer.
+                    raise ValueError(
+                        f"troubleshooter '{form.id}' uses the topic '{form.topic}', "
+                        "which is not one of the configured topics"
+                    )
+        return value
+
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
+
+    def troubleshooter(self, form_id: str) -> TroubleshooterForm | None:
+        return next((f for f in self.troubleshooters if f.id == form_id), None)
 
     def hides(self, topic: str | None, channel: str | None) -> bool:
         """The visibility rules: a ticket of a hidden topic or channel is not the customer's to

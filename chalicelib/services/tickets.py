@@ -28,7 +28,7 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, OPEN_STATUSES, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.observability import count
-from chalicelib.services import attachments, mailbox, suppressions
+from chalicelib.services import attachments, mailbox, suppressions, troubleshooters
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 
@@ -112,6 +112,11 @@ def create_ticket(
     if principal.role != CUSTOMER or not principal.org_id:
         raise Forbidden("Only customers of an organization open tickets here.")
     channel = "troubleshooter" if troubleshooter else "portal"
+    if troubleshooter and troubleshooter.get("id"):
+        # A configured form: checked against the settings, and stored as the server knows it.
+        troubleshooter = troubleshooters.answered(
+            settings, troubleshooter["id"], topic, troubleshooter.get("answers", [])
+        )
     if topic in settings.hidden_topics or channel in settings.hidden_channels:
         # A ticket the customer could not see once opened: refuse it like an unknown topic.
         raise InvalidInput(
@@ -121,8 +126,12 @@ def create_ticket(
                 "topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]
             },
         )
+    title = None
     if troubleshooter and not (body or "").strip():
+        # Nothing typed: the summary is the first message, and the form's name (rather than
+        # "Troubleshooter: ..." cut at 80 characters) the console's title.
         body = _summary_text(troubleshooter)
+        title = default_title(troubleshooter.get("name", "")) or None
     ticket = _open_ticket(
         settings,
         requester=_user(principal.user_id),
@@ -133,6 +142,7 @@ def create_ticket(
         channel=channel,
         kind=CUSTOMER_MESSAGE,
         troubleshooter=troubleshooter,
+        title=title,
     )
     count("TicketCreated")
     return customer_view(principal, ticket.ticket_id)
@@ -172,6 +182,7 @@ def _open_ticket(
     channel: str,
     kind: str,
     troubleshooter: dict[str, Any] | None = None,
+    title: str | None = None,
     assignee_id: str | None = None,
     ticket_id: str | None = None,
     details: dict[str, Any] | None = None,
@@ -190,7 +201,7 @@ def _open_ticket(
     ticket = TicketModel(
         ticket_id=ticket_id or uuid.uuid4().hex,
         number=next_value("ticket_number", FIRST_NUMBER - 1),
-        title=default_title(body),
+        title=title or default_title(body),
         subject=subject[:200],
         topic=topic_config.id,
         channel=channel,
