@@ -1,5 +1,5 @@
 // Administration: portal settings (branding, banner links, announcement, topics, display modes,
-// timeouts, limits, notifications), users, organizations, teams, and the audit log.
+// troubleshooter forms, timeouts, limits, notifications), users, organizations, teams, and the audit log.
 
 import { h, append, clear, icon, field, notice, uid, safeImageSrc } from "./dom.js";
 import { get, post, patch } from "./api.js";
@@ -207,6 +207,102 @@ function templatesControl(registry, settings) {
   }, wrapper);
 }
 
+/** Questions of a troubleshooter as the admin edits them: one a line, choices after "|". */
+function questionsText(questions) {
+  return (questions || []).map((q) => [q.text, ...(q.options || [])].join(" | ")).join("\n");
+}
+
+function parseQuestions(text) {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+    const [question, ...options] = line.split("|").map((part) => part.trim());
+    return { text: question, options: options.filter(Boolean) };
+  });
+}
+
+/** "questions.2.options" of a refusal, said the way the admin sees the form. */
+function troubleshooterPlace(path) {
+  const question = /^questions\.(\d+)/.exec(path);
+  if (question) return t("admin.ts.questionN", { n: Number(question[1]) + 1 });
+  const name = path.split(".")[0];
+  return { id: t("admin.ts.id"), name: t("admin.ts.name"), topic: t("admin.ts.topic"),
+    intro: t("admin.ts.intro") }[name] || path;
+}
+
+function troubleshootersControl(registry, settings, topicOptions) {
+  const list = h("div", { class: "troubleshooters" });
+  const forms = [];
+  const addForm = (value = {}) => {
+    const name = h("input", { class: "input", value: value.name || "", maxlength: 80 });
+    const id = h("input", { class: "input", value: value.id || "", maxlength: 40,
+      pattern: "[a-z0-9][a-z0-9_-]*", autocomplete: "off" });
+    const topic = h("select", { class: "select" },
+      topicOptions.map(([topicId, text]) => h("option", { value: topicId, text, selected: value.topic === topicId })));
+    // A form of a topic that is gone keeps it, so saving says what is wrong instead of moving it.
+    if (value.topic && !topicOptions.some(([topicId]) => topicId === value.topic)) {
+      topic.append(h("option", { value: value.topic, text: value.topic, selected: true }));
+    }
+    const intro = h("textarea", { class: "textarea textarea--small", rows: 2, maxlength: 1000 });
+    intro.value = value.intro || "";
+    const questions = h("textarea", { class: "textarea textarea--small", rows: 5,
+      placeholder: t("admin.ts.questionsPlaceholder") });
+    questions.value = questionsText(value.questions);
+    const errorEl = h("p", { class: "field__error field__error--lines", role: "alert", hidden: true });
+    const legend = h("legend", { class: "field__label" });
+    const remove = h("button", { type: "button", class: "btn btn--ghost btn--small" }, icon("trash"),
+      h("span", { text: t("admin.ts.remove") }));
+    const block = h("fieldset", { class: "field fieldset troubleshooter-edit" }, legend,
+      h("div", { class: "grid grid--2" },
+        field(t("admin.ts.name"), name), field(t("admin.ts.id"), id, { hint: t("admin.ts.idHint") })),
+      field(t("admin.ts.topic"), topic),
+      field(t("admin.ts.intro"), intro, { optional: t("common.optional") }),
+      field(t("admin.ts.questions"), questions, { hint: t("admin.ts.questionsHint") }),
+      errorEl, h("div", { class: "form__actions" }, remove));
+    const entry = {
+      block, errorEl,
+      value: () => ({ id: id.value.trim(), name: name.value.trim(), topic: topic.value,
+        intro: intro.value.trim(), questions: parseQuestions(questions.value) }),
+    };
+    const label = () => { legend.textContent = name.value.trim() || t("admin.ts.untitled"); };
+    name.addEventListener("input", label);
+    label();
+    remove.addEventListener("click", () => {
+      forms.splice(forms.indexOf(entry), 1);
+      block.remove();
+    });
+    forms.push(entry);
+    list.append(block);
+    return name;
+  };
+  for (const value of settings.troubleshooters || []) addForm(value);
+  const add = h("button", { type: "button", class: "btn btn--secondary btn--small" }, icon("plus"),
+    h("span", { text: t("admin.ts.add") }));
+  add.addEventListener("click", () => addForm({ topic: topicOptions.length ? topicOptions[0][0] : "" }).focus());
+  const errorEl = h("p", { class: "field__error field__error--lines", role: "alert", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" },
+    h("legend", { class: "field__label", text: t("admin.troubleshooters") }),
+    h("p", { class: "field__hint", text: t("admin.troubleshootersHint") }), errorEl, list, add);
+  const show = (el, message) => {
+    el.textContent = el.hidden ? message : `${el.textContent}\n${message}`;
+    el.hidden = false;
+  };
+  // Each refusal goes beside the form it is about ("troubleshooters.1.questions.0.text");
+  // one about the list as a whole (a duplicate id, an unknown topic) goes under the list.
+  wrapper.setError = (message, detail) => {
+    if (!message) {
+      for (const el of [errorEl, ...forms.map((f) => f.errorEl)]) {
+        el.textContent = "";
+        el.hidden = true;
+      }
+      return;
+    }
+    const where = /^troubleshooters\.(\d+)\.?(.*)$/.exec((detail && detail.field) || "");
+    const form = where ? forms[Number(where[1])] : null;
+    if (form) show(form.errorEl, `${troubleshooterPlace(where[2])}: ${detail.message}`);
+    else show(errorEl, detail ? detail.message : message);
+  };
+  return registry.add("troubleshooters", () => forms.map((f) => f.value()), wrapper);
+}
+
 function logoControl(registry, settings, onChange) {
   let value = settings.logo_url || "";
   const preview = h("span", { class: "logo-preview" });
@@ -271,7 +367,7 @@ const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color
   "status_display", "org_view_enabled", "trash_retention_days", "reopen_window_days", "auto_close_days",
   "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
   "customer_alert_recipients", "support_alert_recipients", "notification_templates",
-  "attachment_max_bytes", "attachments_per_ticket"]);
+  "attachment_max_bytes", "attachments_per_ticket", "troubleshooters"]);
 
 const MIB = 1024 * 1024;
 
@@ -366,6 +462,9 @@ export async function settings({ main }) {
       numberControl(registry, s, "reopen_window_days", t("admin.reopenWindow"), t("admin.days")),
       numberControl(registry, s, "auto_close_days", t("admin.autoClose"), t("admin.days"))));
 
+  const troubleshooters = section(t("admin.troubleshooters"), t("admin.troubleshootersLead"),
+    troubleshootersControl(registry, s, (s.topics || []).map((topic) => [topic.id, topic.name])));
+
   const accounts = section(t("admin.accounts"), t("admin.accountsLead"),
     h("div", { class: "grid grid--2" },
       selectControl(registry, s, "default_language", t("admin.defaultLanguage"), Object.entries(LANGUAGES)),
@@ -397,7 +496,7 @@ export async function settings({ main }) {
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "btn btn--primary", text: t("common.saveChanges") });
   const form = h("form", { class: "settings-form", novalidate: true },
-    branding, conversations, accounts, limits, notifications,
+    branding, conversations, troubleshooters, accounts, limits, notifications,
     h("div", { class: "savebar" }, status, save));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -424,7 +523,7 @@ export async function settings({ main }) {
       for (const detail of details) {
         const key = String(detail.field || "").split(".")[0];
         const wrapper = registry.fieldOf(key);
-        if (wrapper && wrapper.setError) wrapper.setError(`${detail.field}: ${detail.message}`);
+        if (wrapper && wrapper.setError) wrapper.setError(`${detail.field}: ${detail.message}`, detail);
       }
       status.replaceChildren(notice("error", details.length ? t("admin.invalid") : errorText(error)));
       const first = form.querySelector("[aria-invalid=true], .field__error:not([hidden])");

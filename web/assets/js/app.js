@@ -36,6 +36,7 @@ const ROUTES = [
   ["/tickets", "portal", "tickets"],
   ["/tickets/new", "portal", "compose"],
   ["/tickets/:id", "portal", "ticket"],
+  ["/troubleshooters/:id", "portal", "troubleshooterForm"],
   ["/folders/:folder", "portal", "folder"],
   ["/notifications", "portal", "notifications"],
   ["/console", "console", "conversations"],
