@@ -194,3 +194,24 @@ def test_without_an_id_the_clients_summary_is_kept_as_before(cast):
     empty = cast.call("alice", "POST", "/api/portal/tickets",
                       {"topic": "technical", "subject": "Hi", "body": ""})
     assert_error(empty, 400, "empty_message")
+
+
+def test_forms_that_would_outgrow_the_settings_item_are_refused(cast):
+    # Given long mail wordings (stored as JSON, "é" takes six bytes)
+    wordy = {language: {"body": "é" * 10_000} for language in ("en", "fr", "pl")}
+    cast.change_settings(notification_templates={"acknowledgement": wordy})
+    # When the admin adds forms each within its own limits, and the request within the body
+    # limit, but together too large for the one item DynamoDB keeps the settings in (400 KB)
+    biggest = {
+        "name": "x" * 80, "topic": "technical", "intro": "x" * 1000,
+        "questions": [{"text": f"{n}" + "x" * 290,
+                       "options": [f"{m}" + "x" * 98 for m in range(10)]} for n in range(20)],
+    }
+    forms = [{**biggest, "id": f"form-{n}"} for n in range(8)]
+    status, body = patch_settings(cast, troubleshooters=forms)
+    # Then they are refused and nothing changes
+    assert status == 400, body
+    assert body["error"]["code"] == "settings_too_large"
+    assert cast.get("ada", "/api/admin/settings")["settings"]["troubleshooters"] == []
+    # And as many as fit are kept
+    assert len(cast.change_settings(troubleshooters=forms[:2])["troubleshooters"]) == 2
