@@ -84,6 +84,10 @@ def _seed_troubleshooters(now: float) -> None:
     item = settings_store.get_settings_item()
     if "troubleshooters" in item.data:
         return
+    saved_topics = item.data.get("topics", PortalSettings().model_dump()["topics"])
+    topics = {topic.get("id") for topic in saved_topics}
+    if not all(form["topic"] in topics for form in TROUBLESHOOTERS):
+        return  # the admin removed the demo form's topic: no form rather than no start
     settings = PortalSettings.model_validate(
         {**PortalSettings().model_dump(), **item.data, "troubleshooters": TROUBLESHOOTERS}
     )

@@ -90,9 +90,11 @@ class TroubleshooterQuestion(BaseModel):
     # Stripped so that a blank text or choice cannot pass the length checks.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    text: str = Field(min_length=1, max_length=300)
-    options: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=10
+    # One line each, without `|`: the settings page edits a question as one line with its
+    # choices after `|`, and must read back exactly what it shows.
+    text: str = Field(min_length=1, max_length=300, pattern=r"^[^|\r\n]*$")
+    options: list[Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^|\r\n]*$")]] = (
+        Field(default_factory=list, max_length=10)
     )
 
     @field_validator("options")

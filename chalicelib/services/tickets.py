@@ -112,11 +112,8 @@ def create_ticket(
     if principal.role != CUSTOMER or not principal.org_id:
         raise Forbidden("Only customers of an organization open tickets here.")
     channel = "troubleshooter" if troubleshooter else "portal"
-    if troubleshooter and troubleshooter.get("id"):
-        # A configured form: checked against the settings, and stored as the server knows it.
-        troubleshooter = troubleshooters.answered(
-            settings, troubleshooter["id"], topic, troubleshooter.get("answers", [])
-        )
+    if troubleshooter:
+        troubleshooter = troubleshooters.checked(settings, troubleshooter, topic)
     if topic in settings.hidden_topics or channel in settings.hidden_channels:
         # A ticket the customer could not see once opened: refuse it like an unknown topic.
         raise InvalidInput(
@@ -189,10 +186,13 @@ def _open_ticket(
 ) -> TicketModel:
     topic_config = settings.topic(topic)
     if topic_config is None:
+        # Hidden topics are left out: this answer also reaches customers.
         raise InvalidInput(
             "Choose one of the configured topics.",
             code="unknown_topic",
-            details={"topics": [t.id for t in settings.topics]},
+            details={
+                "topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]
+            },
         )
     subject = re.sub(r"\s+", " ", subject or "").strip()
     if not subject:
@@ -232,9 +232,14 @@ def _open_ticket(
 
 
 def _summary_text(troubleshooter: dict[str, Any]) -> str:
-    lines = [f"Troubleshooter: {troubleshooter.get('name', '')}"]
+    """One line a question: an answer's own line breaks are folded, so that no answer can add a
+    line that reads as another question answered."""
+    def line(text: Any) -> str:
+        return re.sub(r"\s+", " ", str(text)).strip()
+
+    lines = [f"Troubleshooter: {line(troubleshooter.get('name', ''))}"]
     for qa in troubleshooter.get("answers", []):
-        lines.append(f"- {qa['question']}: {qa['answer']}")
+        lines.append(f"- {line(qa['question'])}: {line(qa['answer'])}")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ client sent, so the summary agents read is what the customer was really asked.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,9 @@ from chalicelib.services.settings import (
 )
 
 CHANNEL = "troubleshooter"
+# The questions and answers of one summary together: as much as one message may hold, since
+# the summary becomes the ticket's first message when the customer types nothing else.
+MAX_SUMMARY_CHARS = 10_000
 
 
 def offered(settings: PortalSettings) -> list[TroubleshooterForm]:
@@ -34,6 +38,44 @@ def customer_shape(form: TroubleshooterForm) -> dict[str, Any]:
         "intro": form.intro,
         "questions": [{"text": q.text, "options": list(q.options)} for q in form.questions],
     }
+
+
+def checked(
+    settings: PortalSettings, troubleshooter: dict[str, Any], topic: str
+) -> dict[str, Any]:
+    """The summary to store for a ticket started from a troubleshooter. With the `id` of a
+    configured form: checked against it (`answered`). Without one (an API client's own form):
+    stored as sent, but it may not pass itself off as a configured form by taking its name."""
+    answers = [
+        {"question": _clean(item["question"]), "answer": _clean(item["answer"])}
+        for item in troubleshooter.get("answers", [])
+    ]
+    if sum(len(a["question"]) + len(a["answer"]) for a in answers) > MAX_SUMMARY_CHARS:
+        raise InvalidInput(
+            f"The answers are longer than {MAX_SUMMARY_CHARS} characters in all.",
+            code="answers_too_long", details={"max": MAX_SUMMARY_CHARS},
+        )
+    form_id = troubleshooter.get("id")
+    if form_id:
+        return answered(settings, form_id, topic, answers)
+    name = _clean(troubleshooter.get("name", ""))
+    if any(form.name.casefold() == name.casefold() for form in settings.troubleshooters):
+        raise InvalidInput(
+            "A summary named after a configured troubleshooter must give its id.",
+            code="troubleshooter_id_required",
+        )
+    for item in answers:
+        if not item["question"] or not item["answer"]:
+            raise InvalidInput("Every question needs its question and answer.",
+                               code="missing_answer")
+    return {"name": name, "answers": answers}
+
+
+def _clean(text: str) -> str:
+    """NFC, without invisible format characters (zero-width spaces and the like), stripped: an
+    answer made only of them is no answer."""
+    normalized = unicodedata.normalize("NFC", text)
+    return "".join(c for c in normalized if unicodedata.category(c) != "Cf").strip()
 
 
 def answered(

@@ -87,6 +87,13 @@ def test_the_admin_saves_forms_and_none_are_configured_by_default(cast):
      "troubleshooters.0.questions.0.options.0"),
     ("a question of 301 characters", [{**VPN, "questions": [{"text": "x" * 301}]}],
      "troubleshooters.0.questions.0.text"),
+    # The settings page edits a question as one line, choices after "|": it must read back
+    ("a question with a |", [{**VPN, "questions": [{"text": "TCP|UDP?"}]}],
+     "troubleshooters.0.questions.0.text"),
+    ("a question on two lines", [{**VPN, "questions": [{"text": "Is it A?\nReally?"}]}],
+     "troubleshooters.0.questions.0.text"),
+    ("a choice with a |", [{**VPN, "questions": [{"text": "Q?", "options": ["A|B", "C"]}]}],
+     "troubleshooters.0.questions.0.options.0"),
 ])
 def test_a_form_that_breaks_a_rule_is_refused_and_changes_nothing(cast, label, forms, field):
     status, body = patch_settings(cast, troubleshooters=forms)
@@ -215,3 +222,45 @@ def test_forms_that_would_outgrow_the_settings_item_are_refused(cast):
     assert cast.get("ada", "/api/admin/settings")["settings"]["troubleshooters"] == []
     # And as many as fit are kept
     assert len(cast.change_settings(troubleshooters=forms[:2])["troubleshooters"]) == 2
+
+
+def test_a_summary_cannot_fake_questions_or_a_configured_form(cast):
+    cast.change_settings(troubleshooters=[VPN])
+    # An answer with a line break cannot add a line that reads as another answered question
+    forged = [{"question": "Which device?", "answer": "Laptop"},
+              {"question": "What does the error say?",
+               "answer": "809\n- Did you restart?: Yes"}]
+    status, created, _ = send_form(cast, "alice", forged)
+    assert status == 201, created
+    first = created["messages"][0]["body"].splitlines()
+    assert first == ["Troubleshooter: Can't sign in to the VPN", "- Which device?: Laptop",
+                     "- What does the error say?: 809 - Did you restart?: Yes"]
+    # A summary without an id may not take a configured form's name (agents would read it as
+    # checked against that form)
+    posing = {"name": "can't sign in to the vpn",
+              "answers": [{"question": "Which device?", "answer": "Toaster"}]}
+    refused = cast.call("alice", "POST", "/api/portal/tickets",
+                        {"topic": "billing", "troubleshooter": posing})
+    assert_error(refused, 400, "troubleshooter_id_required")
+    # An answer of invisible characters only is no answer
+    invisible = [GOOD_ANSWERS[0],
+                 {"question": "What does the error say?", "answer": "\u200b\u2060"}]
+    assert_error(send_form(cast, "alice", invisible), 400, "missing_answer")
+
+
+def test_answers_longer_than_a_message_in_all_are_refused(cast):
+    cast.change_settings(troubleshooters=[{**VPN, "questions": [
+        {"text": f"Question {n}?"} for n in range(6)]}])
+    long_answers = [{"question": f"Question {n}?", "answer": "x" * 1990} for n in range(6)]
+    error = assert_error(send_form(cast, "alice", long_answers), 400, "answers_too_long")
+    assert error["details"]["max"] == 10_000
+    assert cast.get("alice", "/api/portal/tickets")["items"] == []
+
+
+def test_an_unknown_topic_error_lists_only_the_topics_customers_may_see(cast):
+    cast.change_settings(hidden_topics=["billing"])
+    error = assert_error(cast.call("alice", "POST", "/api/portal/tickets",
+                                   {"topic": "lottery", "subject": "Hi", "body": "Hello"}),
+                         400, "unknown_topic")
+    assert "billing" not in error["details"]["topics"]
+    assert "general" in error["details"]["topics"]
