@@ -517,6 +517,7 @@ export default {
   "error.invalid_answer": "This answer does not fit the question. Reload the page and try again.",
   "error.missing_answer": "Answer this question.",
   "error.topic_mismatch": "This troubleshooter has changed. Reload the page and try again.",
+  "error.answers_too_long": "The answers are too long in all. Shorten them, or put the details in the message box.",
   "error.messaging_blocked": "Messaging on this ticket is blocked.",
   "error.reopen_window_passed": "This ticket was closed too long ago to reopen. Please open a new ticket.",
   "error.not_requester": "Only the person who opened this ticket can do this.",

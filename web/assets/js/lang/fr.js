@@ -517,6 +517,7 @@ export default {
   "error.invalid_answer": "Cette réponse ne correspond pas à la question. Rechargez la page et réessayez.",
   "error.missing_answer": "Répondez à cette question.",
   "error.topic_mismatch": "Cet assistant a changé. Rechargez la page et réessayez.",
+  "error.answers_too_long": "Les réponses sont trop longues au total. Raccourcissez-les ou mettez les détails dans le message.",
   "error.messaging_blocked": "Les messages sont bloqués sur cette demande.",
   "error.reopen_window_passed": "Cette demande est fermée depuis trop longtemps pour être rouverte. Ouvrez une nouvelle demande.",
   "error.not_requester": "Seule la personne qui a ouvert cette demande peut faire cela.",

@@ -517,6 +517,7 @@ export default {
   "error.invalid_answer": "Ta odpowiedź nie pasuje do pytania. Odśwież stronę i spróbuj ponownie.",
   "error.missing_answer": "Odpowiedz na to pytanie.",
   "error.topic_mismatch": "Ten kreator się zmienił. Odśwież stronę i spróbuj ponownie.",
+  "error.answers_too_long": "Odpowiedzi są łącznie zbyt długie. Skróć je lub wpisz szczegóły w polu wiadomości.",
   "error.messaging_blocked": "Wiadomości w tym zgłoszeniu są zablokowane.",
   "error.reopen_window_passed": "To zgłoszenie zamknięto zbyt dawno, aby je ponownie otworzyć. Utwórz nowe zgłoszenie.",
   "error.not_requester": "Tylko osoba, która otworzyła zgłoszenie, może to zrobić.",
