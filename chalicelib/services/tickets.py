@@ -237,9 +237,14 @@ def _summary_text(troubleshooter: dict[str, Any]) -> str:
     def line(text: Any) -> str:
         return re.sub(r"\s+", " ", str(text)).strip()
 
+    def answered(question: str, answer: str) -> str:
+        # "Which device? Laptop", not "Which device?: Laptop"
+        end = ("?", ":", "!", ".")
+        return f"{question} {answer}" if question.endswith(end) else f"{question}: {answer}"
+
     lines = [f"Troubleshooter: {line(troubleshooter.get('name', ''))}"]
     for qa in troubleshooter.get("answers", []):
-        lines.append(f"- {line(qa['question'])}: {line(qa['answer'])}")
+        lines.append(f"- {answered(line(qa['question']), line(qa['answer']))}")
     return "\n".join(lines)
 
 

@@ -99,7 +99,7 @@ def test_a_troubleshooter_ticket_keeps_its_questions_and_answers(cast):
     assert created["ticket"]["subject"] == "Printer does not print"
     assert created["ticket"]["channel"] == "troubleshooter"
     first = created["messages"][0]["body"]
-    assert "Is it plugged in?: Yes" in first and "What do the lights do?: Orange, blinking" in first
+    assert "Is it plugged in? Yes" in first and "What do the lights do? Orange, blinking" in first
     # And the agent sees the questions and answers in the console
     detail = cast.get("sam", f"/api/console/tickets/{ticket_id}")
     assert detail["troubleshooter"] == troubleshooter

@@ -145,7 +145,7 @@ def test_a_ticket_from_a_form_stores_the_forms_questions_and_the_answers(cast):
     assert ticket["topic"] == "technical" and ticket["channel"] == "troubleshooter"
     expected = {"id": "vpn", "name": "Can't sign in to the VPN", "answers": GOOD_ANSWERS}
     assert created["ticket"]["troubleshooter"] == expected
-    assert "Which device?: Laptop" in created["messages"][0]["body"]
+    assert "Which device? Laptop" in created["messages"][0]["body"]
     # And the agent's console shows the summary, titled with the form's name
     detail = cast.get("sam", f"/api/console/tickets/{ticket['id']}")
     assert detail["troubleshooter"] == expected
@@ -233,8 +233,8 @@ def test_a_summary_cannot_fake_questions_or_a_configured_form(cast):
     status, created, _ = send_form(cast, "alice", forged)
     assert status == 201, created
     first = created["messages"][0]["body"].splitlines()
-    assert first == ["Troubleshooter: Can't sign in to the VPN", "- Which device?: Laptop",
-                     "- What does the error say?: 809 - Did you restart?: Yes"]
+    assert first == ["Troubleshooter: Can't sign in to the VPN", "- Which device? Laptop",
+                     "- What does the error say? 809 - Did you restart?: Yes"]
     # A summary without an id may not take a configured form's name (agents would read it as
     # checked against that form)
     posing = {"name": "can't sign in to the vpn",
