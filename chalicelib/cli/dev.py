@@ -112,6 +112,16 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
 
 
 def run_dev(host: str, port: int) -> int:
+    # Handlers first: a SIGTERM that arrives while the stack starts, or just after the state
+    # file appears, must still stop it cleanly and remove the file (the default action would
+    # kill the process and leave a state file naming a dead emulator).
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     moto, server, pump, emails = start_stack(host, port)
     # Imported only now: importing the app's modules reads the settings once, and they must
     # see the local stack's environment (the public URL in mailed links, among others).
@@ -125,14 +135,11 @@ def run_dev(host: str, port: int) -> int:
     write_dev_state(os.environ["AWS_ENDPOINT_URL"], f"http://{host}:{port}")
     print("Press Ctrl-C to stop.", flush=True)
 
-    stopped = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    stopped.wait()
+    # Wake up now and then: Linux may deliver the signal to one of the server's threads, and
+    # then only the main thread's next trip through the interpreter runs the handler; a wait
+    # without a timeout would sleep through it until the caller gives up and kills us.
+    while not stopped.wait(0.5):
+        pass
     print("Stopping...", flush=True)
     remove_dev_state()
     pump.stop()

@@ -28,6 +28,8 @@ def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page)
         sign_in(page, "admin@parley.test")
         page.goto("/admin")
         expect(page.get_by_role("heading", name="Portal settings")).to_be_visible()
+        # (the save bar, which covers fields, shows only once something changed)
+        expect(page.get_by_role("button", name="Save changes")).to_be_hidden()
 
         # When they rename and recolour the portal, add a banner link, an announcement and a logo
         page.get_by_label("Portal name").fill("Acme Help Centre")
@@ -43,6 +45,7 @@ def test_branding_set_by_the_admin_appears_on_the_sign_in_page(stack, open_page)
         screenshot(page, "admin-settings")
         page.get_by_role("button", name="Save changes").click()
         expect(page.get_by_text("The settings are saved.")).to_be_visible()
+        expect(page.get_by_role("button", name="Save changes")).to_be_hidden()
 
         # Then a visitor who is not signed in sees them all on the sign-in page
         visitor = open_page().page
@@ -156,6 +159,8 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
     before = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
     suffix = uuid.uuid4().hex[:6]
     topic_name, team = f"Returns {suffix}", f"returns-{suffix}"
+    stack.call("POST", "/api/admin/teams", {"id": team, "name": f"Returns team {suffix}"},
+               token=admin)
     try:
         # Given the admin adds a topic for a new team, and changes a timeout, a limit, the
         # customers' notification subject and who else receives it
@@ -166,7 +171,7 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         row = page.get_by_role("group", name="Topics").locator(".rows__row").last
         row.get_by_label("Id").fill(team)
         row.get_by_label("Name").fill(topic_name)
-        row.get_by_label("Team").fill(team)
+        row.get_by_label("Team").select_option(label=f"Returns team {suffix}")
         page.get_by_label("Sign out after inactivity").fill("45")
         page.get_by_label("Largest document").fill("5")
         page.get_by_text("Secure notification", exact=True).click()
@@ -224,4 +229,58 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         stack.call("PATCH", "/api/admin/settings", {
             key: before[key] for key in ("topics", "idle_timeout_minutes", "attachment_max_bytes",
                                          "notification_templates", "customer_alert_recipients")
+        }, token=admin)
+
+
+def test_inbound_mail_and_document_types_have_proper_controls(stack, open_page):
+    admin = stack.token("admin@parley.test")
+    before = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
+    org = stack.call("POST", "/api/admin/orgs", {"name": f"Mailroom {uuid.uuid4().hex[:4]}"},
+                     token=admin)["org"]
+    try:
+        page = open_page().page
+        sign_in(page, "admin@parley.test")
+        page.goto("/admin")
+        expect(page.get_by_role("heading", name="Portal settings")).to_be_visible()
+
+        # Every setting has a control of its own: none is named after its key or edited as JSON
+        expect(page.get_by_text("Inbound unknown sender")).to_have_count(0)
+        expect(page.locator(".textarea--code")).to_have_count(0)
+        # (and "Troubleshooters" is said once, by its section)
+        expect(page.get_by_text("Troubleshooters", exact=True)).to_have_count(1)
+
+        # The unknown-sender policy is a choice in words
+        unknown = page.get_by_label("Mail from an address without an account")
+        expect(unknown.locator("option")).to_have_text([
+            "Open a ticket and invite the sender as a new customer",
+            "Refuse it with a polite answer (at most one a day)",
+            "Ignore it without answering"])
+        expect(unknown).to_have_value(before["inbound_unknown_sender"])
+        # The topic and organization are chosen among those configured
+        topic = page.get_by_label("Topic of tickets opened by email")
+        expect(topic.locator("option").first).to_have_text(re.compile(r"^The first topic"))
+        expect(topic.locator("option", has_text="Billing")).to_have_count(1)
+        org_select = page.get_by_label("Organization of customers created from email")
+        expect(org_select.locator("option").first).to_have_text("An organization of their own for each")
+
+        # When the admin changes them and unticks ZIP documents
+        unknown.select_option("reject")
+        topic.select_option(label="Billing")
+        org_select.select_option(label=org["name"])
+        types = page.get_by_role("group", name="Accepted document types")
+        types.get_by_label("ZIP", exact=True).uncheck()
+        page.get_by_role("button", name="Save changes").click()
+        expect(page.get_by_text("The settings are saved.")).to_be_visible()
+
+        # Then they are saved as the server's values
+        saved = stack.call("GET", "/api/admin/settings", token=admin)["settings"]
+        assert saved["inbound_unknown_sender"] == "reject"
+        assert saved["inbound_default_topic"] == "billing"
+        assert saved["inbound_default_org"] == org["id"]
+        assert "application/zip" not in saved["attachment_types"]
+        assert "application/pdf" in saved["attachment_types"]
+    finally:
+        stack.call("PATCH", "/api/admin/settings", {
+            key: before[key] for key in ("inbound_unknown_sender", "inbound_default_topic",
+                                         "inbound_default_org", "attachment_types")
         }, token=admin)

@@ -82,8 +82,7 @@ function checkControl(registry, settings, key, label, hint) {
 }
 
 function selectControl(registry, settings, key, label, options, hint) {
-  const select = h("select", { class: "select" },
-    options.map(([value, text]) => h("option", { value, text, selected: settings[key] === value })));
+  const select = choiceSelect(options, settings[key]);
   return registry.add(key, () => select.value, field(label, select, { hint }));
 }
 
@@ -105,13 +104,27 @@ function colourControl(registry, settings, key, label, onChange) {
   return registry.add(key, () => text.value.trim(), wrapper);
 }
 
-/** Rows of small inputs (topics, banner links); `columns` are [key, label, attrs]. */
+/** A select of `options` ([value, text]) that keeps a saved value no longer among them, so
+ * saving says what is wrong instead of silently changing it. */
+function choiceSelect(options, value, attrs = {}) {
+  const select = h("select", { class: "select", ...attrs },
+    options.map(([optionValue, text]) => h("option", { value: optionValue, text, selected: value === optionValue })));
+  if (value != null && !options.some(([optionValue]) => optionValue === value)) {
+    select.append(h("option", { value, text: value, selected: true }));
+  }
+  return select;
+}
+
+/** Rows of small inputs (topics, banner links); `columns` are [key, label, attrs, choices]:
+ * with `choices` ([value, text] pairs, the first the default) the cell is a select. */
 function rowsControl(registry, settings, key, label, columns, addLabel) {
   const body = h("div", { class: "rows" });
   const rows = [];
   const addRow = (value = {}) => {
-    const inputs = columns.map(([name, text, attrs]) => {
-      const input = h("input", { class: "input input--small", value: value[name] ?? "", ...attrs });
+    const inputs = columns.map(([name, text, attrs, choices]) => {
+      const input = choices
+        ? choiceSelect(choices, value[name] ?? (choices.length ? choices[0][0] : null), { class: "select select--small" })
+        : h("input", { class: "input input--small", value: value[name] ?? "", ...attrs });
       return [name, input, h("label", { class: "rows__cell" }, h("span", { class: "rows__label", text }), input)];
     });
     const remove = h("button", { type: "button", class: "btn btn--ghost btn--small rows__remove" },
@@ -278,8 +291,8 @@ function troubleshootersControl(registry, settings, topicOptions) {
     h("span", { text: t("admin.ts.add") }));
   add.addEventListener("click", () => addForm({ topic: topicOptions.length ? topicOptions[0][0] : "" }).focus());
   const errorEl = h("p", { class: "field__error field__error--lines", role: "alert", hidden: true });
-  const wrapper = h("fieldset", { class: "field fieldset" },
-    h("legend", { class: "field__label", text: t("admin.troubleshooters") }),
+  // The section's title already says "Troubleshooters"; the list has no heading of its own.
+  const wrapper = h("div", { class: "field" },
     h("p", { class: "field__hint", text: t("admin.troubleshootersHint") }), errorEl, list, add);
   const show = (el, message) => {
     el.textContent = el.hidden ? message : `${el.textContent}\n${message}`;
@@ -343,10 +356,11 @@ function logoControl(registry, settings, onChange) {
     reader.addEventListener("load", () => {
       value = String(reader.result);
       show();
+      wrapper.dispatchEvent(new Event("change", { bubbles: true }));
     });
     reader.readAsDataURL(chosen);
   });
-  wrapper.append(h("div", { class: "logo-row" }, preview, upload, remove, file));
+  wrapper.append(h("div", { class: "logo-row" }, preview, h("div", { class: "logo-row__actions" }, upload, remove), file));
   show();
   registry.add("logo_url", () => value, wrapper);
   return wrapper;
@@ -367,7 +381,20 @@ const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color
   "status_display", "org_view_enabled", "trash_retention_days", "reopen_window_days", "auto_close_days",
   "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
   "customer_alert_recipients", "support_alert_recipients", "notification_templates",
-  "attachment_max_bytes", "attachments_per_ticket", "troubleshooters"]);
+  "attachment_max_bytes", "attachments_per_ticket", "troubleshooters", "attachment_types",
+  "inbound_default_topic", "inbound_unknown_sender", "inbound_default_org"]);
+
+/** The document types the server can check (chalicelib/services/files.py), by their usual names. */
+const ATTACHMENT_TYPES = [
+  ["application/pdf", "PDF"], ["image/png", "PNG"], ["image/jpeg", "JPEG"], ["image/gif", "GIF"],
+  ["image/webp", "WebP"], ["text/plain", "TXT"], ["text/csv", "CSV"], ["application/zip", "ZIP"],
+  ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word (DOCX)"],
+  ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel (XLSX)"],
+  ["application/vnd.openxmlformats-officedocument.presentationml.presentation", "PowerPoint (PPTX)"],
+];
+
+/** What becomes of mail from an address without an account (services/settings.py). */
+const UNKNOWN_SENDER = ["create", "reject", "drop"];
 
 const MIB = 1024 * 1024;
 
@@ -376,6 +403,16 @@ function megabytesControl(registry, settings, key, label, hint) {
     value: Math.round((settings[key] / MIB) * 10) / 10 });
   return registry.add(key, () => (input.value === "" ? null : Math.round(Number(input.value) * MIB)),
     field(label, input, { hint }));
+}
+
+function attachmentTypesControl(registry, settings) {
+  const known = new Set(ATTACHMENT_TYPES.map(([mime]) => mime));
+  // A type saved by a newer server keeps its checkbox, under its own name.
+  const extra = (settings.attachment_types || []).filter((mime) => !known.has(mime)).map((mime) => [mime, mime]);
+  const wrapper = checkboxesControl(registry, settings, "attachment_types", t("admin.attachmentTypes"),
+    [...ATTACHMENT_TYPES, ...extra]);
+  wrapper.querySelector(".checks").after(h("p", { class: "field__hint", text: t("admin.attachmentTypesHint") }));
+  return wrapper;
 }
 
 function humanize(key) {
@@ -407,7 +444,11 @@ function genericControl(registry, settings, key) {
 }
 
 export async function settings({ main }) {
-  const { settings: loaded } = await get("/api/admin/settings");
+  const [{ settings: loaded }, teamList, orgList] = await Promise.all([
+    get("/api/admin/settings"),
+    get("/api/admin/teams").then((page) => page.items).catch(() => null),
+    allOrgs().catch(() => null),
+  ]);
   let original = loaded;
   const registry = controls();
   const preview = h("div", { class: "brand-preview", "aria-hidden": "true" },
@@ -443,7 +484,10 @@ export async function settings({ main }) {
   const conversations = section(t("admin.conversations"), t("admin.conversationsLead"),
     rowsControl(registry, s, "topics", t("admin.topics"),
       [["id", t("admin.topicId"), { maxlength: 40, pattern: "[a-z0-9][a-z0-9_-]*" }],
-        ["name", t("admin.topicName"), { maxlength: 80 }], ["team_id", t("admin.topicTeam"), { maxlength: 40 }]],
+        ["name", t("admin.topicName"), { maxlength: 80 }],
+        // A select of the teams (free text only if they could not be read).
+        ["team_id", t("admin.topicTeam"), { maxlength: 40 },
+          teamList ? teamList.map((team) => [team.id, team.name]) : null]],
       t("admin.addTopic")),
     h("div", { class: "grid grid--2" },
       selectControl(registry, s, "author_display", t("admin.authorDisplay"), [
@@ -483,8 +527,26 @@ export async function settings({ main }) {
         : null,
       "attachments_per_ticket" in s
         ? numberControl(registry, s, "attachments_per_ticket", t("admin.filesPerTicket"))
-        : null,
-      generic.map((key) => genericControl(registry, s, key))));
+        : null),
+    "attachment_types" in s ? attachmentTypesControl(registry, s) : null,
+    generic.map((key) => genericControl(registry, s, key)));
+
+  const firstTopic = (s.topics || [])[0];
+  const inbound = section(t("admin.inbound"), t("admin.inboundLead"),
+    "inbound_default_topic" in s
+      ? selectControl(registry, s, "inbound_default_topic", t("admin.inboundTopic"),
+        [["", firstTopic ? t("admin.inboundTopicFirst", { name: firstTopic.name }) : t("admin.inboundTopicNone")],
+          ...topicOptions], t("admin.inboundTopicHint"))
+      : null,
+    "inbound_unknown_sender" in s
+      ? selectControl(registry, s, "inbound_unknown_sender", t("admin.inboundUnknown"),
+        UNKNOWN_SENDER.map((value) => [value, t(`admin.inboundUnknown.${value}`)]), t("admin.inboundUnknownHint"))
+      : null,
+    "inbound_default_org" in s
+      ? selectControl(registry, s, "inbound_default_org", t("admin.inboundOrg"),
+        [["", t("admin.inboundOrgOwn")], ...(orgList || []).map((org) => [org.id, org.name])],
+        t("admin.inboundOrgHint"))
+      : null);
 
   const notifications = section(t("admin.notifications"), t("admin.notificationsLead"),
     checkControl(registry, s, "acknowledge_customer_messages", t("admin.acknowledge")),
@@ -495,9 +557,29 @@ export async function settings({ main }) {
 
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const save = h("button", { type: "submit", class: "btn btn--primary", text: t("common.saveChanges") });
+  const savebar = h("div", { class: "savebar", hidden: true }, status, save);
   const form = h("form", { class: "settings-form", novalidate: true },
-    branding, conversations, troubleshooters, accounts, limits, notifications,
-    h("div", { class: "savebar" }, status, save));
+    branding, conversations, troubleshooters, accounts, limits, inbound, notifications, savebar);
+  // The save bar sits over the fields, so it shows only while something differs from what was
+  // loaded or last saved; after a save it says so for a moment, then goes.
+  let baseline = "";
+  let hideTimer = null;
+  const snapshot = () => JSON.stringify(registry.values());
+  const syncSavebar = () => {
+    const dirty = snapshot() !== baseline;
+    if (dirty) {
+      clearTimeout(hideTimer);
+      hideTimer = null;
+      save.hidden = false;
+      savebar.hidden = false;
+    } else if (!hideTimer && !status.querySelector(".notice--error")) {
+      status.replaceChildren();
+      savebar.hidden = true;
+    }
+  };
+  for (const type of ["input", "change", "click"]) {
+    form.addEventListener(type, () => setTimeout(syncSavebar, 0));
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     registry.clearErrors();
@@ -515,7 +597,14 @@ export async function settings({ main }) {
     try {
       const result = await patch("/api/admin/settings", changes);
       original = result.settings;
+      baseline = snapshot();
       status.replaceChildren(notice("success", t("admin.saved")));
+      save.hidden = true;
+      clearTimeout(hideTimer);
+      hideTimer = setTimeout(() => {
+        hideTimer = null;
+        syncSavebar();
+      }, 5000);
       const branding = await get("/api/portal/branding", null, { quiet: true });
       applyBranding(branding);
     } catch (error) {
@@ -534,6 +623,7 @@ export async function settings({ main }) {
   });
   append(main, adminPage("settings", t("admin.settings"), t("admin.settingsLead"), form));
   updatePreview();
+  baseline = snapshot();
 }
 
 // ---------------------------------------------------------------------------------------------
