@@ -104,10 +104,18 @@ def test_admin_creates_an_organization_and_a_user_then_disables_the_user(stack, 
     expect(page.locator("tr", has_text=email)).to_contain_text("Disabled")
     assert stack.mails_to(email), "the new user got no mail"
 
-    # And the audit log lists it, with more entries on demand
+    # And the audit log lists it in words: the action, its outcome, who was disabled
     page.goto("/admin/audit")
     expect(page.locator("tbody tr").first).to_be_visible()
-    expect(page.locator("code", has_text="user.disable").first).to_be_visible()
+    disabled = page.locator("tbody tr", has_text="User disabled").first
+    expect(disabled).to_contain_text("Success")
+    expect(disabled).to_contain_text(f"Milton Waddams ({email})")
+    expect(disabled).to_contain_text("Changed")
+    expect(disabled).not_to_contain_text('{"')
+    # (and sign-ins as "Signed in", by the address that signed in)
+    expect(page.locator("tbody tr", has_text="Signed in").filter(
+        has_text="admin@parley.test").first).to_be_visible()
+    expect(page.locator("tbody")).not_to_contain_text("auth.login")
     screenshot(page, "admin-audit")
 
 

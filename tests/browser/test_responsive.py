@@ -60,3 +60,8 @@ def test_pages_fit_a_phone_screen(stack, open_page):
         agent.goto(path)
         expect(agent.locator("h1")).to_be_visible()
         fits(agent)
+    # (the audit log's stacked rows name each value)
+    agent.goto("/admin/audit")
+    action = agent.locator(".table--audit tbody td[data-label]").nth(1)
+    expect(action).to_be_visible()
+    assert action.evaluate("el => getComputedStyle(el, '::before').content") == '"Action"'

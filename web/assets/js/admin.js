@@ -3,7 +3,7 @@
 
 import { h, append, clear, icon, field, notice, uid, safeImageSrc } from "./dom.js";
 import { get, post, patch } from "./api.js";
-import { t, errorText, formatDate, LANGUAGES } from "./i18n.js";
+import { t, has, errorText, formatDate, LANGUAGES } from "./i18n.js";
 import { setTitle, applyBranding, state } from "./app.js";
 import { loadMoreButton, emptyState } from "./ui.js";
 
@@ -661,7 +661,10 @@ export async function users({ main, query }) {
       h("td", { "data-label": t("admin.name") }, h("strong", { text: user.name })),
       h("td", { "data-label": t("auth.email"), class: "muted", text: user.email }),
       h("td", { "data-label": t("admin.role") }, h("span", { class: "chip", text: t(`role.${user.role}`) })),
-      h("td", { "data-label": t("admin.org"), text: user.org_id ? orgNames.get(user.org_id) || user.org_id : "—" }),
+      // Staff have no organization: the dash says so on a wide table, and the stacked rows of a
+      // narrow screen leave the cell out (admin-cell--empty) rather than show a lone dash.
+      h("td", { "data-label": t("admin.org"), class: user.org_id ? null : "admin-cell--empty",
+        text: user.org_id ? orgNames.get(user.org_id) || user.org_id : "—" }),
       h("td", { "data-label": t("admin.status") },
         h("span", { class: `status status--${user.status === "active" ? "success" : "neutral"}` },
           h("span", { class: "status__dot", "aria-hidden": "true" }), t(`userStatus.${user.status}`))),
@@ -948,28 +951,96 @@ export async function teams({ main }) {
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
+/** An action's name in the admin's language; a code this page does not know yet shows as is. */
+function auditAction(action) {
+  const key = `admin.auditAction.${action}`;
+  return has(key) ? t(key) : action;
+}
+
+function auditOutcome(outcome) {
+  const key = `admin.auditOutcome.${outcome}`;
+  return has(key) ? t(key) : outcome;
+}
+
+/** A detail's value as short text: lists joined, roles and known codes in words. */
+function auditValue(key, value) {
+  if (value == null || value === "") return "—";
+  if (Array.isArray(value)) return value.length ? value.map((v) => auditValue(key, v)).join(", ") : "—";
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${auditValue(k, v)}`).join(", ");
+  if (key === "role" && has(`role.${value}`)) return t(`role.${value}`);
+  return String(value);
+}
+
+function auditDetails(details) {
+  if (!details || typeof details !== "object") return null;
+  return h("dl", { class: "audit-details" }, Object.entries(details).map(([key, value]) => {
+    const labelKey = `admin.auditDetail.${key}`;
+    return h("div", { class: "audit-details__item" },
+      h("dt", { text: has(labelKey) ? t(labelKey) : key }), h("dd", { text: auditValue(key, value) }));
+  }));
+}
+
+/** Who a target is, in words where the entry or a look-up says it; else its code. */
+function auditTarget(entry, userName) {
+  const target = entry.target || "";
+  if (!target) return null;
+  if (target === "portal") return t("admin.auditTarget.portal");
+  if (target.startsWith("ticket:")) return t("admin.auditTarget.ticket", { id: target.slice(7, 15) });
+  if (target.startsWith("inbound:")) return t("admin.auditTarget.inbound");
+  if (/^(org|team)\./.test(entry.action) && entry.details && entry.details.name) return entry.details.name;
+  // A sign-in, a reset and the like name the account the actor's email already shows.
+  if (entry.action.startsWith("auth.") && (target === entry.actor_id || entry.actor_email)) {
+    return userName(target) || entry.actor_email || target;
+  }
+  if (entry.action.startsWith("user.")) return userName(target) || target;
+  return target;
+}
+
 export async function audit({ main }) {
   let cursor = null;
   const tbody = h("tbody", {});
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const more = loadMoreButton(() => load());
   more.element.textContent = t("admin.more");
+  // Users named by id are looked up once each, and their cells filled in when known.
+  const people = new Map();
+  const waiting = new Map();
+  const userName = (id) => people.get(id) || null;
+  const lookUp = (id, cell) => {
+    if (people.has(id)) return;
+    if (!waiting.has(id)) {
+      waiting.set(id, []);
+      get(`/api/admin/users/${encodeURIComponent(id)}`, null, { quiet: true }).then(({ user }) => {
+        people.set(id, user.name && user.email ? `${user.name} (${user.email})` : user.email || user.name || id);
+        for (const el of waiting.get(id)) el.textContent = people.get(id);
+      }).catch(() => {});
+    }
+    waiting.get(id).push(cell);
+  };
   async function load() {
     more.busy(true);
     try {
       const page = await get("/api/admin/audit", { limit: 50, cursor });
       for (const entry of page.items) {
-        tbody.append(h("tr", { class: entry.outcome && entry.outcome !== "success" ? "is-flagged" : null },
+        const success = entry.outcome === "success";
+        const target = auditTarget(entry, userName);
+        const targetCell = h("td", { "data-label": t("admin.target"), class: "muted break", text: target || "—" });
+        if (entry.target && target === entry.target && /^user\./.test(entry.action)) lookUp(entry.target, targetCell);
+        const actor = entry.actor_email || (entry.actor_id ? userName(entry.actor_id) || entry.actor_id : null);
+        const actorCell = h("td", { "data-label": t("admin.actor"), class: "break", text: actor || t("admin.auditNobody") });
+        if (!entry.actor_email && entry.actor_id && !userName(entry.actor_id)) lookUp(entry.actor_id, actorCell);
+        tbody.append(h("tr", { class: entry.outcome && !success ? "is-flagged" : null },
           h("td", { "data-label": t("admin.when"), class: "nowrap", text: formatDate(entry.at) }),
-          h("td", { "data-label": t("admin.action") }, h("code", { text: entry.action })),
+          h("td", { "data-label": t("admin.action") },
+            h("span", { class: "audit-action", title: entry.action, text: auditAction(entry.action) })),
           h("td", { "data-label": t("admin.outcome") },
-            h("span", { class: `status status--${entry.outcome === "success" ? "success" : "warning"}` },
-              h("span", { class: "status__dot", "aria-hidden": "true" }), entry.outcome || "")),
-          h("td", { "data-label": t("admin.actor"), text: entry.actor_email || entry.actor_id || "—" }),
-          h("td", { "data-label": t("admin.target"), class: "muted break", text: entry.target || "" }),
-          h("td", { "data-label": t("admin.source"), class: "muted", text: entry.source_ip || "" }),
-          h("td", { "data-label": t("admin.details"), class: "muted break",
-            text: entry.details ? JSON.stringify(entry.details) : "" })));
+            h("span", { class: `status status--${success ? "success" : "warning"}` },
+              h("span", { class: "status__dot", "aria-hidden": "true" }), entry.outcome ? auditOutcome(entry.outcome) : "")),
+          actorCell,
+          targetCell,
+          h("td", { "data-label": t("admin.source"), class: "muted", text: entry.source_ip || "—" }),
+          h("td", { "data-label": t("admin.details"), class: `muted break${entry.details ? "" : " admin-cell--empty"}` },
+            auditDetails(entry.details) || "—")));
       }
       if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: "7" }, emptyState(t("admin.noAudit")))));
       cursor = page.next_cursor;
