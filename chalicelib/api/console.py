@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.api.pagination import PageQuery, ThreadQuery
 from chalicelib.api.routing import STAFF, route
-from chalicelib.services import tickets
+from chalicelib.services import teams, tickets
 from chalicelib.services.principal import Principal
 from chalicelib.services.settings import get_portal_settings
 
@@ -78,12 +78,16 @@ class AgentQuery(Strict):
 
 
 @route(blueprint, "/api/console/config", access=STAFF, tag=TAG,
-       summary="What the console pages need: every topic (hidden ones too) and the teams.")
+       summary="What the console pages need: every topic (hidden ones too), the teams' ids and "
+               "their names (a team without a record shows its id).")
 def console_config(caller: Principal) -> dict[str, Any]:
     settings = get_portal_settings()
+    team_ids = sorted({t.team_id for t in settings.topics})
+    names = {team["id"]: team["name"] for team in teams.list_teams()}
     return {
         "topics": [{"id": t.id, "name": t.name, "team_id": t.team_id} for t in settings.topics],
-        "teams": sorted({t.team_id for t in settings.topics}),
+        "teams": team_ids,
+        "team_names": {team_id: names.get(team_id) or team_id for team_id in team_ids},
         "max_message_length": tickets.MAX_BODY,
     }
 

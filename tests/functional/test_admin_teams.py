@@ -86,3 +86,17 @@ def test_team_changes_that_cannot_be_made_are_refused(desk, aws):
     for who in ("agent", "customer"):
         assert_error(desk.api.call("PATCH", "/api/admin/teams/support", {"name": "Mine"},
                                    token=desk.tokens[who]), 403)
+
+
+def test_the_console_names_each_team_as_the_admin_named_it(desk, aws):
+    # Given the default topics route to "support", which has no record yet
+    def names():
+        status, config, _ = desk.api.call("GET", "/api/console/config", token=desk.tokens["agent"])
+        assert status == 200, config
+        return config["team_names"]
+
+    # Then the console shows its id, until the admin creates the team with a name
+    assert names() == {"support": "support"}
+    assert _admin(desk, "POST", "/api/admin/teams",
+                  {"id": "support", "name": "Customer Care", "email": None})[0] == 201
+    assert names() == {"support": "Customer Care"}

@@ -13,6 +13,13 @@ import { statusBadge, loadMoreButton, counter, segmented, emptyState, troublesho
 export { notifications } from "./feed.js";
 
 let configPromise = null;
+
+/** A team as the admin named it; its id when it has no record (or the API gave no names). */
+function teamName(config, id) {
+  const names = config.team_names || {};
+  return (Object.hasOwn(names, id) && typeof names[id] === "string" && names[id]) || id;
+}
+
 function consoleConfig() {
   if (!configPromise) configPromise = get("/api/console/config").catch((error) => {
     configPromise = null;
@@ -94,7 +101,7 @@ function listPane({ filters, selectedId, headingLevel }) {
   const team = h("select", { class: "select select--small", id: uid("team") },
     h("option", { value: "", text: t("console.allTeams") }));
   consoleConfig().then((config) => {
-    for (const id of config.teams) team.append(h("option", { value: id, text: id }));
+    for (const id of config.teams) team.append(h("option", { value: id, text: teamName(config, id) }));
     team.value = filters.team;
   }).catch(() => {});
   team.addEventListener("change", () => {
@@ -513,7 +520,7 @@ export async function conversation({ main, params, query }) {
       [t("tickets.number"), `#${current.number}`],
       [t("console.requester"), current.requester.name],
       [t("tickets.topic"), topic ? topic.name : current.topic],
-      [t("console.team"), current.team_id],
+      [t("console.team"), teamName(config, current.team_id)],
       [t("console.channel"), t(`channel.${current.channel}`)],
       [t("tickets.created"), formatDate(current.created_at)],
       [t("tickets.lastActivity"), formatDate(current.last_activity_at)],
