@@ -71,6 +71,8 @@ def test_customer_asks_agent_answers_live_and_customer_rates(stack, open_page):
     console.get_by_role("button", name="Send", exact=True).click()
     expect(console.get_by_text("Sent. The ticket is resolved.")).to_be_visible()
     expect(console.locator(".picker__value")).to_have_text("Sam Agent")
+    # and the Details panel names the ticket's team as the admin named it, not by its id
+    expect(console.locator(".convo-side .details dt:text-is('Team') + dd")).to_have_text("Support")
     screenshot(console, "console-conversation")
 
     # Then the customer's open page shows the answer without a reload, and says so politely
@@ -100,6 +102,10 @@ def test_customer_asks_agent_answers_live_and_customer_rates(stack, open_page):
     page.get_by_role("button", name="Send my rating").click()
     expect(page.get_by_text("Thank you for your feedback.")).to_be_visible()
     expect(page.get_by_text("You rated this ticket 5/5.")).to_be_visible()
+
+    # And the answered ticket, resolved by the agent's Send, is still on her home list, as Closed
+    page.get_by_role("link", name="Tickets", exact=True).click()
+    expect(page.locator(".ticket-row", has_text=subject)).to_contain_text("Closed")
 
     # And nothing was refused by the Content-Security-Policy or thrown along the way
     assert customer.csp_violations() == [] and agent.csp_violations() == []

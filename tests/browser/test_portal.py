@@ -52,13 +52,20 @@ def test_ticket_list_filters_search_and_organization_view(stack, open_page):
     rows = page.locator(".ticket-row")
     status = page.get_by_role("group", name="Status")
 
-    # Then her list shows her open tickets, and the status switch shows the others
+    # Then her list shows all her tickets, the resolved one too, and the status switch (the only
+    # status filter: the table has none of its own) narrows it to the open or the closed ones
+    expect(rows).to_have_count(3)
+    expect(status.get_by_role("button", name="All")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Filter by status")).to_have_count(0)
+    status.get_by_role("button", name="Open").click()
     expect(rows).to_have_count(2)
+    assert page.url.endswith("/tickets?status=open")
     status.get_by_role("button", name="Closed").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Parking permit renewal")
     status.get_by_role("button", name="All").click()
     expect(rows).to_have_count(3)
+    assert page.url.endswith("/tickets")
 
     # When she filters the subject column, then the topic column
     page.get_by_label("Filter by subject").fill("badge")
@@ -102,6 +109,20 @@ def test_ticket_list_filters_search_and_organization_view(stack, open_page):
     sign_in(colleague, vic, vic_password)
     expect(colleague.locator(".ticket-row")).to_have_count(1)
     expect(colleague.get_by_role("group", name="Whose tickets")).to_have_count(0)
+
+
+def test_an_empty_list_offers_a_new_ticket(stack, open_page):
+    # Given a customer with no ticket yet
+    email, password = stack.new_customer("Yara Empty")
+    page = open_page().page
+    sign_in(page, email, password)
+
+    # Then her list says so and offers to open one, which leads to the compose page
+    empty = page.locator(".table__empty")
+    expect(empty).to_contain_text("No tickets here yet.")
+    empty.get_by_role("link", name="New ticket").click()
+    expect(page.get_by_role("heading", name="New ticket")).to_be_focused()
+    assert page.url.endswith("/tickets/new")
 
 
 def test_newest_message_on_top_then_ok_resolved_opens_the_rating(stack, open_page):

@@ -28,7 +28,9 @@ function portalConfig() {
 export async function tickets({ main, query }) {
   const config = await portalConfig();
   const filters = {
-    status: ["open", "closed", "all"].includes(query.get("status")) ? query.get("status") : "open",
+    // Every ticket by default, most recent activity first: an answer resolves a ticket, and a
+    // customer who comes back to read it must still find it on the first page they see.
+    status: ["open", "closed", "all"].includes(query.get("status")) ? query.get("status") : "all",
     scope: query.get("scope") === "org" && config.org_view ? "org" : "mine",
     q: query.get("q") || "",
     subject: query.get("subject") || "",
@@ -43,18 +45,18 @@ export async function tickets({ main, query }) {
   const syncUrl = () => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) {
-      const defaults = { status: "open", scope: "mine", sort: "activity" };
+      const defaults = { status: "all", scope: "mine", sort: "activity" };
       if (value && value !== defaults[key]) params.set(key, value);
     }
     const search = params.toString();
     history.replaceState(null, "", `/tickets${search ? `?${search}` : ""}`);
   };
 
+  // The one status filter (the table has none of its own: it would only repeat this one).
   const statusGroup = segmented(t("tickets.statusFilter"), [
-    ["open", t("tickets.open")], ["closed", t("tickets.closed")], ["all", t("tickets.all")],
+    ["all", t("tickets.all")], ["open", t("tickets.open")], ["closed", t("tickets.closed")],
   ], filters.status, (value) => {
     filters.status = value;
-    statusSelect.value = value;
     reload();
   });
   const scopeGroup = config.org_view ? segmented(t("tickets.scope"), [
@@ -108,16 +110,6 @@ export async function tickets({ main, query }) {
     filters.topic = topicSelect.value;
     reload();
   });
-  const statusSelect = h("select", { class: "select select--small", "aria-label": t("tickets.filterStatus") },
-    h("option", { value: "open", text: t("tickets.open") }),
-    h("option", { value: "closed", text: t("tickets.closed") }),
-    h("option", { value: "all", text: t("tickets.all") }));
-  statusSelect.value = filters.status;
-  statusSelect.addEventListener("change", () => {
-    filters.status = statusSelect.value;
-    statusGroup.set(filters.status);
-    reload();
-  });
 
   const showRequester = () => filters.scope === "org";
   const requesterHead = h("th", { scope: "col", text: t("tickets.requester") });
@@ -137,7 +129,7 @@ export async function tickets({ main, query }) {
         h("td", { class: "filters__cell col-number" }),
         h("td", { class: "filters__cell" }, subjectFilter),
         h("td", { class: "filters__cell" }, topicSelect),
-        h("td", { class: "filters__cell" }, statusSelect),
+        h("td", { class: "filters__cell" }),
         requesterFilter,
         h("td", { class: "filters__cell col-date" }))),
     tbody);
@@ -190,8 +182,11 @@ export async function tickets({ main, query }) {
       cursor = page.next_cursor;
       more.show(Boolean(cursor));
       if (!loaded.length && !cursor) {
+        const filtered = filters.q || filters.subject || filters.topic || filters.status !== "all";
         tbody.append(h("tr", {}, h("td", { colspan: "6", class: "table__empty" },
-          emptyState(filters.q || filters.subject || filters.topic ? t("tickets.noMatch") : t("tickets.none")))));
+          emptyState(filtered ? t("tickets.noMatch") : t("tickets.none"),
+            h("a", { class: "btn btn--primary", href: "/tickets/new" }, icon("plus"),
+              h("span", { text: t("nav.newTicket") }))))));
       }
       summary.textContent = t("tickets.shown", { count: loaded.length });
     } catch (error) {

@@ -75,8 +75,9 @@ export function segmented(label, options, value, onChange) {
   return group;
 }
 
-export function emptyState(text) {
-  return h("div", { class: "empty" }, icon("inbox"), h("p", { text }));
+/** An empty list's message, with an optional way forward (a link or button) under it. */
+export function emptyState(text, action = null) {
+  return h("div", { class: "empty" }, icon("inbox"), h("p", { text }), action);
 }
 
 export function troubleshooterCard(troubleshooter) {
