@@ -37,22 +37,31 @@ def test_a_customer_starts_a_ticket_from_a_troubleshooter(stack, open_page):
     page = watched.page
     sign_in(page, email, password)
 
-    # When she opens the compose page, the troubleshooters are offered under the form
+    # When she opens the compose page, the troubleshooters are offered above the form, a card
+    # each with its introduction
     page.goto("/tickets/new")
-    offered = page.get_by_role("region", name="Or start from a troubleshooter")
+    offered = page.get_by_role("region", name="Start from a troubleshooter")
     expect(offered.get_by_role("link", name="Can't sign in to the VPN")).to_be_visible()
+    expect(offered.locator(".ts-card", has_text=name)).to_contain_text(
+        "Two questions help us find the printer.")
+    assert offered.bounding_box()["y"] < page.get_by_label("Subject").bounding_box()["y"]
     screenshot(page, "troubleshooter-compose-390")
     offered.get_by_role("link", name=name).click()
 
-    # Then the form shows its name, its introduction and each question with its own label
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    # Then the form shows its name (focused, as after any move within the app), its introduction,
+    # a way back, and each question with its own label
+    expect(page.get_by_role("heading", name=name)).to_be_focused()
+    expect(page.locator(".back-link")).to_have_text("Back")
     expect(page.get_by_text("Two questions help us find the printer.")).to_be_visible()
     floor = page.get_by_role("group", name="Which floor is the printer on?")
     expect(floor.get_by_role("radio")).to_have_count(2)
 
     # When she sends it with a question left unanswered, she is told beside the question
+    page.get_by_role("button", name="Send to support").click()
+    expect(floor).to_have_attribute("aria-invalid", "true")
     floor.get_by_label("First floor").check()
     page.get_by_role("button", name="Send to support").click()
+    expect(floor).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("Answer this question.")).to_be_visible()
     expect(page.get_by_label("What does its screen say?")).to_be_focused()
     assert "/troubleshooters/printer-" in page.url

@@ -275,18 +275,23 @@ export async function compose({ main }) {
     h("div", { class: "page__header" },
       h("div", {}, h("h1", { class: "page__title", text: t("compose.title") }),
         h("p", { class: "page__lead muted", text: t("compose.lead") }))),
-    h("div", { class: "card" }, form),
-    troubleshooterLinks(config.troubleshooters || [])));
+    troubleshooterLinks(config.troubleshooters || []),
+    h("div", { class: "card" }, form)));
 }
 
+/** The troubleshooters, above the free-text form so a customer sees them before typing: a
+ *  compact card each, its name the link (the whole card is its target) and "Start" drawn beside. */
 function troubleshooterLinks(forms) {
   if (!forms.length) return null;
   const id = uid("ts");
-  return h("section", { class: "card troubleshooter-links", "aria-labelledby": id },
-    h("h2", { class: "card__title", id, text: t("compose.troubleshooters") }),
-    h("ul", { class: "link-list" }, forms.map((form) => h("li", {},
-      h("a", { href: `/troubleshooters/${encodeURIComponent(form.id)}`, text: form.name }),
-      form.intro ? h("p", { class: "muted", text: form.intro }) : null))));
+  return h("section", { class: "troubleshooter-links", "aria-labelledby": id },
+    h("h2", { class: "section-title", id, text: t("compose.troubleshooters") }),
+    h("ul", { class: "ts-cards" }, forms.map((form) => h("li", { class: "ts-card" },
+      h("div", { class: "ts-card__text" },
+        h("a", { class: "ts-card__link", href: `/troubleshooters/${encodeURIComponent(form.id)}`, text: form.name }),
+        form.intro ? h("p", { class: "ts-card__intro muted", text: form.intro }) : null),
+      h("span", { class: "ts-card__start", "aria-hidden": "true" },
+        h("span", { text: t("troubleshooter.start") }), icon("back"))))));
 }
 
 /** One question of a troubleshooter: a radio group for a choice, a text box for free text.
@@ -302,7 +307,7 @@ function troubleshooterQuestion(question, index) {
   const errorEl = h("p", { class: "field__error", id: uid("qe"), hidden: true });
   const radios = question.options.map((option) => h("input", { type: "radio", class: "radio",
     name: `q${index}`, value: option, id: uid("opt"), required: true, "aria-describedby": errorEl.id }));
-  const group = h("fieldset", { class: "field fieldset troubleshooter-question" },
+  const group = h("fieldset", { class: "field fieldset troubleshooter-question", "aria-describedby": errorEl.id },
     h("legend", { class: "field__label", text: question.text }),
     h("div", { class: "checks checks--stacked" }, radios.map((radio) =>
       h("span", { class: "check" }, radio, h("label", { for: radio.id, text: radio.value })))),
@@ -314,6 +319,9 @@ function troubleshooterQuestion(question, index) {
     setError: (message) => {
       errorEl.textContent = message || "";
       errorEl.hidden = !message;
+      // The group shows it too (a red border, as a text box gets), not only the message.
+      if (message) group.setAttribute("aria-invalid", "true");
+      else group.removeAttribute("aria-invalid");
       for (const radio of radios) {
         if (message) radio.setAttribute("aria-invalid", "true");
         else radio.removeAttribute("aria-invalid");
@@ -325,7 +333,7 @@ function troubleshooterQuestion(question, index) {
 export async function troubleshooterForm({ main, params }) {
   const config = await portalConfig();
   const form = (config.troubleshooters || []).find((item) => item.id === params.id);
-  const back = h("a", { class: "back-link", href: "/tickets/new" }, icon("back"), t("compose.title"));
+  const back = h("a", { class: "back-link", href: "/tickets/new" }, icon("back"), t("troubleshooter.back"));
   if (!form) {
     setTitle(t("troubleshooter.missing"));
     append(main, h("div", { class: "page page--narrow" }, back, emptyState(t("troubleshooter.missing"))));
