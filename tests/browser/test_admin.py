@@ -269,7 +269,8 @@ def test_inbound_mail_and_document_types_have_proper_controls(stack, open_page):
         expect(topic.locator("option").first).to_have_text(re.compile(r"^The first topic"))
         expect(topic.locator("option", has_text="Billing")).to_have_count(1)
         org_select = page.get_by_label("Organization of customers created from email")
-        expect(org_select.locator("option").first).to_have_text("An organization of their own for each")
+        expect(org_select.locator("option").first).to_have_text(
+            "An organization of their own for each")
 
         # When the admin changes them and unticks ZIP documents
         unknown.select_option("reject")
