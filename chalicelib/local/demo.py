@@ -9,6 +9,7 @@ from chalicelib.data import settings as settings_store
 from chalicelib.data import teams as team_store
 from chalicelib.data import users as user_store
 from chalicelib.services.passwords import hash_password
+from chalicelib.services.principal import Principal
 from chalicelib.services.sessions import DEMO_PASSWORD
 from chalicelib.services.settings import PortalSettings, forget_cached_settings
 
@@ -44,6 +45,39 @@ TROUBLESHOOTERS = [
 ]
 
 
+# A few conversations, so that the portal and the console open on something to read: a billing
+# question the team answered (unread for Alice) with an internal note beside it, a technical
+# problem solved and rated, a new question from Bob that nobody has taken yet, and Carol's
+# ticket that Kim answered. Written once, with the users (a kept dev state is not seeded twice).
+CONVERSATIONS: list[tuple[str, str, str, str, list[tuple[str, str, str]]]] = [
+    ("alice@acme.test", "billing", "October invoice shows the wrong VAT rate",
+     "Hello, invoice 2026-10-0412 applies 23% VAT, but we are VAT-registered in Germany and "
+     "should be invoiced with the reverse charge. Could you correct it?", [
+         ("agent@parley.test", "note",
+          "Finance confirms the VAT id DE 811 907 980 is valid; a credit note is on its way."),
+         ("agent@parley.test", "send_leave_open",
+          "Thank you, Alice. We are issuing a credit note and a corrected invoice with the "
+          "reverse charge; both will be in your documents by Friday."),
+     ]),
+    ("alice@acme.test", "technical", "Badge reader at the north entrance beeps red",
+     "Since this morning the badge reader at the north entrance refuses every badge.", [
+         ("agent@parley.test", "send",
+          "The reader had lost its network link after the power cut. It is back online; "
+          "please try your badge again."),
+         ("alice@acme.test", "rate", "5"),
+     ]),
+    ("bob@acme.test", "general", "Two more seats for the design team",
+     "Hi, we are hiring two designers next month. Can we add two seats to our plan, and what "
+     "would it cost?", []),
+    ("carol@globex.test", "technical", "Export of last quarter's tickets",
+     "We need a CSV export of all our tickets from July to September for an audit.", [
+         ("agent2@parley.test", "send_leave_open",
+          "Hello Carol, I have started the export; you will find it in this ticket's documents "
+          "within the hour."),
+     ]),
+]
+
+
 def load_demo_data() -> list[str]:
     if get_settings().stage != "local":
         raise RuntimeError("demo data (with its published password) is for the local stage only")
@@ -59,10 +93,12 @@ def load_demo_data() -> list[str]:
     _seed_troubleshooters(now)
     password_hash = hash_password(DEMO_PASSWORD)
     emails = []
+    created = False
     for email, name, role, org_id, org_view in USERS:
         emails.append(email)
         if user_store.find_user_by_email(email) is not None:
             continue
+        created = True
         user_store.create_user(
             user_store.UserModel(
                 user_id=email.split("@")[0] + "-" + (org_id or "staff"),
@@ -76,6 +112,8 @@ def load_demo_data() -> list[str]:
                 created_at=now,
             )
         )
+    if created:
+        _seed_conversations()
     return emails
 
 
@@ -93,3 +131,22 @@ def _seed_troubleshooters(now: float) -> None:
     )
     settings_store.save_settings_item(item, settings.model_dump(), now)
     forget_cached_settings()
+
+
+def _seed_conversations() -> None:
+    from chalicelib.services import tickets
+
+    def acting(email: str) -> Principal:
+        user = user_store.find_user_by_email(email)
+        assert user is not None, email
+        return tickets.principal_of(user)
+
+    for customer, topic, subject, body, steps in CONVERSATIONS:
+        opened = tickets.create_ticket(acting(customer), topic=topic, subject=subject, body=body)
+        ticket_id = opened["ticket"]["id"]
+        for who, action, text in steps:
+            if action == "rate":
+                tickets.customer_view(acting(who), ticket_id)  # read before rating, as a person
+                tickets.rate(acting(who), ticket_id, int(text), "Fixed within the hour, thanks!")
+            else:
+                tickets.answer(acting(who), ticket_id, action, text)

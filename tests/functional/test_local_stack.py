@@ -46,6 +46,20 @@ def _gone(pid: int) -> bool:
 def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
     base = local_stack["url"]
     alice, agent = _sign_in(base, "alice@acme.test"), _sign_in(base, "agent@parley.test")
+
+    # The demo opens on conversations: Alice has an unread answer, and the team's internal
+    # note on it is in the console only
+    mine = requests.get(f"{base}/api/portal/tickets", headers=alice, timeout=10).json()["items"]
+    vat = next(t for t in mine if t["subject"] == "October invoice shows the wrong VAT rate")
+    assert vat["unread"] is True
+    thread = requests.get(f"{base}/api/portal/tickets/{vat['id']}", headers=alice,
+                          timeout=10).json()["messages"]
+    console = requests.get(f"{base}/api/console/tickets/{vat['id']}", headers=agent,
+                           timeout=10).json()["messages"]
+    note = "Finance confirms the VAT id"
+    assert not any(note in m["body"] for m in thread)
+    assert any(note in m["body"] for m in console)
+
     subject = f"Printer offline {uuid.uuid4().hex[:6]}"
     created = requests.post(f"{base}/api/portal/tickets", headers=alice, timeout=10, json={
         "topic": "technical", "subject": subject, "body": "The printer says offline."})
