@@ -4,7 +4,6 @@ deployed portal's requests."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -36,13 +35,15 @@ def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(stack, open_page):
 
     # When the tab goes to the background and an agent answers meanwhile
     page.evaluate(_SET_HIDDEN, True)
-    time.sleep(0.5)
+    page.wait_for_timeout(500)
     asked.clear()
     answer = f"Please hold the badge flat for two seconds ({uuid.uuid4().hex[:4]})."
     stack.call("POST", f"/api/console/tickets/{ticket_id}/messages",
                {"action": "send_leave_open", "body": answer},
                token=stack.token("agent@parley.test"))
-    time.sleep(8)  # more than two of the page's 3-second polls
+    # More than two of the page's 3-second polls. Playwright's own wait: a time.sleep would
+    # stop the client from recording the page's requests until after the check below
+    page.wait_for_timeout(8_000)
 
     # Then the hidden tab asked nothing, and so shows nothing new yet
     assert asked == []
@@ -50,5 +51,5 @@ def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(stack, open_page):
 
     # And once shown again, it fetches the answer at once
     page.evaluate(_SET_HIDDEN, False)
-    expect(page.get_by_text(answer)).to_be_visible(timeout=5_000)
+    expect(page.get_by_text(answer)).to_be_visible()
     assert any("/messages" in url for url in asked)

@@ -77,6 +77,7 @@ def test_hostile_strings_render_as_plain_text(stack, open_page):
     assert_inert(customer, subject_shown, "<iframe src=")
     page.goto("/folders/sent")
     assert_inert(customer, subject_shown, "javascript:alert('body')")
+    stack.wait_for_feed(email, 1)  # the feed is written by the event pump, after the answer
     page.goto("/notifications")
     assert_inert(customer, subject_shown)
 
