@@ -91,8 +91,7 @@ def portal_config(caller: Principal) -> dict[str, Any]:
     settings = get_portal_settings()
     return {
         "portal_name": settings.portal_name,
-        "topics": [{"id": t.id, "name": t.name} for t in settings.topics
-                   if t.id not in settings.hidden_topics],
+        "topics": [{"id": t.id, "name": t.name} for t in settings.customer_topics()],
         "status_display": settings.status_display,
         "org_view": bool(settings.org_view_enabled and caller.org_view),
         "max_message_length": tickets.MAX_BODY,

@@ -122,13 +122,11 @@ def _seed_troubleshooters(now: float) -> None:
     item = settings_store.get_settings_item()
     if "troubleshooters" in item.data:
         return
-    saved_topics = item.data.get("topics", PortalSettings().model_dump()["topics"])
-    topics = {topic.get("id") for topic in saved_topics}
+    saved = {**PortalSettings().model_dump(), **item.data}
+    topics = {topic.get("id") for topic in saved["topics"]}
     if not all(form["topic"] in topics for form in TROUBLESHOOTERS):
         return  # the admin removed the demo form's topic: no form rather than no start
-    settings = PortalSettings.model_validate(
-        {**PortalSettings().model_dump(), **item.data, "troubleshooters": TROUBLESHOOTERS}
-    )
+    settings = PortalSettings.model_validate({**saved, "troubleshooters": TROUBLESHOOTERS})
     settings_store.save_settings_item(item, settings.model_dump(), now)
     forget_cached_settings()
 

@@ -246,6 +246,10 @@ class PortalSettings(BaseModel):
     def troubleshooter(self, form_id: str) -> TroubleshooterForm | None:
         return next((f for f in self.troubleshooters if f.id == form_id), None)
 
+    def customer_topics(self) -> list[Topic]:
+        """The topics a customer may see and choose: all but the hidden ones."""
+        return [t for t in self.topics if t.id not in self.hidden_topics]
+
     def hides(self, topic: str | None, channel: str | None) -> bool:
         """The visibility rules: a ticket of a hidden topic or channel is not the customer's to
         see by any path (lists, detail, folders, feed, mail, live updates)."""

@@ -114,15 +114,9 @@ def create_ticket(
     channel = "troubleshooter" if troubleshooter else "portal"
     if troubleshooter:
         troubleshooter = troubleshooters.checked(settings, troubleshooter, topic)
-    if topic in settings.hidden_topics or channel in settings.hidden_channels:
+    if settings.hides(topic, channel):
         # A ticket the customer could not see once opened: refuse it like an unknown topic.
-        raise InvalidInput(
-            "Choose one of the configured topics.",
-            code="unknown_topic",
-            details={
-                "topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]
-            },
-        )
+        raise _unknown_topic(settings)
     title = None
     if troubleshooter and not (body or "").strip():
         # Nothing typed: the summary is the first message, and the form's name (rather than
@@ -186,14 +180,7 @@ def _open_ticket(
 ) -> TicketModel:
     topic_config = settings.topic(topic)
     if topic_config is None:
-        # Hidden topics are left out: this answer also reaches customers.
-        raise InvalidInput(
-            "Choose one of the configured topics.",
-            code="unknown_topic",
-            details={
-                "topics": [t.id for t in settings.topics if t.id not in settings.hidden_topics]
-            },
-        )
+        raise _unknown_topic(settings)
     subject = re.sub(r"\s+", " ", subject or "").strip()
     if not subject:
         raise InvalidInput("The subject is empty.", code="empty_subject")
@@ -229,6 +216,15 @@ def _open_ticket(
     read = ticket.last_public_seq if creator.role == CUSTOMER else ticket.last_seq
     read_store.mark_read(creator.user_id, ticket.ticket_id, int(read))
     return ticket
+
+
+def _unknown_topic(settings: PortalSettings) -> InvalidInput:
+    # Hidden topics are left out: this answer also reaches customers.
+    return InvalidInput(
+        "Choose one of the configured topics.",
+        code="unknown_topic",
+        details={"topics": [t.id for t in settings.customer_topics()]},
+    )
 
 
 def _summary_text(troubleshooter: dict[str, Any]) -> str:

@@ -12,11 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.errors import InvalidInput
-from chalicelib.services.settings import (
-    PortalSettings,
-    TroubleshooterForm,
-    TroubleshooterQuestion,
-)
+from chalicelib.services.settings import PortalSettings, TroubleshooterForm
 
 CHANNEL = "troubleshooter"
 # The questions and answers of one summary together: as much as one message may hold, since
@@ -57,7 +53,7 @@ def checked(
         )
     form_id = troubleshooter.get("id")
     if form_id:
-        return answered(settings, form_id, topic, answers)
+        return _answered(settings, form_id, topic, answers)
     name = _clean(troubleshooter.get("name", ""))
     if any(form.name.casefold() == name.casefold() for form in settings.troubleshooters):
         raise InvalidInput(
@@ -78,14 +74,15 @@ def _clean(text: str) -> str:
     return "".join(c for c in normalized if unicodedata.category(c) != "Cf").strip()
 
 
-def answered(
+def _answered(
     settings: PortalSettings, form_id: str, topic: str, answers: Sequence[dict[str, str]]
 ) -> dict[str, Any]:
-    """The summary to store for a filled-in form: every question of the form answered once, a
-    choice question with one of its choices. Answers are matched to questions by the question's
-    text, so a form the admin changed after the page loaded is refused rather than misread."""
-    form = next((f for f in offered(settings) if f.id == form_id), None)
-    if form is None:
+    """The summary to store for a filled-in form (`answers` already cleaned): every question of
+    the form answered once, a choice question with one of its choices. Answers are matched to
+    questions by the question's text, so a form the admin changed after the page loaded is
+    refused rather than misread."""
+    form = settings.troubleshooter(form_id)
+    if form is None or settings.hides(form.topic, CHANNEL):
         # A hidden form is refused like a missing one: the customer cannot tell them apart.
         raise InvalidInput("This troubleshooter is not available.", code="unknown_troubleshooter")
     if topic != form.topic:
@@ -93,15 +90,16 @@ def answered(
             "A ticket from this troubleshooter has the troubleshooter's topic.",
             code="topic_mismatch", details={"topic": form.topic},
         )
+    asked_in_form = {q.text for q in form.questions}
     given: dict[str, str] = {}
     for item in answers:
-        asked = item["question"].strip()
-        if asked in given or _question(form, asked) is None:
+        asked = item["question"]
+        if asked in given or asked not in asked_in_form:
             raise InvalidInput(
                 f"“{asked}” is not a question of this troubleshooter, or is answered twice.",
                 code="invalid_answer", details={"question": asked},
             )
-        given[asked] = item["answer"].strip()
+        given[asked] = item["answer"]
     summary = []
     for question in form.questions:
         answer = given.get(question.text, "")
@@ -118,7 +116,3 @@ def answered(
             )
         summary.append({"question": question.text, "answer": answer})
     return {"id": form.id, "name": form.name, "answers": summary}
-
-
-def _question(form: TroubleshooterForm, text: str) -> TroubleshooterQuestion | None:
-    return next((q for q in form.questions if q.text == text), None)

@@ -14,15 +14,23 @@ pytestmark = pytest.mark.browser
 PAGE = 100  # what the detail answers at once (chalicelib/services/tickets.py THREAD_PAGE)
 
 
-def test_the_first_message_of_a_long_thread_is_one_click_away(stack, open_page):
-    token = stack.token("bob@acme.test")
-    first = f"First report {uuid.uuid4().hex[:6]}: the plotter smudges every print."
+def _long_thread(stack, customer: str, subject: str, first: str, later: str,
+                 count: int) -> str:
+    """A ticket of `customer` with `count` messages: `first`, then `later` numbered from 2."""
+    token = stack.token(customer)
     ticket_id = stack.call("POST", "/api/portal/tickets", {
-        "topic": "technical", "subject": "Plotter smudges", "body": first},
+        "topic": "technical", "subject": subject, "body": first},
         token=token)["ticket"]["id"]
-    for n in range(2, PAGE + 6):
+    for n in range(2, count + 1):
         stack.call("POST", f"/api/portal/tickets/{ticket_id}/messages",
-                   {"body": f"Print test {n}: still smudged."}, token=token)
+                   {"body": later.format(n=n)}, token=token)
+    return ticket_id
+
+
+def test_the_first_message_of_a_long_thread_is_one_click_away(stack, open_page):
+    first = f"First report {uuid.uuid4().hex[:6]}: the plotter smudges every print."
+    ticket_id = _long_thread(stack, "bob@acme.test", "Plotter smudges", first,
+                             "Print test {n}: still smudged.", PAGE + 5)
 
     page = open_page().page
     sign_in(page, "bob@acme.test")
@@ -40,14 +48,9 @@ def test_the_first_message_of_a_long_thread_is_one_click_away(stack, open_page):
 
 
 def test_the_console_reads_a_long_thread_back_and_marks_it_waiting(stack, open_page):
-    token = stack.token("carol@globex.test")
     first = f"Opening words {uuid.uuid4().hex[:6]}: the VPN token app will not sync."
-    ticket_id = stack.call("POST", "/api/portal/tickets", {
-        "topic": "technical", "subject": "Token app sync", "body": first},
-        token=token)["ticket"]["id"]
-    for n in range(2, PAGE + 4):
-        stack.call("POST", f"/api/portal/tickets/{ticket_id}/messages",
-                   {"body": f"Sync attempt {n} failed."}, token=token)
+    ticket_id = _long_thread(stack, "carol@globex.test", "Token app sync", first,
+                             "Sync attempt {n} failed.", PAGE + 3)
 
     agent = open_page().page
     sign_in(agent, "agent@parley.test")
