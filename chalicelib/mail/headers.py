@@ -30,6 +30,10 @@ _LOOSE_DATE = re.compile(r"\d{1,2}\s+[A-Za-z]{3}\w*\s+\d{2,4}\s+\d{1,2}:\d{2}(:\
 class Address:
     name: str
     email: str
+    # The address itself held or came out of an RFC 2047 encoded-word. Those are allowed in
+    # display names only; a mail client may show such an address differently from what SES
+    # checked, so nothing it claims is believed.
+    encoded: bool = False
 
 
 def unfold(raw: str) -> str:
@@ -99,8 +103,10 @@ def parse_addresses(raw: str, *, fallback: str | None = None) -> list[Address]:
     value = unfold(raw)
     addresses = _addresses_from(value, fallback)
     if not addresses and "=?" in value:
-        # Some mailers encode the whole `Name <addr>` as one encoded word.
-        addresses = _addresses_from(decode_header(value, fallback=fallback), fallback)
+        # Some mailers encode the whole `Name <addr>` as one encoded word: the address is read,
+        # and marked, since an address out of an encoded-word is not one anybody checked.
+        decoded = _addresses_from(decode_header(value, fallback=fallback), fallback)
+        addresses = [Address(a.name, a.email, encoded=True) for a in decoded]
     return addresses
 
 
@@ -116,9 +122,10 @@ def _addresses_from(value: str, fallback: str | None) -> list[Address]:
         if pending_name and bracketed:
             name = f"{pending_name}, {name}" if name else pending_name
         pending_name = ""
+        # Only the display name is decoded: an encoded-word in the address stays as written.
         decoded_name = decode_header(name, fallback=fallback).strip()
         for email in emails:
-            result.append(Address(decoded_name, _raw_text(email, fallback)))
+            result.append(Address(decoded_name, _raw_text(email, fallback), encoded="=?" in email))
     return result
 
 

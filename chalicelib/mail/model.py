@@ -51,6 +51,8 @@ class ParsedMail:
     # Every top-level header in order, values decoded (RFC 2047, 8-bit) and unfolded: for the
     # SES verdict headers and anything else a later rule needs.
     headers: list[tuple[str, str]] = field(repr=False)
+    # Why the From address cannot be trusted whatever SES proved ("" when nothing is amiss).
+    sender_doubt: str = ""
 
     def header(self, name: str) -> str | None:
         """First value of a header (case-insensitive), or None."""
@@ -71,6 +73,7 @@ class ParsedMail:
         return {
             "from_email": self.from_email,
             "from_name": self.from_name,
+            "sender_doubt": self.sender_doubt,
             "to": self.to,
             "cc": self.cc,
             "reply_to": self.reply_to,

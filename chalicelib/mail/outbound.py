@@ -9,6 +9,11 @@ The subject line and the body are compiled as two templates, so a line break ins
 (a title, a name) can never move text from the body into the subject or the other way round.
 An admin's override of a subject or body is Jinja2 too, rendered in a sandbox and checked
 against the variables its template is given when it is saved.
+
+Every header value of every mail is cleaned by `header_safe` and set by `_set_header`: a name, a
+title or a portal name is user data, and Python's email refuses a header holding any line
+break `str.splitlines()` knows (U+2028 in a customer's name once made every alert about them
+fail). What the email package still refuses gives way to a safe value, never the whole mail.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("en", "fr", "pl")
-_LINE_BREAKS = re.compile(r"[\r\n\x00]+")
+# What no header value may hold: line breaks (CR, LF, VT, FF, FS/GS/RS, NEL, U+2028/U+2029;
+# a break starts a new header, and the email package refuses them all), other C0/C1 controls
+# and DEL, lone surrogates (unencodable), and the BOM and non-characters U+FFFE/U+FFFF.
+_NOT_IN_HEADERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]+")
 _URL = re.compile(r"(https?://[^\s<>\"]+)")
 SUBJECT_PREFIX = "Subject:"
 
@@ -94,8 +102,14 @@ def _environment() -> Environment:
 
 
 def header_safe(value: str) -> str:
-    """No header value ever carries CR or LF from user data (header injection)."""
-    return _LINE_BREAKS.sub(" ", value).strip()
+    """The one cleaning of a header value: each run of characters no header may hold becomes a
+    space, so user data can neither add a header (injection) nor make the mail unsendable."""
+    return _NOT_IN_HEADERS.sub(" ", value).strip()
+
+
+def fits_in_header(value: str) -> bool:
+    """True when `header_safe` would leave the value's characters alone (checked on save)."""
+    return not _NOT_IN_HEADERS.search(value)
 
 
 @lru_cache(maxsize=1)
@@ -224,24 +238,58 @@ def build_message(
     references: list[str] | None = None,
     cc: list[str] | None = None,
 ) -> EmailMessage:
-    """Bcc recipients are not given here: they are envelope recipients only, never a header."""
+    """Bcc recipients are not given here: they are envelope recipients only, never a header.
+    Each header is (name, value, fallback); SES delivers to the envelope whatever To says, so a
+    recipient header that cannot be written loses nothing but its display."""
+    recipients = [to] if isinstance(to, str) else to
+    headers: list[tuple[str, str | None, str | None]] = [
+        ("From", formataddr((header_safe(sender_name), sender)), sender),
+        ("To", ", ".join(header_safe(a) for a in recipients), "undisclosed-recipients:;"),
+        ("Cc", ", ".join(header_safe(a) for a in cc or []), None),
+        ("Subject", rendered.subject, _ascii(rendered.subject)),
+        ("Date", format_datetime(clock.utcnow()), None),
+        ("Message-ID", message_id, None),
+        ("Reply-To", reply_to, None),
+        ("In-Reply-To", in_reply_to, None),
+        ("References", " ".join(header_safe(r) for r in references or []), None),
+        # RFC 3834: tells well-behaved auto-responders not to answer, which breaks mail loops.
+        ("Auto-Submitted", "auto-generated", None),
+        ("X-Auto-Response-Suppress", "All", None),
+    ]
     msg = EmailMessage()
-    msg["From"] = formataddr((header_safe(sender_name), sender))
-    msg["To"] = ", ".join(header_safe(a) for a in ([to] if isinstance(to, str) else to))
-    if cc:
-        msg["Cc"] = ", ".join(header_safe(a) for a in cc)
-    msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(clock.utcnow())
-    msg["Message-ID"] = message_id
-    if reply_to:
-        msg["Reply-To"] = header_safe(reply_to)
-    if in_reply_to:
-        msg["In-Reply-To"] = header_safe(in_reply_to)
-    if references:
-        msg["References"] = " ".join(header_safe(r) for r in references)
-    # RFC 3834: tells well-behaved auto-responders not to answer, which breaks mail loops.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
+    for name, value, fallback in headers:
+        if value:
+            _set_header(msg, name, value, fallback)
     msg.set_content(rendered.text, cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return msg
+
+
+def _set_header(msg: EmailMessage, name: str, value: str, fallback: str | None) -> None:
+    """Set one header, cleaned and folded as sending will fold it. A value the email package
+    still refuses (its address parser raises on some malformed input) is replaced by
+    `fallback`, or left out, and logged: one bad value must not drop the mail."""
+    for candidate in (header_safe(value), fallback):
+        if candidate is None:
+            break
+        try:
+            msg[name] = candidate
+            msg.policy.fold_binary(name, msg[name])
+            return
+        except Exception as exc:  # whatever the email package raises, the mail must go out
+            del msg[name]
+            _log_refused_header(name, exc)
+
+
+def _log_refused_header(name: str, exc: Exception) -> None:
+    from chalicelib.observability import count, get_logger
+
+    count("MailHeaderRefused")
+    get_logger().warning(
+        "mail header value refused; a safe value or none is used instead",
+        extra={"header": name, "error": type(exc).__name__},
+    )
+
+
+def _ascii(value: str) -> str:
+    return header_safe(value).encode("ascii", "replace").decode("ascii")

@@ -4,19 +4,21 @@
 multiparts and wrong charsets all give a result with what could be read and a list of warnings.
 The stdlib parser (policy.default) does the structural work; a header block with junk lines is
 repaired first, because the stdlib would otherwise take the junk line as the start of the body
-and lose every header after it.
+and lose every header after it. The same goes for a line pasted above the first header
+("---- Original email message ----").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from email.errors import MultipartInvariantViolationDefect, StartBoundaryNotFoundDefect
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Policy, compat32, default
 
 from chalicelib.mail.body import Body, read_body
+from chalicelib.mail.charsets import declares_8bit, decodes_strictly, guess_charset
 from chalicelib.mail.classify import MailFacts, OwnIdentity, Verdict, classify
 from chalicelib.mail.guard import Warnings
 from chalicelib.mail.headers import (
@@ -36,6 +38,17 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _OVERSIZED_CONTENT_HEADER = re.compile(
     rb"^content-(?:type|disposition)[ \t]*:(?:[^\n]|\n[ \t]){4096}", re.IGNORECASE | re.MULTILINE
 )
+# Lines pasted above the headers by a forward or an export: few, and followed by fields every
+# message has (so a body that merely contains "Note: ..." is not taken for a header block).
+_MAX_LEADING_JUNK = 3
+_USUAL_FIELD = re.compile(
+    rb"^(?:from|to|cc|subject|date|message-id|sender|reply-to|received|return-path"
+    rb"|mime-version|content-type|delivered-to)[ \t]*:",
+    re.IGNORECASE,
+)
+_ENCODED_WORD_CHARSET = re.compile(r"=\?([^?\s*]+)[^?\s]*\?[bBqQ]\?")
+_ENCODED_FROM = "the From address held an encoded-word"
+_UNREADABLE_FROM = "the From header could not be read"
 
 
 def parse_mail(
@@ -51,14 +64,16 @@ def parse_mail(
     message = _parse_structure(data, warnings)
     _note_defects(message, warnings)
     hint = warnings.guard("charset", None, lambda: _charset_hint(message))
-    headers: list[tuple[str, str]] = warnings.guard(
-        "headers", [], lambda: _decoded_headers(message, hint)
+    header_hint = warnings.guard(
+        "header charset", hint, lambda: _header_charset(message, hint, warnings)
     )
-    fields = _Fields(message, warnings, hint)
+    headers: list[tuple[str, str]] = warnings.guard(
+        "headers", [], lambda: _decoded_headers(message, header_hint)
+    )
+    fields = _Fields(message, warnings, header_hint)
     subject = warnings.guard("Subject", "", fields.subject)
-    sender = warnings.guard("From", None, lambda: fields.first_address("from"))
-    if sender is None:
-        sender = warnings.guard("sender", None, fields.fallback_sender)
+    unreadable: tuple[Address | None, str] = (None, _UNREADABLE_FROM)
+    sender, sender_doubt = warnings.guard("From", unreadable, fields.sender)
     body = warnings.guard("body", Body(), lambda: read_body(message, warnings, charset_hint=hint))
     body_text = warnings.guard("body text", "", body.text)
     verdict = warnings.guard(
@@ -91,6 +106,7 @@ def parse_mail(
         delivery_status=body.statuses,
         warnings=warnings.as_list(),
         headers=headers,
+        sender_doubt=sender_doubt,
     )
 
 
@@ -146,8 +162,9 @@ def _lost_boundaries(message: Message | None) -> int:
 
 
 def _repair_header_block(data: bytes, warnings: Warnings) -> bytes:
-    """Drop junk lines inside the header block, fix `Name : value`, skip leading blank lines."""
-    data = data.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    """Drop junk lines inside the header block, fix `Name : value`, skip leading blank lines
+    and the few junk lines a forward or an export pastes above the first header."""
+    data = _without_leading_junk(data.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n"), warnings)
     end = match.start() if (match := _BLANK_LINE.search(data)) else len(data)
     lines = data[:end].splitlines(keepends=True)
     if not lines or not (_HEADER_LINE.match(lines[0]) or lines[0].startswith(b"From ")):
@@ -171,6 +188,29 @@ def _repair_header_block(data: bytes, warnings: Warnings) -> bytes:
     return b"".join(kept) + data[end:] if changed else data
 
 
+def _without_leading_junk(data: bytes, warnings: Warnings) -> bytes:
+    """The message from its first header line on, when no more than a few lines precede it."""
+    if _HEADER_LINE.match(data) or data.startswith(b"From "):
+        return data
+    start = 0
+    for skipped in range(1, _MAX_LEADING_JUNK + 1):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return data
+        if _HEADER_LINE.match(data[start : start + 1000]):
+            if not _opens_header_block(data[start:]):
+                return data
+            junk = (data[:start].strip().splitlines() or [b""])[0]
+            warnings.add(f"skipped {skipped} line(s) above the first header: {junk[:80]!r}")
+            return data[start:]
+    return data
+
+
+def _opens_header_block(data: bytes) -> bool:
+    end = match.start() if (match := _BLANK_LINE.search(data)) else len(data)
+    return any(_USUAL_FIELD.match(line) for line in data[:end].splitlines())
+
+
 def _note_defects(message: Message, warnings: Warnings) -> None:
     parts: list[Message] = warnings.guard("defects", [], lambda: list(message.walk()))
     for part in parts:
@@ -180,12 +220,48 @@ def _note_defects(message: Message, warnings: Warnings) -> None:
 
 
 def _charset_hint(message: Message) -> str | None:
-    """The first declared charset: raw 8-bit headers are most likely in it when not UTF-8."""
+    """The first declared charset: what an unlabelled body part is most likely written in."""
     for part in message.walk():
         charset = param(part, "charset")
         if charset:
             return charset
     return None
+
+
+def _header_charset(message: Message, hint: str | None, warnings: Warnings) -> str | None:
+    """What raw 8-bit header bytes that are not UTF-8 are read as: the first charset the
+    message declares (its parts' labels, then its encoded-words') that the bytes are valid in,
+    else a guess from the bytes themselves; read as Latin-1 only when even that fails."""
+    raw = _raw_header_bytes(message)
+    if not raw:
+        return hint
+    for label in _declared_charsets(message):
+        if decodes_strictly(raw, label):
+            return label
+    guessed = guess_charset(raw)
+    if guessed:
+        warnings.add(f"8-bit header bytes without a charset; read as {guessed} (guessed)")
+    return guessed or hint
+
+
+def _raw_header_bytes(message: Message) -> bytes:
+    """The top-level header values holding 8-bit bytes that are not UTF-8, one per line."""
+    found: list[bytes] = []
+    for _name, value in message.raw_items():
+        text = str(value)
+        if text.isascii():
+            continue
+        data = text.encode("utf-8", "surrogateescape")
+        if not decodes_strictly(data, "utf-8"):
+            found.append(data)
+    return b"\n".join(found)
+
+
+def _declared_charsets(message: Message) -> list[str]:
+    labels = [param(part, "charset") or "" for part in message.walk()]
+    for _name, value in message.raw_items():
+        labels += _ENCODED_WORD_CHARSET.findall(str(value))
+    return list(dict.fromkeys(label for label in labels if declares_8bit(label)))
 
 
 class _Fields:
@@ -220,17 +296,35 @@ class _Fields:
             self._warnings.add(f"no address in {name.title()}: {values[0][:80]!r}")
         return found[0] if found else None
 
-    def fallback_sender(self) -> Address | None:
-        """No usable From: Sender, then the mbox envelope line, then the Return-Path."""
-        candidates = [self.first_address("sender")]
-        envelope = self._message.get_unixfrom() or ""
-        candidates += [Address("", token) for token in envelope.split()[1:2] if "@" in token]
-        candidates += [self.first_address("return-path")]
-        found = next((c for c in candidates if c is not None), None)
-        self._warnings.add(
-            f"no usable From; sender taken from {found.email}" if found else "no sender address"
-        )
-        return found
+    def sender(self) -> tuple[Address | None, str]:
+        """The From mailbox, else a stand-in; and why its address is not to be trusted ("" when
+        nothing is amiss beyond what SES's verdicts say)."""
+        found = self.first_address("from")
+        if found is not None:
+            return found, _ENCODED_FROM if found.encoded else ""
+        return self._stand_in_sender()
+
+    def _stand_in_sender(self) -> tuple[Address | None, str]:
+        """No usable From: Sender, Reply-To, the mbox envelope line, the Return-Path. Whoever
+        the stand-in is, SES's verdicts are about the From (or nothing), not about them."""
+        missing = "no address in From" if self._values("from") else "no From header"
+        stand_ins: list[tuple[str, Callable[[], Address | None]]] = [
+            ("Sender", lambda: self.first_address("sender")),
+            ("Reply-To", lambda: self.first_address("reply-to")),
+            ("the mbox From line", self._envelope_sender),
+            ("Return-Path", lambda: self.first_address("return-path")),
+        ]
+        for source, read in stand_ins:
+            found = read()
+            if found is not None:
+                self._warnings.add(f"no usable From; sender taken from {found.email}")
+                return found, f"{missing}; the sender was taken from {source}"
+        self._warnings.add("no sender address")
+        return None, f"{missing} and no other sender address"
+
+    def _envelope_sender(self) -> Address | None:
+        envelope = (self._message.get_unixfrom() or "").split()[1:2]
+        return next((Address("", token) for token in envelope if "@" in token), None)
 
     def emails(self, name: str) -> list[str]:
         seen: dict[str, str] = {}

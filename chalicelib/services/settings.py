@@ -277,6 +277,7 @@ def forget_cached_settings() -> None:
 
 
 def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalSettings:
+    _refuse_unsafe_portal_name(changes)
     item = store.get_settings_item()
     current = {**PortalSettings().model_dump(), **item.data}
     try:
@@ -288,6 +289,21 @@ def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalS
     changed = sorted(k for k in changes if current.get(k) != updated.model_dump().get(k))
     audit.record("settings.update", actor=actor, target="portal", details={"changed": changed})
     return updated
+
+
+def _refuse_unsafe_portal_name(changes: dict[str, Any]) -> None:
+    """The portal name is the display name of every mail's From: a line break or a control
+    character in it is refused when saved. Checked here, not in PortalSettings, so a name stored
+    before the check still loads; the mail path cleans what it sends whatever is stored."""
+    name = changes.get("portal_name")
+    if isinstance(name, str) and not outbound.fits_in_header(name):
+        raise InvalidInput(
+            "Some settings are not valid.",
+            details=[{
+                "field": "portal_name",
+                "message": "The portal name may not contain line breaks or control characters.",
+            }],
+        )
 
 
 def _errors(exc: ValidationError) -> list[dict[str, str]]:

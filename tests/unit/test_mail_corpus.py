@@ -54,8 +54,9 @@ def test_every_corpus_message_parses_into_a_complete_result(path: Path) -> None:
 
 
 def test_the_corpora_are_all_here() -> None:
-    # 104 mikel/mail fixtures and 6 django-helpdesk ones, with their licences beside them.
-    assert len(ALL_MESSAGES) == 110
+    # 104 mikel/mail fixtures, 6 django-helpdesk ones with their licences beside them, and 9
+    # written for this project.
+    assert len(ALL_MESSAGES) == 119
     assert (CORPORA / "mikel-mail" / "LICENSE.upstream-MIT").is_file()
     assert (CORPORA / "django-helpdesk" / "LICENSE.upstream-BSD3").is_file()
 
@@ -467,6 +468,83 @@ EXPECTATIONS = [
         "mikel-mail/error_emails/content_transfer_encoding_x_uuencode.eml",
         attachments=("PGP_Cmts_on_12-14-01_Pkg.doc",),
         check=lambda m: m.reply_text == "Attached are the comments of the Public Generating Pool.",
+    ),
+    # --- parley-cases/ (hand-written; see its EXPECTED.md) ---
+    Expect(
+        "parley-cases/header-8bit-gbk-undeclared.eml",
+        fields={
+            "from_name": "张伟",
+            "from_email": "zhang.wei@customer.example",
+            "subject": "关于上个月发票的问题",
+            "sender_doubt": "",
+        },
+    ),
+    Expect(
+        "parley-cases/header-8bit-shift-jis-undeclared.eml",
+        fields={"from_name": "山田太郎", "subject": "お問い合わせ：請求書について"},  # noqa: RUF001
+    ),
+    Expect(
+        "parley-cases/header-8bit-windows-1250-body-utf8.eml",
+        fields={
+            "from_name": "Łukasz Wójcik",
+            "subject": "Faktura za październik – pilne",  # noqa: RUF001
+            "body_text": "Dzień dobry,\nw załączeniu brakuje faktury za październik.\nPozdrawiam",
+        },
+    ),
+    Expect(
+        "parley-cases/header-8bit-windows-1250-declared.eml",
+        fields={"from_name": "Jiří Dvořák", "subject": "Žádost o vrácení peněz"},
+        check=lambda m: not any("guessed" in w for w in m.warnings),
+    ),
+    Expect(
+        "parley-cases/junk-line-before-headers.eml",
+        fields={
+            "from_email": "ann.lee@customer.example",
+            "from_name": "Ann Lee",
+            "subject": "Printer still offline",
+            "date": "2025-11-10T16:40:02+00:00",
+            "message_id": "<export-77@customer.example>",
+            "body_text": "The printer on the second floor is still offline.",
+            "sender_doubt": "",
+        },
+        check=lambda m: [name for name, _ in m.headers][:1] == ["From"],
+        warns=True,
+    ),
+    Expect(
+        "parley-cases/encoded-word-in-address.eml",
+        fields={
+            "from_email": "=?utf-8?Q?agent?=@customer.example",
+            "from_name": "",
+            "sender_doubt": "the From address held an encoded-word",
+        },
+    ),
+    Expect(
+        "parley-cases/no-from-sender.eml",
+        fields={
+            "from_email": "billing@customer.example",
+            "from_name": "Billing Robot",
+            "sender_doubt": "no From header; the sender was taken from Sender",
+        },
+    ),
+    Expect(
+        "parley-cases/no-from-reply-to.eml",
+        fields={
+            "from_email": "ola.nowak@customer.example",
+            "from_name": "Ola Nowak",
+            "reply_to": ["ola.nowak@customer.example"],
+            "sender_doubt": "no From header; the sender was taken from Reply-To",
+        },
+    ),
+    Expect(
+        "parley-cases/unnamed-binary-parts.eml",
+        fields={"body_text": "The scan and the device log are attached."},
+        attachments=("part-1.bin", "part-2.pdf"),
+        check=lambda m: (
+            [a.content_type for a in m.attachments]
+            == ["application/octet-stream", "application/pdf"]
+            and m.attachments[0].content == bytes(range(256))
+            and m.attachments[1].content.startswith(b"%PDF-1.4")
+        ),
     ),
     # --- rfc6532/ ---
     Expect(
