@@ -15,6 +15,7 @@ from chalicelib.api import (
     orgs,
     portal,
     settings,
+    suppressions,
     teams,
     users,
 )
@@ -32,7 +33,7 @@ app.register_middleware(publish_metrics, "all")
 app.register_blueprint(authorizer.blueprint)
 app.register_blueprint(inbound.blueprint)
 for api in (health, auth, users, orgs, teams, audit, settings, portal, console, notifications,
-            attachments):
+            attachments, suppressions):
     app.register_blueprint(api.blueprint)
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.api.network import read_cookie
 from chalicelib.api.routing import ANY_USER, PUBLIC, route
 from chalicelib.config import get_settings
-from chalicelib.services import sessions, users
+from chalicelib.services import sessions, suppressions, users
 from chalicelib.services.principal import Anonymous, Principal
 
 blueprint = Blueprint(__name__)
@@ -121,10 +121,11 @@ def logout(caller: Principal) -> Response:
     access=ANY_USER,
     tag=TAG,
     before_password_change=True,
-    summary="The signed-in user.",
+    summary="The signed-in user, and why the portal does not email them, if it does not.",
 )
 def me(caller: Principal) -> dict[str, Any]:
-    return {"user": users.get_me(caller)}
+    user = users.get_me(caller)
+    return {"user": user, "mail_suppressed": suppressions.mail_suppression(user["email"])}
 
 
 @route(

@@ -86,6 +86,37 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
 
     receive.set_defaults(handler=run_receive)
 
+    feedback = commands.add_parser(
+        "feedback",
+        help="report a bounce or complaint into the running local stack exactly as SES would",
+    )
+    feedback.add_argument("--bounce", metavar="ADDRESS", help="a permanent bounce of ADDRESS")
+    feedback.add_argument("--complaint", metavar="ADDRESS", help="a complaint by ADDRESS")
+    feedback.add_argument(
+        "--bounce-subtype", default="General",
+        choices=("General", "NoEmail", "Suppressed", "OnAccountSuppressionList"),
+    )
+    feedback.add_argument("--complaint-type", default="abuse",
+                          help="the complaint's feedback type (default abuse)")
+    feedback.add_argument("--diagnostic", default="", help="the bounce's diagnostic code")
+    feedback.add_argument(
+        "--endpoint",
+        help="the local stack's AWS emulator (default: the one `parley dev` is running)",
+    )
+
+    def run_feedback(args: argparse.Namespace) -> int:
+        from chalicelib.cli.mail import run_feedback
+
+        if not (args.bounce or args.complaint):
+            feedback.error("name an address with --bounce or --complaint")
+        return run_feedback(
+            bounce=args.bounce, complaint=args.complaint, endpoint=args.endpoint,
+            bounce_subtype=args.bounce_subtype, complaint_type=args.complaint_type,
+            diagnostic=args.diagnostic,
+        )
+
+    feedback.set_defaults(handler=run_feedback)
+
 
 SUBCOMMANDS: list[Register] = [_register_dev, _register_mail]
 

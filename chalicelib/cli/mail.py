@@ -79,6 +79,52 @@ def run_receive(
     return 0
 
 
+def run_feedback(
+    *, bounce: str | None, complaint: str | None, endpoint: str | None, bounce_subtype: str,
+    complaint_type: str, diagnostic: str,
+) -> int:
+    """`parley mail feedback --bounce ADDRESS` (or --complaint): SES's notification of a bounce
+    or complaint goes onto the running local stack's feedback topic, whose handler (run by the
+    stack's event pump) puts the address on the suppression list. Only ever against the local
+    emulator, found as `parley mail receive` finds it."""
+    if not _use_local_stack(endpoint, "feedback"):
+        return 2
+    from chalicelib.local.feedback import BOUNCE, COMPLAINT, send_feedback
+
+    if bounce:
+        print(send_feedback(BOUNCE, bounce, bounce_subtype=bounce_subtype, diagnostic=diagnostic))
+    if complaint:
+        print(send_feedback(COMPLAINT, complaint, complaint_type=complaint_type))
+    return 0
+
+
+def _use_local_stack(endpoint: str | None, command: str) -> bool:
+    """Point every AWS client at the running local stack's emulator, with its names; False
+    (said on stderr) when no stack runs."""
+    import os
+
+    from chalicelib.cli.dev import read_dev_state
+
+    state = read_dev_state()
+    endpoint = endpoint or state.get("endpoint")
+    if not endpoint:
+        print(f"parley mail {command}: no local stack is running (start `parley dev`, or pass "
+              "--endpoint URL of its emulator)", file=sys.stderr)
+        return False
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    })
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+    for name, value in (state.get("environment") or {}).items():
+        os.environ[name] = str(value)  # the stack's stage, region and names win
+    os.environ.setdefault("PARLEY_STAGE", "local")
+    return True
+
+
 def _own_identity(
     domains: Sequence[str] | None, addresses: Sequence[str] | None
 ) -> tuple[list[str], list[str]]:

@@ -1,9 +1,10 @@
 """The local event pump: what AWS does between our functions, done by hand.
 
 Nothing in the emulator triggers a handler, so this thread reads the same sources Lambda would
-(DynamoDB stream records, SQS messages, schedules) and calls the very handlers registered on the
-Chalice app, with events shaped as Lambda shapes them. It discovers them from `app.event_sources`:
-a handler added by a later change is pumped without touching this file.
+(DynamoDB stream records, SQS messages, SNS notifications, schedules) and calls the very
+handlers registered on the Chalice app, with events shaped as Lambda shapes them. It discovers
+them from `app.event_sources`: a handler added by a later change is pumped without touching
+this file.
 """
 
 from __future__ import annotations
@@ -16,12 +17,21 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice.app import Chalice, DynamoDBEventConfig, Rate, ScheduledEventConfig, SQSEventConfig
+from chalice.app import (
+    Chalice,
+    DynamoDBEventConfig,
+    Rate,
+    ScheduledEventConfig,
+    SNSEventConfig,
+    SQSEventConfig,
+)
 
 from chalicelib.adapters.aws import client
 from chalicelib.observability import get_logger
 
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
+# Lambda retries a failed asynchronous (SNS) invocation twice, then gives up on the event.
+SNS_ATTEMPTS = 3
 
 
 class FakeContext:
@@ -36,6 +46,14 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+@dataclass
+class _Topic:
+    name: str  # the handler's
+    topic: str
+    queue: str = ""  # the topic's mirror queue (chalicelib/local/resources.py), once made
+    subscription_arn: str = ""
 
 
 @dataclass
@@ -55,6 +73,7 @@ class EventPump(threading.Thread):
         self._next_run: dict[str, float] = {}
         self._streams: list[_Stream] = []
         self._queues: list[tuple[str, str]] = []
+        self._topics: list[_Topic] = []
         self.delivered = 0
         for source in app.event_sources:
             if isinstance(source, ScheduledEventConfig):
@@ -63,6 +82,8 @@ class EventPump(threading.Thread):
                 self._streams.append(_Stream(source.name, _table_from_arn(source.stream_arn)))
             elif isinstance(source, SQSEventConfig) and source.queue:
                 self._queues.append((source.name, source.queue))
+            elif isinstance(source, SNSEventConfig):
+                self._topics.append(_Topic(source.name, source.topic.rsplit(":", 1)[-1]))
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -85,6 +106,8 @@ class EventPump(threading.Thread):
             handled += self._pump_stream(stream)
         for name, queue in self._queues:
             handled += self._pump_queue(name, queue)
+        for topic in self._topics:
+            handled += self._pump_topic(topic)
         now = time.monotonic()
         for name, period in self._schedules:
             if run_schedules_now or now >= self._next_run.get(name, 0):
@@ -157,6 +180,56 @@ class EventPump(threading.Thread):
             if m["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return len(messages)
+
+    def _pump_topic(self, topic: _Topic) -> int:
+        """Like Lambda's SNS trigger: one invocation per notification, with one record."""
+        if not topic.queue:
+            from chalicelib.local.resources import mirror_topic
+
+            topic.queue, topic.subscription_arn = mirror_topic(topic.topic)
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=topic.queue)["QueueUrl"]
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"]
+        ).get("Messages", [])
+        for m in messages:
+            try:
+                self._invoke(topic.name, sns_event(json.loads(m["Body"]), topic.subscription_arn))
+            except Exception:
+                attempts = int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                get_logger().exception("SNS handler failed", extra={
+                    "handler": topic.name, "attempt": attempts})
+                if attempts < SNS_ATTEMPTS:
+                    continue  # seen again once its visibility timeout passes
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return len(messages)
+
+
+def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
+    """The event Lambda's SNS trigger hands a function, from the envelope SNS delivers to a
+    queue (the same fields; Lambda spells two URL keys differently)."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription_arn,
+                "Sns": {
+                    "Type": envelope.get("Type", "Notification"),
+                    "MessageId": envelope.get("MessageId", ""),
+                    "TopicArn": envelope.get("TopicArn", ""),
+                    "Subject": envelope.get("Subject"),
+                    "Message": envelope.get("Message", ""),
+                    "Timestamp": envelope.get("Timestamp", ""),
+                    "SignatureVersion": envelope.get("SignatureVersion", "1"),
+                    "Signature": envelope.get("Signature", ""),
+                    "SigningCertUrl": envelope.get("SigningCertURL", ""),
+                    "UnsubscribeUrl": envelope.get("UnsubscribeURL", ""),
+                    "MessageAttributes": envelope.get("MessageAttributes", {}),
+                },
+            }
+        ]
+    }
 
 
 def _period(expression: Any) -> float:

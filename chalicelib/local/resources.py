@@ -41,6 +41,29 @@ def create_resources() -> None:
         TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
         Attributes={"RawMessageDelivery": "true"},
     )
+    # SES feedback (bounces, complaints) as infra/ wires it: SES publishes to the feedback topic,
+    # which Lambda's SNS trigger reads; locally the event pump reads the topic's mirror queue.
+    mirror_topic(settings.feedback_topic)
     # SES refuses to send from an unverified identity; the emulator enforces that too.
     client("ses").verify_domain_identity(Domain=settings.mail_domain)
     client("sesv2").create_email_identity(EmailIdentity=settings.mail_domain)
+
+
+def mirror_queue_name(topic_name: str) -> str:
+    return f"{topic_name}-local-pump"
+
+
+def mirror_topic(topic_name: str) -> tuple[str, str]:
+    """The topic, and a queue subscribed to it that stands in for Lambda's SNS trigger (nothing
+    in the emulator invokes a function). Not raw delivery: the queue body is SNS's envelope, from
+    which the pump rebuilds the record Lambda receives. Idempotent, as the calls it makes are.
+    Returns the queue's name and the subscription's ARN."""
+    sqs, sns = client("sqs"), client("sns")
+    queue_name = mirror_queue_name(topic_name)
+    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    topic_arn = sns.create_topic(Name=topic_name)["TopicArn"]
+    subscription = sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return queue_name, str(subscription["SubscriptionArn"])

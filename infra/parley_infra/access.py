@@ -140,6 +140,8 @@ PROFILES: dict[str, FunctionAccess] = {
             "outbox": levels("read write"),
             "mail-windows": levels("read write"),
             "audit": levels("write"),
+            # A returned-mail report about a message we sent suppresses the failed address.
+            "suppressions": levels("read write"),
         },
         buckets={"inbound": levels("read write"), "documents": levels("write")},
         send_mail=True,

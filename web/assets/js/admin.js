@@ -11,11 +11,11 @@ const TEMPLATES = ["secure_notification", "acknowledgement", "support_alert", "d
 const CHANNELS = ["portal", "email", "troubleshooter", "agent"];
 const LOGO_MAX_BYTES = 40 * 1024;
 
-function adminPage(active, title, lead, ...content) {
+export function adminPage(active, title, lead, ...content) {
   setTitle(title);
   const tabs = [["/admin", "settings", t("admin.settings")], ["/admin/users", "users", t("admin.users")],
     ["/admin/orgs", "orgs", t("admin.orgs")], ["/admin/teams", "teams", t("admin.teams")],
-    ["/admin/audit", "audit", t("admin.audit")]];
+    ["/admin/audit", "audit", t("admin.audit")], ["/admin/suppressions", "suppressions", t("admin.suppressions")]];
   return h("div", { class: "page page--admin" },
     h("nav", { class: "subnav", "aria-label": t("admin.sections") },
       h("ul", {}, tabs.map(([href, name, label]) => h("li", {},

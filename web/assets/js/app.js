@@ -12,6 +12,9 @@ export const state = {
     banner_links: [], announcement: "", self_registration: false, default_language: "en",
   },
   counts: { notifications: 0, inbox: 0, sent: 0, trash: 0 },
+  // Why the portal no longer emails the signed-in user (from /api/me): null when it does,
+  // undefined until asked.
+  mailSuppressed: undefined,
 };
 
 const AREAS = {
@@ -21,6 +24,7 @@ const AREAS = {
   // Held inbound mail: every staff member may release or retry it (the API's STAFF routes).
   inbound: { load: () => import("./inbound.js"), roles: ["agent", "admin"] },
   admin: { load: () => import("./admin.js"), roles: ["admin"] },
+  suppressions: { load: () => import("./suppressions.js"), roles: ["admin"] },
 };
 
 // [pattern, area, page name]
@@ -49,9 +53,10 @@ const ROUTES = [
   ["/admin/orgs", "admin", "orgs"],
   ["/admin/teams", "admin", "teams"],
   ["/admin/audit", "admin", "audit"],
+  ["/admin/suppressions", "suppressions", "suppressions"],
 ];
 
-const STAFF_AREAS = new Set(["console", "inbound", "admin"]);
+const STAFF_AREAS = new Set(["console", "inbound", "admin", "suppressions"]);
 
 const SIGNED_OUT_PAGES = new Set(["login", "forgot", "reset", "register", "verify", "expired"]);
 
@@ -194,11 +199,31 @@ function layout(area, found) {
   } else {
     body = h("div", { class: "frame frame--public" }, main);
   }
-  append(root, [skip, header.element, announcement, body, renderFooter(area)]);
+  const mailNotice = area === "portal" ? mailSuppressedNotice() : null;
+  append(root, [skip, header.element, announcement, mailNotice, body, renderFooter(area)]);
   shell = { key, main, highlight };
   highlight(found);
   if (state.user) startCounts();
   return main;
+}
+
+/** On every portal page, for a customer whose address the portal no longer emails: why, and
+ * that replies still show here. */
+function mailSuppressedNotice() {
+  const holder = h("div", {});
+  const show = (suppression) => {
+    if (!suppression || !state.user) return;
+    import("./suppressed.js").then(({ portalNotice }) =>
+      holder.replaceChildren(portalNotice(suppression, state.user.email)));
+  };
+  if (state.mailSuppressed !== undefined) show(state.mailSuppressed);
+  else {
+    get("/api/me", null, { quiet: true }).then((me) => {
+      state.mailSuppressed = me.mail_suppressed || null;
+      show(state.mailSuppressed);
+    }).catch(() => {});
+  }
+  return holder;
 }
 
 function brand() {
@@ -250,7 +275,8 @@ function renderHeader(area) {
     h("div", { class: "header__inner" }, brand(), topnav, right),
     bannerLinks());
   const highlight = (found) => {
-    const section = found.area === "admin" || found.area === "inbound" ? found.area
+    const section = found.area === "suppressions" ? "admin"
+      : found.area === "admin" || found.area === "inbound" ? found.area
       : found.page === "onBehalf" ? "onBehalf"
         : found.page === "notifications" ? "notifications" : "conversations";
     for (const link of element.querySelectorAll("[data-name]")) {
@@ -365,6 +391,7 @@ function stopCounts() {
 export async function signedIn(result) {
   setCsrfToken(result.csrf_token);
   state.user = result.user;
+  state.mailSuppressed = undefined;
   await loadLanguage(chooseLanguage({ user: result.user, portalDefault: state.branding.default_language }));
   shell = null;
 }
@@ -387,6 +414,7 @@ async function logout() {
 function endLocalSession() {
   setCsrfToken(null);
   state.user = null;
+  state.mailSuppressed = undefined;
   shell = null;
   stopCounts();
 }
@@ -483,8 +511,10 @@ async function boot() {
   ]);
   if (branding) applyBranding(branding);
   let expired = false;
-  if (me && me.user) state.user = me.user;
-  else if (me && me.error) {
+  if (me && me.user) {
+    state.user = me.user;
+    state.mailSuppressed = me.mail_suppressed || null;
+  } else if (me && me.error) {
     setCsrfToken(null);
     expired = me.error.code === "session_expired";
   }

@@ -9,6 +9,7 @@ import { state, navigate, setTitle, onCleanup } from "./app.js";
 import { follow } from "./live.js";
 import { documentsArea, pendingFiles, uploadFile, attachmentChips, nameChips } from "./documents.js";
 import { statusBadge, loadMoreButton, counter, segmented, emptyState, troubleshooterCard } from "./ui.js";
+import { consoleLine } from "./suppressed.js";
 
 export { notifications } from "./feed.js";
 
@@ -492,9 +493,7 @@ export async function conversation({ main, params, query }) {
     clear(requesterLine);
     append(requesterLine, [icon("user"), h("span", { text: current.requester.name }),
       h("span", { class: "muted", text: current.requester.email ? ` <${current.requester.email}>` : "" })]);
-    if (current.requester.email_suppressed) {
-      requesterLine.append(h("span", { class: "chip chip--warning", text: t("console.suppressed") }));
-    }
+    if (current.requester.suppression) requesterLine.append(consoleLine(current.requester.suppression));
     closeButton.hidden = !(current.assignee && current.assignee.id === state.user.id && current.status !== "closed");
     blockButton.hidden = current.messaging_blocked;
     pendingButton.hidden = !["new", "open", "pending"].includes(current.status);
