@@ -69,6 +69,10 @@ class InboundModel(Model):
     lease_until = NumberAttribute(null=True)
     kept_key = UnicodeAttribute(null=True)  # the copy of the raw message a quarantine keeps
     released_by = UnicodeAttribute(null=True)
+    # What the first attempt decided before it wrote anything (who the sender is, which ticket,
+    # as what): a retry carries it out instead of deciding again.
+    decision = JSONAttribute(null=True)
+    answers = JSONAttribute(null=True)  # {ticket_id, number} a held reply answers
     received_at = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
     expires_at = NumberAttribute(null=True)  # answer caps only
@@ -137,6 +141,30 @@ def plan_write(record: InboundModel, ticket_id: str) -> None:
     """Note which ticket this delivery is about to write to, before writing: a retry after a
     crash looks there for the message it may already have written."""
     record.update(actions=[InboundModel.ticket_id.set(ticket_id)])
+
+
+def record_decision(record: InboundModel, decision: dict[str, Any]) -> None:
+    """Keep what this delivery decided, before it acts on it. Conditioned on the attempt that
+    holds the lease: an attempt taken over since cannot overwrite its successor's decision."""
+    try:
+        record.update(
+            actions=[InboundModel.decision.set(decision)],
+            condition=(InboundModel.status == PROCESSING)
+            & (InboundModel.attempts == int(record.attempts or 0)),
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            raise LeaseLost(str(record.delivery_id)) from None
+        raise
+
+
+def forget_decision(record: InboundModel) -> None:
+    """Staff release a held delivery: it is decided again, with their word added."""
+    record.update(actions=[InboundModel.decision.remove()])
+
+
+class LeaseLost(Exception):
+    """Another attempt took this delivery over: this one stops without writing."""
 
 
 def settle(

@@ -94,6 +94,18 @@ def ticket_of_message_id(message_id: str) -> str | None:
         return None
 
 
+def sent_message(message_id: str) -> tuple[str, str] | None:
+    """(ticket id, recipient) of a Message-ID we sent; None for any other, including those of
+    mail we received (they have no recipient): what a delivery report must name to be believed."""
+    try:
+        entry = MailThreadModel.get(_message_key(message_id))
+    except DoesNotExist:
+        return None
+    if not entry.recipient:
+        return None
+    return str(entry.ticket_id), str(entry.recipient)
+
+
 def remember_message_id(message_id: str, ticket_id: str, now: float) -> None:
     """A Message-ID of a mail we *received* about a ticket, so the sender's next mail, which
     names it in References, threads there too. Only the `mid#` item: the chain of what we send

@@ -32,7 +32,11 @@ def receipt_notification(
     destination: Sequence[str] = (),
     verdicts: Mapping[str, str] | None = None,
     dmarc_policy: str = "",
+    envelope_sender: str | None = None,
+    dkim_domain: str | None = None,
 ) -> dict[str, Any]:
+    """`envelope_sender` (MAIL FROM, which SPF checks) and `dkim_domain` (the signer) default to
+    the From address and its domain: mail sent by its author's own server."""
     parsed = parse_mail(raw)
     settings = get_settings()
     recipients = list(destination) or [
@@ -55,15 +59,24 @@ def receipt_notification(
     }
     if dmarc_policy:
         receipt["dmarcPolicy"] = dmarc_policy.upper()
+    source = (parsed.from_email or "") if envelope_sender is None else envelope_sender
+    from_domain = (parsed.from_email or "").rpartition("@")[2]
+    signer = from_domain if dkim_domain is None else dkim_domain
+    # SES puts its own verdicts above the sender's headers (the only ones trusted for DKIM).
+    ses_headers = [{"name": "Authentication-Results", "value": (
+        f"amazonses.com; spf={status['spf'].lower()} envelope-from={source}; "
+        f"dkim={status['dkim'].lower()} header.i=@{signer}; "
+        f"dmarc={status['dmarc'].lower()} header.from={from_domain};"
+    )}]
     return {
         "notificationType": "Received",
         "mail": {
             "timestamp": timestamp,
-            "source": parsed.from_email or "",
+            "source": source,
             "messageId": delivery_id,
             "destination": recipients,
             "headersTruncated": False,
-            "headers": [{"name": k, "value": v} for k, v in parsed.headers[:100]],
+            "headers": ses_headers + [{"name": k, "value": v} for k, v in parsed.headers[:100]],
             "commonHeaders": {
                 "from": [parsed.from_email or ""],
                 "to": parsed.to,
@@ -82,6 +95,8 @@ def receive_mail(
     verdicts: Mapping[str, str] | None = None,
     dmarc_policy: str = "",
     delivery_id: str | None = None,
+    envelope_sender: str | None = None,
+    dkim_domain: str | None = None,
 ) -> str:
     """Store and announce one message as SES would; returns its SES message id."""
     settings = get_settings()
@@ -91,5 +106,6 @@ def receive_mail(
     inbound_mail.publish(settings.inbound_topic, receipt_notification(
         raw, delivery_id=delivery_id, bucket=settings.inbound_bucket, object_key=object_key,
         destination=destination, verdicts=verdicts, dmarc_policy=dmarc_policy,
+        envelope_sender=envelope_sender, dkim_domain=dkim_domain,
     ))
     return delivery_id

@@ -185,14 +185,21 @@ def store_bytes(
     uploaded_by: str | None,
     *,
     visibility: str = PUBLIC,
+    attachment_id: str | None = None,
 ) -> dict[str, Any]:
     """Store a file the server received itself (an inbound mail's attachment) under the same
     limits and checks as an upload; it is verified before it is recorded. Raises what a confirm
-    would (InvalidInput, PayloadTooLarge, Unprocessable, Conflict `too_many_files`)."""
+    would (InvalidInput, PayloadTooLarge, Unprocessable, Conflict `too_many_files`).
+    `attachment_id`, derived from the delivery by the caller, makes a retry find the file an
+    earlier attempt stored, as it was stored, instead of storing it a second time."""
     settings = get_portal_settings()
     ticket = ticket_store.get_ticket(ticket_id)
     if ticket is None:
         raise NotFound("No such ticket.", code="ticket_not_found")
+    if attachment_id is not None:
+        earlier = store.get_attachment(ticket.ticket_id, attachment_id)
+        if earlier is not None:
+            return _staff_shape(earlier)
     declared = files.normalize_type(content_type)
     if declared not in files.CATALOG:  # mail clients often say application/octet-stream
         declared = files.guess_type(filename) or declared
@@ -203,7 +210,7 @@ def store_bytes(
     verified = files.verify(
         [data], file_type, declared_size=len(data), max_bytes=settings.attachment_max_bytes
     )
-    attachment_id = uuid.uuid4().hex
+    attachment_id = attachment_id or uuid.uuid4().hex
     storage_key = f"tickets/{ticket.ticket_id}/{attachment_id}/{verified.sha256}"
     try:
         s3.put_object(storage_key, verified.body, file_type.mime)

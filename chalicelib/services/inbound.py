@@ -49,6 +49,7 @@ from chalicelib.config import get_settings
 from chalicelib.data import inbound as store
 from chalicelib.data import mail_threads
 from chalicelib.data import orgs as org_store
+from chalicelib.data import teams as team_store
 from chalicelib.data import tickets as ticket_store
 from chalicelib.data import users as user_store
 from chalicelib.data.inbound import (
@@ -99,6 +100,9 @@ ABANDONED_AFTER_SECONDS = 2 * QUEUE_VISIBILITY_SECONDS
 KEPT_PREFIX = "quarantine/"
 _KEPT_NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
 FULL_TEXT_CHARS = 60_000  # a DynamoDB item holds 400 KB; the raw mail keeps everything
+FULL_TEXT_BYTES = 180_000  # ... and 60,000 characters of some scripts are 240 KB of UTF-8
+MAX_MAIL_FILES = 50  # files one mail may add; the rest stay in the raw mail, named in the event
+EVENT_FILE_NAMES = 30  # files the attachments event names; it counts the others
 EVENT_EXCERPT = 500
 MAX_THREAD_LOOKUPS = 20
 _TICKET_IDS = uuid.UUID("5b1f6a52-8d0e-4c1e-9a57-2f0c3e4d7a10")  # namespace: SES id → ticket id
@@ -110,6 +114,12 @@ _REPORT_TYPES = ("message/rfc822", "text/rfc822-headers", "message/global",
 
 # Outcomes, as the delivery log and the metrics name them
 TICKET, REPLY, BLOCKED, NOTE, EVENT = "ticket", "reply", "blocked", "note", "event"
+# Mail held for staff because of who sent it (SES's verdicts were fine): released, it goes on
+# with the sender vouched for.
+UNVERIFIED = "unverified_sender"  # SES could not prove the From address, which names a customer
+NOT_PARTICIPANT = "not_participant"  # a reply to a ticket's mail from outside the ticket
+HOLDS = frozenset({UNVERIFIED, NOT_PARTICIPANT})
+DISCARDED = "discarded"  # staff read a held mail and threw it away
 
 
 class Busy(Exception):
@@ -126,6 +136,23 @@ class Result:
     message_seq: int | None = None
     sender: str | None = None
     subject: str | None = None
+    answers: dict[str, Any] | None = None  # a held reply: the ticket it answers
+
+
+@dataclass(frozen=True)
+class StaffWord:
+    """What staff said about a delivery they ran again: `release` names the hold they let
+    through (a verdict's, or one of `HOLDS`, which vouches for the sender), `into` where a
+    not-a-participant reply goes ("ticket" it answers, or "new"), `force` runs dropped mail as a
+    person's message."""
+
+    release: str = ""
+    into: str = ""
+    force: bool = False
+
+    @property
+    def vouches(self) -> bool:
+        return self.force or self.release in HOLDS
 
 
 class _Unhandled(Exception):
@@ -142,7 +169,16 @@ class _Mail:
     resume: bool
     sender: str  # normalised From address ("" when there is none)
     settings: PortalSettings
-    notes: list[str] = field(default_factory=list)
+    record: InboundModel
+    word: StaffWord = field(default_factory=StaffWord)
+
+    @property
+    def proven(self) -> bool:
+        """Whether the From address is its author's: SES proved it (aligned with From) and the
+        parser found nothing doubtful in it, or staff vouched for it by letting the mail in."""
+        if self.word.vouches:
+            return True
+        return self.decision.proven_sender and not self.parsed.sender_doubt
 
     def details(self, method: str = "", **extra: Any) -> dict[str, Any]:
         """What the console shows with a message from mail (customers never see details)."""
@@ -157,11 +193,18 @@ class _Mail:
             "raw": f"s3://{self.receipt.bucket}/{self.receipt.object_key}",
             "verdicts": self.receipt.verdicts,
             # Read by the notifications: an unproven sender gets no acknowledgement either.
-            "sender_proven": self.decision.proven_sender,
+            # The console marks what SES could not prove, even once staff let it in.
+            "sender_proven": self.proven,
+            "sender_verified_by_ses": self.decision.proven_sender and not self.parsed.sender_doubt,
         }
+        if self.parsed.sender_doubt:
+            details["sender_doubt"] = self.parsed.sender_doubt[:200]
+        if self.word.vouches:
+            details["vouched_by_staff"] = True
         if full.strip() and full.strip() != (self.parsed.reply_text or "").strip():
-            details["full_text"] = full[:FULL_TEXT_CHARS]
-            details["full_text_truncated"] = len(full) > FULL_TEXT_CHARS
+            kept = _within_bytes(full[:FULL_TEXT_CHARS], FULL_TEXT_BYTES)
+            details["full_text"] = kept
+            details["full_text_truncated"] = len(kept) < len(full)
         details.update(extra)
         return details
 
@@ -200,7 +243,7 @@ def receive(body: str, *, receive_count: int = 1) -> Result:
         # more would most likely die the same way.
         return _give_up(record, receipt)
     final = max(int(record.attempts or 1), receive_count) >= MAX_ATTEMPTS
-    return _run(record, receipt, released=False, actor=None, final=final)
+    return _run(record, receipt, word=StaffWord(), actor=None, final=final)
 
 
 def quarantine_abandoned(batch: int = 100) -> int:
@@ -231,7 +274,7 @@ def quarantine_abandoned(batch: int = 100) -> int:
 
 def list_deliveries(status: str, limit: int, cursor: str | None) -> dict[str, Any]:
     page = store.list_deliveries(status, limit=limit, cursor=cursor)
-    return {"items": [_shape(r) for r in page.items], "next_cursor": page.cursor}
+    return {"items": [shape_delivery(r) for r in page.items], "next_cursor": page.cursor}
 
 
 def retry_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
@@ -239,24 +282,63 @@ def retry_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
     mail that could not be handled (an error since fixed, a raw message that arrived late, an
     attempt that died). A verdict quarantine ends where it was; those are released, not retried.
     Anything else (done, or being handled right now): no change."""
-    record = _delivery(delivery_id)
+    record = find_delivery(delivery_id)
     if record.status in (QUARANTINED, FAILED) or _stuck(record):
-        _rerun(principal, record, released=False, action="inbound.retry")
-    return _shape(_delivery(delivery_id))
+        _rerun(principal, record, StaffWord(), action="inbound.retry")
+    return shape_delivery(find_delivery(delivery_id))
 
 
-def release_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
-    """Staff looked at a spam, virus or DMARC quarantine and let the mail through (a virus
-    verdict still keeps its attachments out). Releasing twice changes nothing."""
-    record = _delivery(delivery_id)
+def release_delivery(
+    principal: Principal, delivery_id: str, *, into: str | None = None
+) -> dict[str, Any]:
+    """Staff looked at held mail and let it through: a spam, virus or DMARC quarantine (a virus
+    verdict still keeps its attachments out), mail whose sender SES could not prove (staff
+    vouch for them), or a reply from outside a ticket, `into` the ticket it answers (for the
+    team: an internal event) or a `new` ticket of the sender's own. Releasing twice changes
+    nothing."""
+    record = find_delivery(delivery_id)
     if record.status == QUARANTINED:
-        if str(record.outcome) not in RELEASABLE:
+        outcome = str(record.outcome)
+        if not _releasable(outcome):
             raise Conflict(
-                "This message was not held by a spam or virus verdict; retry it instead.",
+                "This message was not held for staff to decide; retry it instead.",
                 code="not_releasable",
             )
-        _rerun(principal, record, released=True, action="inbound.release")
-    return _shape(_delivery(delivery_id))
+        if outcome == NOT_PARTICIPANT and into not in ("ticket", "new"):
+            raise InvalidInput("Say whether this reply goes into the ticket it answers or "
+                               "becomes a new ticket.", code="release_into_required")
+        _forget_decision(record)
+        where = (into or "") if outcome == NOT_PARTICIPANT else ""
+        word = StaffWord(release=outcome, into=where)
+        _rerun(principal, record, word, action="inbound.release")
+    return shape_delivery(find_delivery(delivery_id))
+
+
+def force_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
+    """Staff say a dropped mail (taken for an auto-reply, a loop, an unknown or unproven
+    sender) is a person's message: it runs again as one, with the sender vouched for and the
+    unknown-sender policy set aside. Mail from the portal's own addresses, disabled accounts or
+    staff that threads nowhere stays dropped. Forcing what is not dropped changes nothing."""
+    record = find_delivery(delivery_id)
+    if record.status == DROPPED:
+        if not _forcible(record):
+            raise Conflict("This delivery cannot be run again.", code="not_forcible")
+        _forget_decision(record)
+        _rerun(principal, record, StaffWord(force=True), action="inbound.force")
+    return shape_delivery(find_delivery(delivery_id))
+
+
+def _releasable(outcome: str) -> bool:
+    return outcome in RELEASABLE or outcome in HOLDS
+
+
+def _forcible(record: InboundModel) -> bool:
+    return record.status == DROPPED and bool(record.bucket) and record.outcome != DISCARDED
+
+
+def _forget_decision(record: InboundModel) -> None:
+    if record.decision:
+        store.forget_decision(record)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,12 +346,16 @@ def release_delivery(principal: Principal, delivery_id: str) -> dict[str, Any]:
 
 
 def _run(
-    record: InboundModel, receipt: Receipt, *, released: bool, actor: Principal | None,
+    record: InboundModel, receipt: Receipt, *, word: StaffWord, actor: Principal | None,
     final: bool,
 ) -> Result:
-    resume = int(record.attempts or 1) > 1
     try:
-        result = _handle(receipt, released=released, resume=resume)
+        result = _handle(record, receipt, word)
+    except store.LeaseLost:
+        # Taken over by a later attempt (this one outlived its lease): that one settles it.
+        get_logger().warning("inbound attempt lost its lease", extra={
+            "delivery": receipt.delivery_id})
+        raise Busy(receipt.delivery_id) from None
     except Exception as exc:
         # Transient errors (throttling, a timeout) deserve the queue's retries; anything still
         # failing at the last attempt is quarantined with its error for an admin, never lost.
@@ -288,7 +374,8 @@ def _run(
         now=clock.now(), ticket_id=result.ticket_id, message_seq=result.message_seq,
         released_by=actor.user_id if actor else None,
         kept_key=_keep_raw(record, receipt) if result.status == QUARANTINED else None,
-        extra={"sender": result.sender or None, "subject": result.subject or None},
+        extra={"sender": result.sender or None, "subject": result.subject or None,
+               "answers": result.answers},
     )
     count(f"InboundMail_{result.outcome}")
     return result
@@ -335,7 +422,7 @@ def _keep_raw(record: InboundModel, receipt: Receipt) -> str | None:
     return kept_key if kept else None
 
 
-def _handle(receipt: Receipt, *, released: bool, resume: bool) -> Result:
+def _handle(record: InboundModel, receipt: Receipt, word: StaffWord) -> Result:
     try:
         raw = raw_store.read_raw(receipt.bucket, receipt.object_key)
     except raw_store.RawMissing:
@@ -345,7 +432,7 @@ def _handle(receipt: Receipt, *, released: bool, resume: bool) -> Result:
     parsed = parse_mail(raw, own_domains=[settings.mail_domain],
                         own_addresses=[settings.mail_from])
     try:
-        result = _decide(receipt, parsed, released=released, resume=resume)
+        result = _decide(record, receipt, parsed, word)
     except _Unhandled as exc:
         result = Result(QUARANTINED, "unhandled", str(exc))
     # The log names the mail, for the admin's list.
@@ -353,20 +440,25 @@ def _handle(receipt: Receipt, *, released: bool, resume: bool) -> Result:
                    subject=(parsed.subject or "")[:300])
 
 
-def _decide(receipt: Receipt, parsed: ParsedMail, *, released: bool, resume: bool) -> Result:
-    decision = decide(receipt.verdicts, receipt.dmarc_policy, released=released)
+def _decide(
+    record: InboundModel, receipt: Receipt, parsed: ParsedMail, word: StaffWord
+) -> Result:
+    sender = tokens.normalize(parsed.from_email or "")
+    decision = decide(receipt.verdicts, receipt.dmarc_policy,
+                      released=bool(word.release or word.force), aligned=receipt.aligned(sender))
     if decision.action == "reject":
         return Result(REJECTED, decision.reason, "DMARC failed and the domain's policy is reject")
     if decision.action == "quarantine":
         return Result(QUARANTINED, decision.reason, f"SES verdicts: {', '.join(decision.notes)}")
-    mail = _Mail(receipt, parsed, decision, resume, tokens.normalize(parsed.from_email or ""),
-                 get_portal_settings())
-    if parsed.classification == "loop":
-        return Result(DROPPED, "loop", parsed.classification_reason)
-    if parsed.classification == "bounce":
-        return _bounce(mail)
-    if parsed.classification == "auto_reply":
-        return _auto_reply(mail)
+    mail = _Mail(receipt, parsed, decision, int(record.attempts or 1) > 1, sender,
+                 get_portal_settings(), record, word)
+    if not word.force:  # staff said it is a person's message, whatever it looked like
+        if parsed.classification == "loop":
+            return Result(DROPPED, "loop", parsed.classification_reason)
+        if parsed.classification == "bounce":
+            return _bounce(mail)
+        if parsed.classification == "auto_reply":
+            return _auto_reply(mail)
     if not mail.sender or "@" not in mail.sender:
         return Result(QUARANTINED, "no_sender", "the mail names no sender address")
     return _person(mail)
@@ -377,27 +469,65 @@ def _decide(receipt: Receipt, parsed: ParsedMail, *, released: bool, resume: boo
 
 
 def _bounce(mail: _Mail) -> Result:
+    """A delivery report is a claim about someone else: anyone can mail one listing any
+    address. It suppresses an address only when it names a Message-ID we sent to that very
+    address (SES's own bounce notifications, services/suppressions.py, are believed as they
+    come); the evidence is kept with the suppression. It is noted on the ticket it is about."""
     failed = sorted({tokens.normalize(s.recipient) for s in mail.parsed.delivery_status
                      if s.failed and "@" in s.recipient})
+    sent = _reported_mail(mail)
     own = get_settings().mail_domain.lower()
-    suppressed = [a for a in failed if not a.endswith("@" + own) and suppressions.suppress_bounced(
-        a, detail=_bounce_detail(mail, a), feedback_id=mail.receipt.delivery_id)]
-    ticket = _bounced_ticket(mail, failed)
-    summary = ", ".join(suppressed) or "no permanent failure named"
+    suppressed = []
+    for address in failed:
+        message_id = next((m for m, (_, to) in sent.items() if tokens.normalize(to) == address),
+                          None)
+        if message_id is None or address.endswith("@" + own):
+            continue
+        if suppressions.suppress_bounced(address, detail=_bounce_detail(mail, address),
+                                         feedback_id=mail.receipt.delivery_id,
+                                         evidence=_bounce_evidence(mail, address, message_id)):
+            suppressed.append(address)
+    unproven = [a for a in failed if a not in suppressed]
+    ticket = _bounced_ticket(mail, sent, failed)
+    summary = ", ".join(suppressed) or "none"
+    if unproven:
+        summary += f"; not about mail we sent them, so not believed: {', '.join(unproven)}"
     if ticket is None:
         return Result(DROPPED, "bounce", f"bounce not about a ticket; suppressed: {summary}")
     if suppressed:
-        text = f"Mail to {', '.join(failed)} could not be delivered; it will not be mailed again."
+        text = (f"Mail to {', '.join(suppressed)} could not be delivered; it will not be "
+                "mailed again.")
     else:
         text = f"A delivery report came back ({mail.parsed.subject[:200]}); no failure for good."
-    statuses = [s.status for s in mail.parsed.delivery_status]
+    statuses = [s.status for s in mail.parsed.delivery_status][:20]
     message = tickets.record_email_event(
         ticket.ticket_id, text,
-        mail.details("bounce", event="bounce", failed=failed, delivery_status=statuses),
+        mail.details("bounce", event="bounce", failed=failed[:20], suppressed=suppressed[:20],
+                     delivery_status=statuses),
         resume=mail.resume,
     )
     return Result(DONE, "bounce", f"suppressed: {summary}", ticket.ticket_id,
                   int(message.seq) if message else None)
+
+
+def _reported_mail(mail: _Mail) -> dict[str, tuple[str, str]]:
+    """Message-IDs of mail we sent that the report names (in the returned message or its own
+    threading headers): Message-ID → (ticket id, the address we sent it to)."""
+    returned = _returned_text(mail)
+    ids = _MESSAGE_ID_LINE.findall(returned)[:5] + _thread_ids(mail.parsed)
+    found: dict[str, tuple[str, str]] = {}
+    for message_id in list(dict.fromkeys(ids))[:MAX_THREAD_LOOKUPS]:
+        sent = mail_threads.sent_message(message_id)
+        if sent is not None:
+            found[message_id] = sent
+    return found
+
+
+def _returned_text(mail: _Mail) -> str:
+    return "\n".join(
+        a.content[:65536].decode("utf-8", "replace") for a in mail.parsed.attachments
+        if a.content_type.lower() in _REPORT_TYPES or a.filename.lower().endswith(".eml")
+    ) + "\n" + (mail.parsed.body_text or "")[:65536]
 
 
 def _bounce_detail(mail: _Mail, address: str) -> str:
@@ -407,24 +537,33 @@ def _bounce_detail(mail: _Mail, address: str) -> str:
     return "inbound DSN"
 
 
-def _bounced_ticket(mail: _Mail, failed: list[str]) -> TicketModel | None:
+def _bounce_evidence(mail: _Mail, address: str, message_id: str) -> dict[str, str]:
+    status = next((s for s in mail.parsed.delivery_status
+                   if tokens.normalize(s.recipient) == address), None)
+    return {
+        "source": "inbound_dsn",
+        "message_id": message_id[:500],
+        "delivery_id": mail.receipt.delivery_id,
+        "reported_by": mail.sender[:320],
+        "status": status.status[:40] if status else "",
+        "diagnostic": (status.diagnostic or "")[:300] if status else "",
+    }
+
+
+def _bounced_ticket(
+    mail: _Mail, sent: dict[str, tuple[str, str]], failed: list[str]
+) -> TicketModel | None:
     """A bounce names the mail that failed: its Message-ID in the returned headers (or the
     bounce's own threading headers), or our signed Reply-To, which must verify for the address
     that failed (a forged report cannot note anything on a ticket of its choosing)."""
-    returned = "\n".join(
-        a.content[:65536].decode("utf-8", "replace") for a in mail.parsed.attachments
-        if a.content_type.lower() in _REPORT_TYPES or a.filename.lower().endswith(".eml")
-    ) + "\n" + (mail.parsed.body_text or "")[:65536]
-    ids = _MESSAGE_ID_LINE.findall(returned)[:5] + _thread_ids(mail.parsed)
-    for message_id in ids[:MAX_THREAD_LOOKUPS]:
-        ticket_id = mail_threads.ticket_of_message_id(message_id)
-        ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
+    for sent_ticket_id, _ in sent.values():
+        ticket = ticket_store.get_ticket(sent_ticket_id)
         if ticket is not None:
             return ticket
-    for address in _TOKEN_ADDRESS.findall(returned)[:10]:
+    for address in _TOKEN_ADDRESS.findall(_returned_text(mail))[:10]:
         for recipient in failed:
-            ticket_id = tokens.verify(address, recipient)
-            ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
+            token_ticket_id = tokens.verify(address, recipient)
+            ticket = ticket_store.get_ticket(token_ticket_id) if token_ticket_id else None
             if ticket is not None:
                 return ticket
     return None
@@ -448,49 +587,99 @@ def _auto_reply(mail: _Mail) -> Result:
 
 
 # ---------------------------------------------------------------------------------------------
-# People
+# People: decided once, before anything is written, and kept on the delivery record; a retry
+# carries out what the first attempt decided (the same account, ticket and visibility) instead
+# of deciding again from a world its own writes have changed.
 
 
 def _person(mail: _Mail) -> Result:
+    plan = mail.record.decision if isinstance(mail.record.decision, dict) else None
+    if plan is None:
+        decided = _plan(mail)
+        if isinstance(decided, Result):
+            return decided
+        plan = decided
+        store.record_decision(mail.record, plan)
+    return _carry_out(mail, plan)
+
+
+def _plan(mail: _Mail) -> dict[str, Any] | Result:
+    """Who wrote, and where their mail goes: {action: message | event | ticket, ticket_id,
+    user_id, method, follows}, or the Result of mail that goes nowhere (held, dropped)."""
     user = user_store.find_user_by_email(mail.sender)
     if user is not None and user.status == "disabled":
         return Result(DROPPED, "sender_disabled", f"{mail.sender} is a disabled account")
+    reserved = _reserved(mail.sender)
+    if reserved and user is not None and user.role == CUSTOMER:
+        # A customer account for one of our own addresses (made before this rule, or by hand)
+        # never speaks for it: the team's mail must not become a customer's public message.
+        get_logger().warning("customer account of a reserved address ignored",
+                             extra={"user": user.user_id, "reserved": reserved})
+        user = None
+    if mail.word.into == "ticket":
+        answers = mail.record.answers if isinstance(mail.record.answers, dict) else {}
+        if answers.get("ticket_id"):
+            return _decided("event", str(answers["ticket_id"]), None, "released_into_ticket")
     found = _thread(mail, user)
-    follows: int | None = None
     if found is not None:
         ticket, method = found
-        if user is None:
-            # A genuine reply token, answered from an address without an account (a team
-            # mailbox that got a support alert): the team sees it; nothing is published.
-            message = tickets.record_email_event(
-                ticket.ticket_id, f"Mail from {mail.sender}:\n\n{_text(mail)}",
-                mail.details(method, event="mail_from_non_user"), resume=mail.resume,
-            )
-            _remember(mail, ticket.ticket_id)
-            return Result(DONE, EVENT, method, ticket.ticket_id, _seq(message))
-        kind, message = tickets.email_message(
-            ticket.ticket_id, user, _text(mail), mail.details(method), resume=mail.resume
-        )
-        if kind != "window_passed":
-            _remember(mail, ticket.ticket_id)
-            if kind == "blocked":
-                _answer_blocked(mail, user, ticket)
-            _attachments(mail, ticket.ticket_id, user.user_id,
-                         PUBLIC if kind in ("reply", "duplicate") else INTERNAL)
-            outcome = {"reply": REPLY, "note": NOTE, "blocked": BLOCKED}.get(kind, REPLY)
-            return Result(DONE, outcome, method, ticket.ticket_id, _seq(message))
-        follows = int(ticket.number)  # closed too long ago to reopen: a new ticket follows it
-    if user is None:
-        created = _unknown_sender(mail)
-        if isinstance(created, Result):
-            return created
-        user = created
-    if user.role != CUSTOMER:
+        return _decided("message" if user else "event", ticket.ticket_id, user, method)
+    if user is not None and user.role != CUSTOMER:
         return Result(DROPPED, "staff_unthreaded",
                       "mail from a staff address that threads to no ticket")
+    if reserved:
+        return Result(DROPPED, "reserved_sender",
+                      f"mail from {reserved} that threads to no ticket is nobody's customer mail")
+    if user is None and not mail.word.into and not mail.word.force:
+        answered = _answered_ticket(mail)
+        if answered is not None:
+            return Result(
+                QUARANTINED, NOT_PARTICIPANT,
+                f"a reply to #{int(answered.number)} from {mail.sender}, who is not part of "
+                "that conversation: add it to the ticket or make it a new one",
+                answers={"ticket_id": answered.ticket_id, "number": int(answered.number)},
+            )
+    if user is None:
+        refused = _unknown_sender_policy(mail)
+        if refused is not None:
+            return refused
+    if not mail.proven:
+        # Mail in a customer's name that SES could not prove is not shown to them as theirs,
+        # and no account is made for an address nobody proved: staff decide.
+        whose = "a customer's" if user is not None else "one without an account"
+        doubt = mail.parsed.sender_doubt or "SES could not prove the sender"
+        return Result(QUARANTINED, UNVERIFIED, f"{doubt}; the From address is {whose}")
+    ticket_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
+    return _decided("ticket", ticket_id, user, "")
+
+
+def _decided(
+    action: str, ticket_id: str, user: user_store.UserModel | None, method: str,
+    follows: int | None = None,
+) -> dict[str, Any]:
+    return {"action": action, "ticket_id": ticket_id,
+            "user_id": user.user_id if user is not None else None,
+            "method": method, "follows": follows}
+
+
+def _carry_out(mail: _Mail, plan: dict[str, Any]) -> Result:
+    ticket_id, method = str(plan["ticket_id"]), str(plan.get("method") or "")
+    if plan["action"] == "event":
+        # From an address without a (usable) account: a team mailbox answering an alert, a
+        # reply staff added to its ticket. The team sees it; nothing is published.
+        message = tickets.record_email_event(
+            ticket_id, f"Mail from {mail.sender or 'an unknown sender'}:\n\n{_text(mail)}",
+            mail.details(method, event="mail_from_non_user"), resume=mail.resume,
+        )
+        _remember(mail, ticket_id)
+        _attachments(mail, ticket_id, None, INTERNAL)
+        return Result(DONE, EVENT, method, ticket_id, _seq(message))
+    user = _account(mail, plan)
+    if plan["action"] == "message":
+        return _reply(mail, plan, user)
     if not user.org_id:
         user = _give_org(user, mail.settings)
-    ticket_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
+    follows = plan.get("follows")
     extra = {"follows_ticket": follows} if follows else {}
     opened = tickets.open_email_ticket(
         ticket_id=ticket_id, requester=user, topic=mail.settings.inbound_default_topic,
@@ -503,16 +692,70 @@ def _person(mail: _Mail) -> Result:
     return Result(DONE, TICKET, "follows a closed ticket" if follows else "", ticket_id, 1)
 
 
-def _unknown_sender(mail: _Mail) -> user_store.UserModel | Result:
+def _reply(mail: _Mail, plan: dict[str, Any], user: user_store.UserModel) -> Result:
+    ticket_id, method = str(plan["ticket_id"]), str(plan.get("method") or "")
+    kind, message = tickets.email_message(
+        ticket_id, user, _text(mail), mail.details(method), resume=mail.resume
+    )
+    if kind == "window_passed":
+        # Closed too long ago to reopen: a new ticket follows it (decided, so kept).
+        ticket = ticket_store.get_ticket(ticket_id)
+        new_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
+        follows = int(ticket.number) if ticket is not None else None
+        plan = _decided("ticket", new_id, user, "", follows)
+        store.record_decision(mail.record, plan)
+        return _carry_out(mail, plan)
+    _remember(mail, ticket_id)
+    # The files follow what was written, as it was written: a retry that finds the message of
+    # an earlier attempt goes on with its visibility, never with a guess.
+    visibility = str(message.visibility) if message is not None else INTERNAL
+    if kind == "duplicate":
+        kind = "reply" if visibility == PUBLIC else ("note" if user.role != CUSTOMER
+                                                     else "blocked")
+    if kind == "blocked":
+        ticket = ticket_store.get_ticket(ticket_id)
+        if ticket is not None:
+            _answer_blocked(mail, user, ticket)
+    _attachments(mail, ticket_id, user.user_id, visibility)
+    outcome = {"reply": REPLY, "note": NOTE, "blocked": BLOCKED}[kind]
+    return Result(DONE, outcome, method, ticket_id, _seq(message))
+
+
+def _account(mail: _Mail, plan: dict[str, Any]) -> user_store.UserModel:
+    """The account the decision named, or the one it decided to make (found by its address
+    on a retry)."""
+    if plan.get("user_id"):
+        user = user_store.get_user(str(plan["user_id"]))
+        if user is None:
+            raise _Unhandled("the sender's account no longer exists")
+        return user
+    return _create_customer(mail, _mail_org(mail.sender, mail.settings))
+
+
+def _unknown_sender_policy(mail: _Mail) -> Result | None:
+    """What the admin chose for senders without an account: None to create one."""
     policy = mail.settings.inbound_unknown_sender
+    if mail.word.vouches or policy == "create":
+        return None
     if policy == "drop":
         return Result(DROPPED, "unknown_sender", f"{mail.sender} has no account")
-    if policy == "reject":
-        sent = _answer(mail, "unknown_sender", mail.sender, mail.settings.default_language,
-                       "inbound_unknown_sender", {})
-        return Result(REJECTED, "unknown_sender",
-                      f"{mail.sender} has no account" + ("; answered" if sent else ""))
-    return _create_customer(mail, _mail_org(mail.sender, mail.settings))
+    sent = _answer(mail, "unknown_sender", mail.sender, mail.settings.default_language,
+                   "inbound_unknown_sender", {})
+    return Result(REJECTED, "unknown_sender",
+                  f"{mail.sender} has no account" + ("; answered" if sent else ""))
+
+
+def _reserved(address: str) -> str:
+    """Why an address may never be a customer's ("" when it may): it is the portal's own
+    sender, at the portal's mail domain, or a team's alert address."""
+    settings = get_settings()
+    if address == tokens.normalize(settings.mail_from):
+        return "the portal's own sender address"
+    if address.rpartition("@")[2] == settings.mail_domain.lower():
+        return "an address at the portal's mail domain"
+    if address in {tokens.normalize(t.email) for t in team_store.list_teams() if t.email}:
+        return "a team's alert address"
+    return ""
 
 
 def _create_customer(mail: _Mail, org_id: str) -> user_store.UserModel:
@@ -555,7 +798,7 @@ def _give_org(user: user_store.UserModel, settings: PortalSettings) -> user_stor
 
 
 # ---------------------------------------------------------------------------------------------
-# Threading
+# Threading: a customer's mail only ever lands on a ticket the portal would show them
 
 
 def _thread(mail: _Mail, user: user_store.UserModel | None) -> tuple[TicketModel, str] | None:
@@ -564,22 +807,42 @@ def _thread(mail: _Mail, user: user_store.UserModel | None) -> tuple[TicketModel
         for address in _recipients(mail):
             ticket_id = tokens.verify(address, mail.sender)
             ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
-            if ticket is not None:
+            if ticket is not None and (user is None or _may_see(user, ticket, staff_ok=True)):
                 return ticket, "reply_token"
-    if user is None or not mail.decision.proven_sender:
+    if user is None or not mail.proven:
         # Message-IDs travel in forwarded and copied mail, and anyone can type a ticket number:
         # headers and tags only vouch for a sender SES proved and we know.
         return None
     for message_id in _thread_ids(parsed):
         ticket_id = mail_threads.ticket_of_message_id(message_id)
         ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
-        if ticket is not None and _belongs(user, ticket, staff_ok=True):
+        if ticket is not None and _may_see(user, ticket, staff_ok=True):
             return ticket, "in_reply_to"
     match = _SUBJECT_TAG.search(parsed.subject or "")
     if match:
         ticket = ticket_store.find_by_number(int(match.group(1)))
-        if ticket is not None and _belongs(user, ticket, staff_ok=False):
+        if ticket is not None and _may_see(user, ticket, staff_ok=False):
             return ticket, "subject_tag"
+    return None
+
+
+def _answered_ticket(mail: _Mail) -> TicketModel | None:
+    """The ticket whose mail this one answers, for a sender who is not part of it (someone
+    the requester copied): our Message-ID in its threading headers, or a reply token genuine
+    for the ticket's requester. Only staff are told."""
+    for address in _recipients(mail):
+        token = tokens.parse(address)
+        ticket = ticket_store.get_ticket(token.ticket_id) if token else None
+        requester = user_store.get_user(ticket.requester_id) if ticket is not None else None
+        if ticket is not None and requester is not None and tokens.verify(
+            address, str(requester.email)
+        ):
+            return ticket
+    for message_id in _thread_ids(mail.parsed):
+        ticket_id = mail_threads.ticket_of_message_id(message_id)
+        ticket = ticket_store.get_ticket(ticket_id) if ticket_id else None
+        if ticket is not None:
+            return ticket
     return None
 
 
@@ -595,12 +858,12 @@ def _recipients(mail: _Mail) -> list[str]:
     return list(dict.fromkeys(a for a in addresses if a and tokens.PREFIX in a.lower()))[:20]
 
 
-def _belongs(user: user_store.UserModel, ticket: TicketModel, *, staff_ok: bool) -> bool:
-    if user.user_id == ticket.requester_id:
-        return True
-    if user.role == CUSTOMER:
-        return bool(user.org_id) and user.org_id == ticket.org_id
-    return staff_ok
+def _may_see(user: user_store.UserModel, ticket: TicketModel, *, staff_ok: bool) -> bool:
+    """The portal's own rule for customers (the requester, or their organization with the
+    organization view); staff may write on any ticket only where `staff_ok`."""
+    if user.role != CUSTOMER:
+        return staff_ok
+    return tickets.customer_may_see(tickets.principal_of(user), ticket, get_portal_settings())
 
 
 def _remember(mail: _Mail, ticket_id: str) -> None:
@@ -620,17 +883,30 @@ def _seq(message: Any) -> int | None:
     return int(message.seq) if message is not None else None
 
 
-def _attachments(mail: _Mail, ticket_id: str, uploader_id: str, visibility: str) -> None:
+def _within_bytes(text: str, limit: int) -> str:
+    encoded = text.encode("utf-8")
+    return text if len(encoded) <= limit else encoded[:limit].decode("utf-8", "ignore")
+
+
+def _attachments(
+    mail: _Mail, ticket_id: str, uploader_id: str | None, visibility: str
+) -> None:
     """Files go through the documents' checks (types, sizes, per-ticket limit); whatever is
-    refused, or withheld by a virus verdict, is named in an internal event."""
+    refused, or withheld by a virus verdict, is named in an internal event. Each file's id is
+    derived from the delivery, so a retry finds what an earlier attempt stored; the event is
+    bounded, so no number of files can outgrow its item and fail the delivery half-way."""
     files = mail.parsed.attachments
     if not files:
         return
     stored: list[str] = []
     dropped: list[dict[str, str]] = []
     store_bytes = _attachment_store()
-    for attachment in files:
+    for index, attachment in enumerate(files):
         name = attachment.filename[:150]
+        if index >= MAX_MAIL_FILES:
+            dropped.append({"filename": name, "reason": f"more than {MAX_MAIL_FILES} files in "
+                                                        "one mail; kept in the raw mail"})
+            continue
         if mail.decision.withhold_attachments:
             dropped.append({"filename": name, "reason": "withheld: SES virus verdict "
                                                         + mail.receipt.verdicts.get("virus", "")})
@@ -638,21 +914,34 @@ def _attachments(mail: _Mail, ticket_id: str, uploader_id: str, visibility: str)
         if store_bytes is None:
             dropped.append({"filename": name, "reason": "attachments cannot be stored yet"})
             continue
+        file_id = uuid.uuid5(_TICKET_IDS, f"{mail.receipt.delivery_id}/file/{index}").hex
         try:
             store_bytes(ticket_id, attachment.filename, attachment.content_type,
-                        attachment.content, uploader_id, visibility=visibility)
+                        attachment.content, uploader_id, visibility=visibility,
+                        attachment_id=file_id)
         except ParleyError as exc:
-            dropped.append({"filename": name, "reason": exc.message})
+            dropped.append({"filename": name, "reason": exc.message[:200]})
             continue
         stored.append(name)
-    lines = [f"Stored from the mail: {', '.join(stored)}."] if stored else []
-    lines += [f"Not stored: {d['filename']} ({d['reason']})" for d in dropped]
     tickets.record_email_event(
-        ticket_id, "\n".join(lines),
+        ticket_id, _files_text(stored, dropped),
         {"inbound_id": mail.receipt.delivery_id, "event": "mail_attachments",
-         "stored": stored, "dropped": dropped},
+         "stored": stored[:EVENT_FILE_NAMES], "dropped": dropped[:EVENT_FILE_NAMES],
+         "stored_count": len(stored), "dropped_count": len(dropped)},
         resume=mail.resume,
     )
+
+
+def _files_text(stored: list[str], dropped: list[dict[str, str]]) -> str:
+    lines = []
+    if stored:
+        more = len(stored) - EVENT_FILE_NAMES
+        lines.append(f"Stored from the mail: {', '.join(stored[:EVENT_FILE_NAMES])}"
+                     + (f" and {more} more." if more > 0 else "."))
+    lines += [f"Not stored: {d['filename']} ({d['reason']})" for d in dropped[:EVENT_FILE_NAMES]]
+    if len(dropped) > EVENT_FILE_NAMES:
+        lines.append(f"… and {len(dropped) - EVENT_FILE_NAMES} more files not stored.")
+    return "\n".join(lines)
 
 
 def _attachment_store() -> Any:
@@ -671,7 +960,7 @@ def _attachment_store() -> Any:
 def _may_answer(mail: _Mail, address: str) -> bool:
     own = get_settings().mail_domain.lower()
     return (
-        mail.decision.proven_sender
+        mail.proven
         and mail.parsed.classification == "normal"
         and "@" in address
         and not address.endswith("@" + own)
@@ -714,7 +1003,8 @@ def _quarantine_unreadable(body: str, why: str) -> Result:
     return Result(QUARANTINED, "unreadable", why)
 
 
-def _delivery(delivery_id: str) -> InboundModel:
+def find_delivery(delivery_id: str) -> InboundModel:
+    """The delivery record, or the same 404 routing gives an id no delivery can have."""
     record = store.get_delivery(delivery_id) if len(delivery_id) <= 200 else None
     if record is None:
         raise NotFound("No such delivery.", code="delivery_not_found")
@@ -733,10 +1023,11 @@ def _receipt_of(record: InboundModel) -> Receipt:
         verdicts=dict(summary.get("verdicts", {})),
         dmarc_policy=str(summary.get("dmarc_policy", "")),
         timestamp=str(summary.get("timestamp", "")),
+        dkim_domains=tuple(str(d) for d in summary.get("dkim_domains", [])),
     )
 
 
-def _rerun(principal: Principal, record: InboundModel, *, released: bool, action: str) -> None:
+def _rerun(principal: Principal, record: InboundModel, word: StaffWord, *, action: str) -> None:
     if not record.bucket:  # an unreadable notification: nothing to run again
         raise Conflict("This notification could not be read; there is no message to run.",
                        code="not_runnable")
@@ -748,14 +1039,17 @@ def _rerun(principal: Principal, record: InboundModel, *, released: bool, action
     )
     if claimed is None:
         raise Conflict("This delivery is being handled right now.", code="delivery_busy")
-    result = _run(claimed, _receipt_of(claimed), released=released, actor=principal,
-                  final=True)
+    result = _run(claimed, _receipt_of(claimed), word=word, actor=principal, final=True)
+    details = {"status": result.status, "outcome": result.outcome}
+    if word.into:
+        details["into"] = word.into
     audit.record(action, actor=principal, target=f"inbound:{record.delivery_id}",
-                 details={"status": result.status, "outcome": result.outcome})
+                 details=details)
 
 
-def _shape(record: InboundModel) -> dict[str, Any]:
+def shape_delivery(record: InboundModel) -> dict[str, Any]:
     summary = record.receipt if isinstance(record.receipt, dict) else {}
+    answers = record.answers if isinstance(record.answers, dict) else {}
     return {
         "id": record.delivery_id,
         "status": record.status,
@@ -766,7 +1060,10 @@ def _shape(record: InboundModel) -> dict[str, Any]:
         "verdicts": summary.get("verdicts", {}),
         "ticket_id": record.ticket_id,
         "attempts": int(record.attempts or 0),
-        "releasable": record.status == QUARANTINED and str(record.outcome) in RELEASABLE,
+        "releasable": record.status == QUARANTINED and _releasable(str(record.outcome)),
+        "forcible": _forcible(record),
+        "answers_ticket_id": answers.get("ticket_id"),
+        "answers_ticket_number": answers.get("number"),
         "stuck": _stuck(record),
         "lease_until": clock.iso(float(record.lease_until)) if record.lease_until else None,
         "raw_kept": bool(record.kept_key),

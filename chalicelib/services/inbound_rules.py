@@ -21,15 +21,21 @@ sent back); QUARANTINE → quarantine `dmarc`; NONE (or absent) → ok, sender u
 
 SPF or DKIM failing alone never refuses mail: forwarding breaks SPF and mailing lists break
 DKIM, which is why DMARC (and the domain owner's policy) is the one that decides. A sender is
-*proven* when DMARC passed, or DMARC did not fail and SPF or DKIM passed. An unproven sender
-gets no mail back from us (no invitation, no polite answer: that would be backscatter to a
-forged address) and cannot thread by subject tag. A virus-quarantined message released by
-staff still never stores its attachments.
+*proven* when DMARC passed, or DMARC did not fail and SPF or DKIM passed *aligned* with the
+From domain: SPF vouches for the envelope sender (`mail.source`) and DKIM for the signing
+domain, and either says nothing about From unless its domain is From's (or one is a subdomain
+of the other: DMARC's relaxed alignment). The signing domains are read from the
+Authentication-Results header SES puts on top of the message (authserv-id `amazonses.com`);
+one further down was written by whoever sent the mail and is ignored. An unproven sender gets
+no mail back from us (no invitation, no polite answer: that would be backscatter to a forged
+address), never gets an account, and cannot thread by subject tag or Message-ID. A
+virus-quarantined message released by staff still never stores its attachments.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,6 +81,12 @@ QUARANTINE_REASONS = {
 RELEASABLE = frozenset({"spam", "dmarc", "virus", "virus_unscanned"})
 
 
+# SES's own verdict header: `amazonses.com; spf=pass ...; dkim=pass header.i=@acme.test; ...`
+_SES_AUTHSERV = "amazonses.com"
+_DKIM_PASS = re.compile(r"\bdkim=pass\b[^;]*?\bheader\.[id]=[^@;\s]*@?([a-z0-9.-]{1,253})",
+                        re.IGNORECASE)
+
+
 class UnreadableNotification(ValueError):
     """Not an SES receipt notification we can act on."""
 
@@ -91,6 +103,7 @@ class Receipt:
     verdicts: dict[str, str]
     dmarc_policy: str
     timestamp: str = ""
+    dkim_domains: tuple[str, ...] = ()  # domains whose DKIM signature SES found valid
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, Any]:
@@ -100,7 +113,18 @@ class Receipt:
             "verdicts": self.verdicts,
             "dmarc_policy": self.dmarc_policy,
             "timestamp": self.timestamp,
+            "dkim_domains": list(self.dkim_domains),
         }
+
+    def aligned(self, from_address: str) -> frozenset[str]:
+        """Which of SPF and DKIM vouch for the From address's domain (not only their own)."""
+        domain = _domain(from_address)
+        found = set()
+        if domain and domains_align(_domain(self.source), domain):
+            found.add("spf")
+        if domain and any(domains_align(d, domain) for d in self.dkim_domains):
+            found.add("dkim")
+        return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,7 @@ def read_receipt(notification: dict[str, Any]) -> Receipt:
         # A verdict SES did not give (scanning off) counts as one it could not compute.
         verdicts[name] = status if status in STATUSES else "PROCESSING_FAILED"
     destination = [str(a) for a in (mail.get("destination") or receipt.get("recipients") or [])]
+    headers = mail.get("headers")
     return Receipt(
         delivery_id=delivery_id,
         bucket=str(action.get("bucketName") or ""),
@@ -158,20 +183,54 @@ def read_receipt(notification: dict[str, Any]) -> Receipt:
         verdicts=verdicts,
         dmarc_policy=str(receipt.get("dmarcPolicy") or "").upper(),
         timestamp=str(mail.get("timestamp") or ""),
+        dkim_domains=_dkim_domains(headers if isinstance(headers, list) else []),
         raw=notification,
     )
 
 
-def decide(verdicts: dict[str, str], dmarc_policy: str, *, released: bool = False) -> Decision:
+def _dkim_domains(headers: list[Any]) -> tuple[str, ...]:
+    """The domains SES's own Authentication-Results header says signed the mail validly. Only
+    the first such header counts: SES adds it above everything the sender wrote."""
+    for header in headers[:200]:
+        if not isinstance(header, dict):
+            continue
+        if str(header.get("name", "")).lower() != "authentication-results":
+            continue
+        value = str(header.get("value", ""))
+        if value.split(";", 1)[0].strip().lower() != _SES_AUTHSERV:
+            return ()
+        return tuple(dict.fromkeys(d.lower().rstrip(".") for d in _DKIM_PASS.findall(value)))[:10]
+    return ()
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().strip(">").lower().rstrip(".")
+
+
+def domains_align(one: str, other: str) -> bool:
+    """DMARC's relaxed alignment, without a public-suffix list: the same domain, or one a
+    subdomain of the other (mail.acme.test signs for acme.test)."""
+    if not one or not other:
+        return False
+    return one == other or one.endswith("." + other) or other.endswith("." + one)
+
+
+def decide(
+    verdicts: dict[str, str], dmarc_policy: str, *, released: bool = False,
+    aligned: frozenset[str] = frozenset(),
+) -> Decision:
     """The verdicts' decision. `released`: staff looked at the quarantined message and let it
-    through; a doubtful virus verdict still withholds its attachments, for good."""
+    through; a doubtful virus verdict still withholds its attachments, for good. `aligned`:
+    which of spf / dkim were for the From domain (`Receipt.aligned`); a pass of one that was
+    not proves nothing about who wrote the mail."""
     effects = {name: VERDICTS[(name, verdicts.get(name, "PROCESSING_FAILED"))]
                for name in VERDICT_NAMES}
     notes = tuple(f"{name}:{verdicts.get(name)}" for name in VERDICT_NAMES
                   if verdicts.get(name) != "PASS")
     dmarc_failed = effects["dmarc"] == "dmarc_policy"
     proven = effects["dmarc"] == "proven" or (
-        not dmarc_failed and "proven" in (effects["spf"], effects["dkim"])
+        not dmarc_failed
+        and any(effects[name] == "proven" and name in aligned for name in ("spf", "dkim"))
     )
     withhold = effects["virus"] != "ok"
     if dmarc_failed and dmarc_policy == "REJECT":

@@ -256,14 +256,14 @@ def customer_ticket(
     ticket that does not exist. Closing and rating are the requester's own decisions."""
     settings = get_portal_settings()
     ticket = store.get_ticket(ticket_id) if principal.role == CUSTOMER else None
-    if ticket is None or not _customer_may_see(principal, ticket, settings):
+    if ticket is None or not customer_may_see(principal, ticket, settings):
         raise NotFound("No such ticket.", code="ticket_not_found")
     if requester_only and ticket.requester_id != principal.user_id:
         raise Forbidden("Only the person who opened this ticket can do this.", code="not_requester")
     return ticket
 
 
-def _customer_may_see(principal: Principal, ticket: TicketModel, settings: PortalSettings) -> bool:
+def customer_may_see(principal: Principal, ticket: TicketModel, settings: PortalSettings) -> bool:
     if ticket.topic in settings.hidden_topics or ticket.channel in settings.hidden_channels:
         return False
     if ticket.requester_id == principal.user_id:
@@ -297,7 +297,7 @@ def list_customer_tickets(
     number = _ticket_number(q)
     if number is not None:
         found = store.find_by_number(number)
-        items = [found] if found and _customer_may_see(principal, found, settings) else []
+        items = [found] if found and customer_may_see(principal, found, settings) else []
         items = [t for t in items if t.requester_id == principal.user_id or scope == "org"]
         return _customer_list(principal, items, None, settings)
     condition = _filters(status=status, q=q, topic=topic, for_customer=True)
@@ -502,9 +502,9 @@ def console_view(principal: Principal, ticket_id: str) -> dict[str, Any]:
     )
     summary = _console_summary(ticket, people, unread=False)
     # Mail to a bounced or complaining address is refused: agents must see why it goes unread.
-    summary["requester"]["email_suppressed"] = suppressions.is_suppressed(
-        summary["requester"]["email"]
-    )
+    suppression = suppressions.suppression_detail(summary["requester"]["email"])
+    summary["requester"]["email_suppressed"] = suppression is not None
+    summary["requester"]["suppression"] = suppression
     return {
         "ticket": summary,
         "messages": [_console_message(m) for m in thread],
@@ -825,16 +825,21 @@ def email_message(
     reply; ("note", message) from staff (a mail is never published to the customer by itself);
     ("blocked", event) when messaging is blocked: the mail is kept as an internal event;
     ("window_passed", None) when the ticket was closed too long ago to reopen;
-    ("duplicate", None) when a retried delivery finds its message already there."""
+    ("duplicate", message) when a retried delivery finds its message already there: what
+    was written then (its visibility above all) is what the retry goes on with."""
     settings = get_portal_settings()
     text = email_body(body)
     principal = principal_of(author)
     inbound_id = str(details.get("inbound_id", ""))
     outcome: dict[str, str] = {}
 
+    found: dict[str, MessageModel] = {}
+
     def rule(ticket: TicketModel) -> Draft | None:
-        if resume and _has_inbound_message(ticket, inbound_id):
+        earlier = _inbound_message(ticket, inbound_id) if resume else None
+        if earlier is not None:
             outcome["kind"] = "duplicate"
+            found["message"] = earlier
             return None
         if author.role != CUSTOMER:
             outcome["kind"] = "note"
@@ -864,7 +869,7 @@ def email_message(
         raise
     if outcome.get("kind") == "reply":
         count("CustomerReplyByEmail")
-    return outcome.get("kind", "duplicate"), message
+    return outcome.get("kind", "duplicate"), message or found.get("message")
 
 
 def record_email_event(
@@ -876,7 +881,7 @@ def record_email_event(
     event = str(details.get("event", ""))
 
     def rule(ticket: TicketModel) -> Draft | None:
-        if resume and _has_inbound_message(ticket, inbound_id, event):
+        if resume and _inbound_message(ticket, inbound_id, event) is not None:
             return None
         return Draft(SYSTEM_EVENT, INTERNAL, text, None, "", details=details,
                      channel=EMAIL_CHANNEL)
@@ -910,8 +915,10 @@ def _existing_ticket(ticket_id: str) -> TicketModel:
     return ticket
 
 
-def _has_inbound_message(ticket: TicketModel, inbound_id: str, event: str | None = None) -> bool:
-    """Whether one of the ticket's latest messages came from this delivery (and event)."""
+def _inbound_message(
+    ticket: TicketModel, inbound_id: str, event: str | None = None
+) -> MessageModel | None:
+    """The one of the ticket's latest messages that came from this delivery (and event)."""
     last = {PUBLIC: ticket.last_public_seq, INTERNAL: ticket.last_seq}  # each partition's key
     for visibility in (PUBLIC, INTERNAL):
         page = message_store.list_thread(
@@ -924,8 +931,8 @@ def _has_inbound_message(ticket: TicketModel, inbound_id: str, event: str | None
             if details.get("inbound_id") == inbound_id and (
                 event is None or details.get("event", "") == event
             ):
-                return True
-    return False
+                return message
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,12 +130,15 @@ def deliver(
     destination: Sequence[str] = (),
     delivery_id: str | None = None,
     repeat: int = 1,
+    envelope_sender: str | None = None,
+    dkim_domain: str | None = None,
 ) -> str:
     """Receive one mail the way SES would and run the handler on it; returns the SES id."""
     from chalicelib.local.inbound import receive_mail
 
     delivery_id = receive_mail(raw, verdicts=verdicts, dmarc_policy=dmarc_policy,
-                               destination=destination, delivery_id=delivery_id)
+                               destination=destination, delivery_id=delivery_id,
+                               envelope_sender=envelope_sender, dkim_domain=dkim_domain)
     answers = drain(repeat=repeat)
     assert all(not a.get("batchItemFailures") for a in answers), answers
     return delivery_id
@@ -151,11 +154,11 @@ def forget_queued() -> None:
 
 def delivery(delivery_id: str) -> dict[str, Any]:
     from chalicelib.data.inbound import get_delivery
-    from chalicelib.services.inbound import _shape
+    from chalicelib.services.inbound import shape_delivery
 
     record = get_delivery(delivery_id)
     assert record is not None, f"no delivery record for {delivery_id}"
-    return _shape(record)
+    return shape_delivery(record)
 
 
 def outgoing_count() -> int:

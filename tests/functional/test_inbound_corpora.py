@@ -18,7 +18,8 @@ FILES = sorted(
     if p.is_file() and p.suffix != ".md" and not p.name.startswith(("LICENSE", "."))
 )
 OUTCOMES = {"ticket", "reply", "note", "event", "blocked", "auto_reply", "bounce", "loop",
-            "unknown_sender", "sender_disabled", "staff_unthreaded", "no_sender", "unhandled"}
+            "unknown_sender", "sender_disabled", "staff_unthreaded", "no_sender", "unhandled",
+            "not_participant", "unverified_sender", "reserved_sender"}
 
 
 def test_the_corpora_are_there():

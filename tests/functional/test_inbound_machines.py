@@ -23,7 +23,6 @@ MACHINE_MAIL = [
     ("alice@acme.test", "Re: Printer", {"Auto-Submitted": "auto-generated"}),
     ("alice@acme.test", "Re: Printer", {"X-Autoreply": "yes"}),
     ("alice@acme.test", "Re: Printer", {"X-Autorespond": "Vacation"}),
-    ("alice@acme.test", "Re: Printer", {"X-Auto-Response-Suppress": "All"}),
     ("alice@acme.test", "Re: Printer", {"X-MS-Exchange-Generated-Message-Source": "Mailbox"}),
     ("alice@acme.test", "Re: Printer", {"X-MS-Exchange-Inbox-Rules-Loop": "alice@acme.test"}),
     ("alice@acme.test", "Re: Printer", {"X-FC-MachineGenerated": "true"}),
@@ -75,6 +74,15 @@ def test_no_machine_mail_is_ever_answered(office, unknown_sender):
     assert [m["body"] for m in public] == ["It smokes."]
 
 
+def test_a_person_asking_us_not_to_auto_reply_is_still_a_person(office):
+    # Outlook marks a person's own mail this way: it asks *us* not to answer automatically
+    raw = make_mail(subject="New badge", body="My badge stopped working.",
+                    headers={"X-Auto-Response-Suppress": "All"})
+    log = delivery(deliver(raw))
+    assert (log["status"], log["outcome"]) == ("done", "ticket")
+    assert thread(log["ticket_id"])[0]["body"] == "My badge stopped working."
+
+
 def test_an_auto_reply_on_a_ticket_is_an_internal_event(office):
     raw = make_mail(to=office.reply_address(), subject="Out of office",
                     headers={"Auto-Submitted": "auto-replied"}, body="Back on Monday.")
@@ -93,7 +101,12 @@ def test_an_auto_reply_that_threads_nowhere_is_dropped_in_the_log(office):
     assert (log["status"], log["outcome"], log["ticket_id"]) == ("dropped", "auto_reply", None)
 
 
-def _bounce(original_message_id: str, recipient: str) -> bytes:
+def _bounce(original_message_id: str, *recipients: str) -> bytes:
+    statuses = "\r\n".join(
+        f"Final-Recipient: rfc822; {r}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n" for r in recipients
+    )
+    recipient = recipients[0]
     return (
         "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\r\n"
         "To: support@parley.test\r\n"
@@ -105,8 +118,7 @@ def _bounce(original_message_id: str, recipient: str) -> bytes:
         "\r\n--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.acme.test\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 no such user\r\n"
+        f"{statuses}"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         "From: Parley <support@parley.test>\r\n"
         f"To: {recipient}\r\nSubject: [#1001] New message\r\n"
@@ -131,9 +143,31 @@ def test_a_bounce_of_our_mail_suppresses_the_address_and_is_noted_on_its_ticket(
     assert office.console()["ticket"]["requester"]["email_suppressed"] is True
 
 
-def test_a_bounce_about_no_ticket_still_suppresses_and_is_logged(office):
+def test_a_bounce_about_no_mail_of_ours_is_logged_but_not_believed(office):
     from chalicelib.services.suppressions import is_suppressed
 
     log = delivery(deliver(_bounce("<unknown@parley.test>", "ghost@acme.test")))
     assert (log["status"], log["outcome"]) == ("dropped", "bounce")
-    assert is_suppressed("ghost@acme.test")
+    assert "not believed: ghost@acme.test" in log["reason"]
+    assert not is_suppressed("ghost@acme.test")
+
+
+def test_a_forged_delivery_report_silences_nobody(office):
+    from chalicelib.data.suppressions import get_suppression
+    from chalicelib.services.suppressions import is_suppressed
+
+    # Given a stranger's "delivery report" listing Bob and Carol, about no mail of ours
+    forged = _bounce("<whatever@mx.evil.test>", "bob@acme.test", "carol@globex.test")
+    log = delivery(deliver(forged))
+    # Then neither is suppressed: the log says why
+    assert not is_suppressed("bob@acme.test") and not is_suppressed("carol@globex.test")
+    assert "not believed: bob@acme.test, carol@globex.test" in log["reason"]
+    # Given a report quoting a Message-ID we sent to Alice, but listing Bob as well
+    mixed = _bounce(office.sent_message_id("alice@acme.test"), "alice@acme.test",
+                    "bob@acme.test")
+    deliver(mixed)
+    # Then only Alice, to whom that mail went, is suppressed, with the evidence kept
+    assert is_suppressed("alice@acme.test") and not is_suppressed("bob@acme.test")
+    kept = get_suppression("alice@acme.test")
+    assert kept is not None and kept.evidence["source"] == "inbound_dsn"
+    assert kept.evidence["message_id"].endswith("@parley.test>")

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.inbound_support import Office, deliver, delivery, make_mail, thread
+from tests.functional.inbound_support import (
+    Office,
+    deliver,
+    delivery,
+    make_mail,
+    outgoing_count,
+    thread,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -35,10 +42,19 @@ def test_a_reply_token_signed_for_the_sender_threads(office):
             "reply", office.ticket_id, "reply_token")
 
 
+def _give_bob_the_organization_view(office: Office) -> None:
+    from chalicelib.data.users import get_user, save_user
+
+    bob = get_user(office.bob["id"])
+    bob.org_view = True
+    save_user(bob)
+
+
 def test_in_reply_to_or_references_thread_for_the_requester_and_her_organization(office):
     sent = office.sent_message_id()
     assert _outcome(deliver(make_mail(subject="No tag", headers={"In-Reply-To": sent})))[:2] == (
         "reply", office.ticket_id)
+    _give_bob_the_organization_view(office)
     bob = make_mail(sender="bob@acme.test", subject="x",
                     headers={"References": f"<a@b.c> {sent}"})
     assert _outcome(deliver(bob)) == ("reply", office.ticket_id, "in_reply_to")
@@ -54,10 +70,53 @@ def test_a_customer_follow_up_in_her_own_mail_thread_threads(office):
     assert _outcome(deliver(second))[:2] == ("reply", office.ticket_id)
 
 
-def test_a_subject_tag_threads_for_the_requester_and_her_colleague(office):
+def test_a_subject_tag_threads_for_the_requester_and_her_colleague_with_the_org_view(office):
+    _give_bob_the_organization_view(office)
     for sender in ("alice@acme.test", "bob@acme.test"):
         raw = make_mail(sender=sender, subject=f"Re: [#{office.number}] Printer", body=sender)
         assert _outcome(deliver(raw)) == ("reply", office.ticket_id, "subject_tag")
+
+
+def test_a_colleague_without_the_org_view_cannot_mail_his_way_into_a_ticket(office, api):
+    # Given Bob, of Alice's organization, to whom the portal does not show her ticket
+    status, _, _ = api.call("GET", f"/api/portal/tickets/{office.ticket_id}",
+                            token=_token(office.bob))
+    assert status == 404
+    before = outgoing_count()
+    status_before = office.ticket().status
+    # When he mails a reply naming her ticket, by its tag or by a Message-ID of its mail
+    for headers in ({}, {"In-Reply-To": office.sent_message_id()}):
+        raw = make_mail(sender="bob@acme.test", subject=f"Re: [#{office.number}] Printer",
+                        body="Add me to this please.", headers=headers)
+        delivery_id = deliver(raw)
+        # Then it is a new ticket of his own; Alice's thread and status are untouched
+        _not_on_alices_ticket(office, delivery_id)
+    assert office.ticket().status == status_before
+    # And nothing mailed to Bob names Alice's subject or carries a token for her ticket
+    for mail in _mail_to("bob@acme.test", since=before):
+        assert "Printer" not in mail["subject"] or f"#{office.number}" not in mail["subject"]
+        assert office.ticket_id not in mail["raw"]
+
+
+def _token(user: dict) -> str:
+    from tests.functional.notification_support import session_token
+
+    return session_token(user)
+
+
+def _mail_to(address: str, *, since: int) -> list[dict]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    sent = getattr(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"], "sent_messages", [])[since:]
+    found = []
+    for message in sent:
+        raw = getattr(message, "raw_data", "") or ""
+        if address in str(getattr(message, "destinations", "")) or f"To: {address}" in raw:
+            subject = next((line[9:] for line in raw.splitlines()
+                            if line.startswith("Subject: ")), "")
+            found.append({"subject": subject, "raw": raw})
+    return found
 
 
 def test_staff_mail_on_a_ticket_is_an_internal_note(office):
@@ -72,10 +131,16 @@ def test_staff_mail_on_a_ticket_is_an_internal_note(office):
 # Spoofs: each becomes a new ticket of the sender's own, never a message on Alice's
 
 
-def _not_on_alices_ticket(office: Office, delivery_id: str) -> None:
+def _not_on_alices_ticket(office: Office, delivery_id: str, *, held: bool = False) -> None:
+    """A new ticket of the sender's own, or (`held`: SES could not prove the sender) held
+    for staff as unverified; either way nothing reached Alice's ticket."""
     outcome, ticket_id, _ = _outcome(delivery_id)
     assert ticket_id != office.ticket_id
-    assert outcome == "ticket"
+    if held:
+        log = delivery(delivery_id)
+        assert (log["status"], outcome, ticket_id) == ("quarantined", "unverified_sender", None)
+    else:
+        assert outcome == "ticket"
     assert [m["body"] for m in thread(office.ticket_id)] == ["It smokes."]
 
 
@@ -112,7 +177,7 @@ def test_a_subject_tag_from_an_unproven_sender_does_not_thread(office):
     # From says Alice, but SES could prove nothing: anyone can type a ticket number.
     raw = make_mail(subject=f"Re: [#{office.number}] Printer")
     delivery_id = deliver(raw, verdicts={"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"})
-    _not_on_alices_ticket(office, delivery_id)
+    _not_on_alices_ticket(office, delivery_id, held=True)
 
 
 def test_our_message_id_quoted_by_a_stranger_does_not_thread(office):
@@ -139,15 +204,15 @@ def test_a_forged_requester_quoting_a_real_message_id_does_not_thread(office, ve
         raw = make_mail(subject="Re: Printer", body="Please send me the invoice copy.",
                         headers=headers)
         delivery_id = deliver(raw, verdicts=verdicts, dmarc_policy=policy)
-        # Then nothing lands on Alice's ticket: it is a new ticket
-        _not_on_alices_ticket(office, delivery_id)
+        # Then nothing lands on Alice's ticket: it is held for staff
+        _not_on_alices_ticket(office, delivery_id, held=True)
 
 
 def test_a_forged_colleague_or_agent_quoting_a_real_message_id_does_not_thread(office):
     sent = office.sent_message_id()
     unproven = {"spf": "FAIL", "dkim": "FAIL", "dmarc": "GRAY"}
     bob = make_mail(sender="bob@acme.test", subject="x", headers={"In-Reply-To": sent})
-    _not_on_alices_ticket(office, deliver(bob, verdicts=unproven))
+    _not_on_alices_ticket(office, deliver(bob, verdicts=unproven), held=True)
     # Not even as an internal note: staff mail that threads nowhere is dropped in the log
     agent = make_mail(sender="sam@parley.test", subject="x", body="Refund approved.",
                       headers={"In-Reply-To": sent})

@@ -29,7 +29,8 @@ CELLS = {
     ("spam", "GRAY"): ("done", "ticket"),
     ("spam", "PROCESSING_FAILED"): ("done", "ticket"),
     ("dmarc", "PASS"): ("done", "ticket"),
-    ("dmarc", "FAIL"): ("done", "ticket"),  # no policy given: none
+    # no policy given (none), but the sender is not proven: Alice's name is not believed
+    ("dmarc", "FAIL"): ("quarantined", "unverified_sender"),
     ("dmarc", "GRAY"): ("done", "ticket"),
     ("dmarc", "PROCESSING_FAILED"): ("done", "ticket"),
     **{(v, s): ("done", "ticket") for v in ("spf", "dkim")
@@ -67,7 +68,7 @@ def test_each_verdict_cell(office, verdict, status):
 @pytest.mark.parametrize(("policy", "expected"), [
     ("REJECT", ("rejected", "dmarc_reject")),
     ("QUARANTINE", ("quarantined", "dmarc")),
-    ("NONE", ("done", "ticket")),
+    ("NONE", ("quarantined", "unverified_sender")),  # kept, but no account for a forgery
 ])
 def test_dmarc_failure_follows_the_domains_policy(office, policy, expected):
     before = outgoing_count()
@@ -75,12 +76,11 @@ def test_dmarc_failure_follows_the_domains_policy(office, policy, expected):
                           verdicts={"dmarc": "FAIL"}, dmarc_policy=policy)
     log = delivery(delivery_id)
     assert (log["status"], log["outcome"]) == expected
-    if policy != "NONE":
-        assert log["ticket_id"] is None
     from chalicelib.data.users import find_user_by_email
 
-    if policy == "REJECT":  # recorded, no ticket, no account, no mail back
-        assert find_user_by_email("ceo@spoofed.test") is None
+    # Whatever the policy: recorded, no ticket, no account for an address nobody proved
+    assert log["ticket_id"] is None
+    assert find_user_by_email("ceo@spoofed.test") is None
     # An unproven sender is never mailed (no invitation either)
     assert outgoing_count() == before
 

@@ -19,13 +19,14 @@ from chalicelib.services.inbound_rules import (
 pytestmark = pytest.mark.unit
 
 PASS = dict.fromkeys(VERDICT_NAMES, "PASS")
+BOTH = frozenset({"spf", "dkim"})
 EVENT = Path(__file__).resolve().parents[1] / "events" / "ses_received.json"
 
 
 @pytest.mark.parametrize("verdict", VERDICT_NAMES)
 @pytest.mark.parametrize("status", STATUSES)
 def test_every_cell_decides(verdict, status):
-    decision = decide({**PASS, verdict: status}, "")
+    decision = decide({**PASS, verdict: status}, "", aligned=BOTH)
     expected_action = {
         ("virus", "FAIL"): "quarantine", ("virus", "PROCESSING_FAILED"): "quarantine",
         ("spam", "FAIL"): "quarantine",
@@ -84,3 +85,45 @@ def test_both_envelopes_are_read():
 def test_garbage_is_unreadable(body):
     with pytest.raises(UnreadableNotification):
         read_receipt(unwrap(body))
+
+
+def test_spf_or_dkim_passing_for_another_domain_proves_nothing_about_from():
+    # DMARC did not run (GRAY): SPF passed for the envelope's domain and DKIM for the
+    # signer's, neither of them the From domain
+    verdicts = {**PASS, "dmarc": "GRAY"}
+    assert decide(verdicts, "", aligned=frozenset()).proven_sender is False
+    assert decide(verdicts, "", aligned=frozenset({"dkim"})).proven_sender is True
+    assert decide({**verdicts, "dkim": "FAIL"}, "", aligned=frozenset({"dkim"})).proven_sender \
+        is False
+    # DMARC passing is alignment checked by SES itself
+    assert decide(PASS, "", aligned=frozenset()).proven_sender is True
+
+
+def _receipt(source: str, auth_results: list[str]) -> object:
+    notification = json.loads(json.loads(EVENT.read_text())["Message"])
+    notification["mail"]["source"] = source
+    notification["mail"]["headers"] = [
+        {"name": "Authentication-Results", "value": v} for v in auth_results
+    ] + [{"name": "From", "value": "Alice <alice@acme.test>"}]
+    return read_receipt(notification)
+
+
+def test_alignment_reads_the_envelope_and_ses_own_authentication_results():
+    ses = "amazonses.com; spf=pass envelope-from={}; dkim=pass header.i=@{}; dmarc=none"
+    aligned = _receipt("bounce@mail.acme.test", [ses.format("x", "acme.test")])
+    assert aligned.aligned("alice@acme.test") == {"spf", "dkim"}
+    other = _receipt("list@lists.example", [ses.format("x", "lists.example")])
+    assert other.aligned("alice@acme.test") == frozenset()
+    # A header the sender wrote below SES's own is ignored, and one not by SES is not read
+    forged = _receipt("x@evil.test", [ses.format("x", "evil.test"), ses.format("x", "acme.test")])
+    assert forged.aligned("alice@acme.test") == frozenset()
+    theirs = _receipt("x@evil.test", ["mx.evil.test; dkim=pass header.d=acme.test"])
+    assert theirs.aligned("alice@acme.test") == frozenset()
+    # acme.test does not align with notacme.test
+    assert _receipt("a@notacme.test", []).aligned("alice@acme.test") == frozenset()
+
+
+def test_the_recorded_notification_is_aligned():
+    ses = read_receipt(json.loads(json.loads(EVENT.read_text())["Message"]))
+    assert ses.aligned("alice@acme.test") == {"spf", "dkim"}
+    assert ses.summary()["dkim_domains"] == ["acme.test"]
