@@ -40,6 +40,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/me"): ANY_SIGNED_IN,
     ("POST", "/api/auth/password"): ANY_SIGNED_IN,
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
+    ("GET", "/api/admin/suppressions"): ADMIN_ONLY,
+    ("DELETE", "/api/admin/suppressions/{email}"): ADMIN_ONLY,
     ("POST", "/api/admin/orgs"): (403, 403, 403, 403, 403, CREATED, 401),
     ("GET", "/api/admin/orgs"): ADMIN_ONLY,
     ("POST", "/api/admin/teams"): (403, 403, 403, 403, 403, CREATED, 401),
@@ -88,6 +90,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/admin/inbound"): STAFF_READ,
     ("POST", "/api/admin/inbound/{delivery_id}/retry"): STAFF_READ,
     ("POST", "/api/admin/inbound/{delivery_id}/release"): STAFF_READ,
+    # Reading held mail is for staff; discarding twice, or forcing what is not dropped, changes
+    # nothing.
+    ("GET", "/api/admin/inbound/{delivery_id}"): STAFF_READ,
+    ("POST", "/api/admin/inbound/{delivery_id}/discard"): STAFF_READ,
+    ("POST", "/api/admin/inbound/{delivery_id}/force"): STAFF_READ,
     # Documents follow the ticket's access. Alice's confirmed document is the one under test:
     # confirming it again is idempotent, and a download is a redirect to S3.
     ("POST", PORTAL_DOCUMENTS): (CREATED, 404, CREATED, 404, 403, 403, 401),
@@ -177,6 +184,9 @@ def world(api, make_org, make_user) -> dict[str, Any]:
 
     spam = deliver(make_mail(sender="offers@spam.test", subject="Cheap"), verdicts={"spam": "FAIL"})
     attachment_id = Uploads(api).upload_confirmed(tokens["requester"], ticket_id, PDF)
+    from chalicelib.services.suppressions import suppress_bounced
+
+    suppress_bounced("gone@acme.test", detail="5.1.1", feedback_id=None)
     return {
         "tokens": tokens,
         "org_id": acme["id"],
@@ -190,6 +200,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "delivery_id": spam,
             "attachment_id": attachment_id,
             "team_id": "support",
+            "email": "gone@acme.test",
         },
     }
 

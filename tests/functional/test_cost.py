@@ -40,9 +40,12 @@ BOUNDS = {
     ("POST", "/api/notifications/read"): 1 + notifications.MARK_ALL_BATCHES
     * (1 + notifications.MARK_ALL_BATCH) + 1,
     # A released (or retried) delivery runs the inbound pipeline again: the delivery record, the
-    # sender's account, threading look-ups, the new ticket's transaction, its mail records.
-    ("POST", "/api/admin/inbound/{delivery_id}/retry"): 20,
-    ("POST", "/api/admin/inbound/{delivery_id}/release"): 20,
+    # sender's account, threading look-ups, the new ticket's transaction, its mail records; and
+    # (+2) the team alert addresses a customer account may never be (one query over the
+    # handful of teams) and the decision kept on the delivery record before anything is written.
+    ("POST", "/api/admin/inbound/{delivery_id}/retry"): 22,
+    ("POST", "/api/admin/inbound/{delivery_id}/release"): 22,
+    ("POST", "/api/admin/inbound/{delivery_id}/force"): 22,
     # The audit log is kept per month: a page not filled by this month's entries reads back
     # through at most twelve earlier months (services/audit.py:list_entries), one query each.
     ("GET", "/api/admin/audit"): 1 + 12,
@@ -115,10 +118,14 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
         scene.tokens["alice"], scene.tickets["main"])
     scene.ids["console_document"] = uploads.upload_confirmed(
         scene.tokens["agent"], scene.tickets["main"], where="console")
-    for name in ("spam_release", "spam_retry"):
+    for name in ("spam_release", "spam_retry", "spam_discard"):
         scene.ids[name] = deliver(
             make_mail(sender=f"offers{n}@spam.test", subject=f"Cheap {name} {n}"),
             verdicts={"spam": "FAIL"})
+    # Alice's own words taken for an automatic reply: dropped, for staff to force through.
+    scene.ids["dropped_force"] = deliver(make_mail(
+        sender=scene.users["alice"]["email"], subject=f"Not automatic {n}",
+        headers={"Auto-Submitted": "auto-replied"}))
     status, body, _ = api.call("PATCH", "/api/admin/settings", {"self_registration": True},
                                token=scene.tokens["admin"])
     assert status == 200, body
@@ -158,6 +165,12 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
                              f"{asked['attachment']['id']}/confirm")
         return prepare
 
+    def lift() -> Call:
+        from chalicelib.services.suppressions import suppress_bounced
+
+        suppress_bounced(f"gone{n}@acme.test", detail="5.1.1", feedback_id=None)
+        return Call("admin", f"/api/admin/suppressions/gone{n}%40acme.test")
+
     upload = {"filename": "scan.pdf", "content_type": "application/pdf", "size": 1234}
     calls: dict[tuple[str, str], Call | Callable[[], Call]] = {
         ("POST", "/api/auth/login"): Call(None, "/api/auth/login", {
@@ -195,11 +208,19 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
                                            {"id": f"billing{n}", "name": "Billing"}),
         ("PATCH", "/api/admin/teams/{team_id}"): Call(
             "admin", f"/api/admin/teams/desk{n}", {"email": "desk@acme.test"}),
+        ("GET", "/api/admin/suppressions"): Call("admin", "/api/admin/suppressions"),
+        ("DELETE", "/api/admin/suppressions/{email}"): lift,
         ("GET", "/api/admin/inbound"): Call("agent", "/api/admin/inbound"),
         ("POST", "/api/admin/inbound/{delivery_id}/retry"): Call(
             "agent", f"/api/admin/inbound/{ids['spam_retry']}/retry"),
         ("POST", "/api/admin/inbound/{delivery_id}/release"): Call(
             "agent", f"/api/admin/inbound/{ids['spam_release']}/release"),
+        ("GET", "/api/admin/inbound/{delivery_id}"): Call(
+            "agent", f"/api/admin/inbound/{ids['spam_discard']}"),
+        ("POST", "/api/admin/inbound/{delivery_id}/discard"): Call(
+            "agent", f"/api/admin/inbound/{ids['spam_discard']}/discard"),
+        ("POST", "/api/admin/inbound/{delivery_id}/force"): Call(
+            "agent", f"/api/admin/inbound/{ids['dropped_force']}/force"),
         # The console
         ("GET", "/api/console/config"): Call("agent", "/api/console/config"),
         ("GET", "/api/console/tickets"): Call("agent", "/api/console/tickets"),
@@ -312,7 +333,8 @@ def test_every_route_has_a_request_shape(api, make_org, make_user, sent_mail, fa
         "alice", "changer", "forgetful", "resetter", "agent", "agent2", "admin")}
     scene.tickets = dict.fromkeys(("main", "rated", "closing", "resolving", "blocking"), "x")
     scene.ids = dict.fromkeys(("org", "entry", "portal_document", "console_document",
-                               "spam_release", "spam_retry"), "x")
+                               "spam_release", "spam_retry", "spam_discard",
+                               "dropped_force"), "x")
     registered = {(spec.method, spec.path) for spec in ROUTES}
     shaped = set(shapes(scene, api, sent_mail))
     assert not registered - shaped, f"give these routes a request shape: {registered - shaped}"

@@ -1,14 +1,19 @@
-// Staff: mail the inbound checks held back. Spam, virus and DMARC quarantines are released by an
-// agent who trusts them; mail that could not be handled (an error, an attempt that died) is run
-// again. Loaded only for agents and admins.
+// Staff: mail the inbound checks held back. A held message is read here first, as text (its
+// HTML never reaches the page: a suspect message's markup is what must not run in a staff
+// member's browser), then released by an agent who trusts it, run again when it could not be
+// handled (an error, an attempt that died), or discarded. A dropped message a person did write
+// (taken for an automatic reply, say) is forced through. Loaded only for agents and admins.
 
-import { h, append, clear, notice, uid } from "./dom.js";
+import { h, append, clear, notice, uid, formatBytes } from "./dom.js";
 import { get, post } from "./api.js";
 import { t, has, errorText, formatDate } from "./i18n.js";
 import { setTitle } from "./app.js";
 import { loadMoreButton, emptyState } from "./ui.js";
 
 const STATUSES = ["quarantined", "processing", "failed", "rejected", "dropped", "done"];
+const VERDICT_NAMES = ["spam", "virus", "spf", "dkim", "dmarc"];
+// Held mail a person may open: everything that was received and not (yet) handled.
+const READABLE = ["quarantined", "failed", "dropped", "rejected"];
 const STATUS_TONES = {
   quarantined: "warning", processing: "info", failed: "warning", rejected: "neutral",
   dropped: "neutral", done: "success",
@@ -30,6 +35,87 @@ function retryable(item) {
   return (item.status === "quarantined" && !item.releasable) || item.status === "failed" || item.stuck;
 }
 
+function discardable(item) {
+  return item.status === "quarantined" || item.status === "failed" || item.stuck;
+}
+
+function readable(item) {
+  // An unreadable notice named no message at all.
+  return READABLE.includes(item.status) && item.outcome !== "unreadable";
+}
+
+function forcible(item) {
+  return item.status === "dropped" && Boolean(item.forcible);
+}
+
+/** The release this hold calls for: [action body, label] choices, in the order offered. */
+function releaseChoices(item) {
+  if (!item.releasable) return [];
+  if (item.outcome === "unverified_sender") {
+    return [[{}, t("inbound.releaseAs", { sender: item.sender || t("inbound.unknownSender") })]];
+  }
+  if (item.outcome === "not_participant") {
+    return [
+      item.answers_ticket_number
+        ? [{ into: "ticket" }, t("inbound.releaseInto", { number: item.answers_ticket_number })] : null,
+      [{ into: "new" }, t("inbound.releaseNew")],
+    ].filter(Boolean);
+  }
+  return [[{}, t("inbound.release")]];
+}
+
+/** A hold that is a judgment of who wrote it is let through only from the reader. */
+function releasableFromRow(item) {
+  return item.releasable && !["unverified_sender", "not_participant"].includes(item.outcome);
+}
+
+function mailbox(address, name) {
+  if (!address) return t("inbound.unknownSender");
+  return name && name !== address ? `${name} <${address}>` : address;
+}
+
+/** The message as text: every value goes into text nodes (h's `text`), never parsed as HTML. */
+function readerBody(held) {
+  const facts = [
+    [t("inbound.reader.from"), mailbox(held.from.address, held.from.name)],
+    held.envelope_from && held.envelope_from.toLowerCase() !== (held.from.address || "").toLowerCase()
+      ? [t("inbound.reader.envelope"), held.envelope_from] : null,
+    held.to.length ? [t("inbound.reader.to"), held.to.join(", ")] : null,
+    held.cc.length ? [t("inbound.reader.cc"), held.cc.join(", ")] : null,
+    held.reply_to.length && held.reply_to.join(",").toLowerCase() !== (held.from.address || "").toLowerCase()
+      ? [t("inbound.reader.replyTo"), held.reply_to.join(", ")] : null,
+    held.date ? [t("inbound.reader.date"), formatDate(held.date)] : null,
+  ].filter(Boolean);
+  const checks = VERDICT_NAMES.filter((name) => held.verdicts[name]).map((name) => {
+    const status = held.verdicts[name];
+    const word = has(`inbound.verdict.${status}`) ? t(`inbound.verdict.${status}`) : status;
+    return h("li", { text: t("inbound.checkResult", { check: t(`inbound.check.${name}`), result: word }) });
+  });
+  if (held.dmarc_policy) checks.push(h("li", { text: t("inbound.dmarcPolicy", { policy: held.dmarc_policy }) }));
+  const doubt = held.sender_doubt
+    || (held.delivery.outcome === "unverified_sender" ? held.delivery.reason || " " : "");
+  return [
+    doubt ? notice("warning", h("div", {}, h("strong", { text: t("inbound.reader.doubt") }), " ", doubt.trim())) : null,
+    h("dl", { class: "qa" },
+      facts.map(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]),
+      checks.length ? [h("dt", { text: t("inbound.reader.checks") }), h("dd", {}, h("ul", {}, checks))] : null),
+    h("h3", { class: "section-title", text: t("inbound.reader.message") }),
+    held.text.trim()
+      ? h("pre", { class: "message__body", text: held.text })
+      : h("p", { class: "muted", text: t("inbound.reader.noText") }),
+    held.text_truncated ? h("p", { class: "muted", text: t("inbound.reader.truncated") }) : null,
+    held.has_html ? h("p", { class: "muted", text: t("inbound.reader.htmlHidden") }) : null,
+    held.attachments.length ? [
+      h("h3", { class: "section-title", text: t("inbound.reader.attachments") }),
+      h("ul", {}, held.attachments.map((file) =>
+        h("li", { class: "break", text: `${file.filename} (${file.content_type}, ${formatBytes(file.size)})` }))),
+    ] : null,
+    held.warnings.length ? h("details", { class: "disclosure" },
+      h("summary", { text: t("inbound.reader.warnings", { count: held.warnings.length }) }),
+      h("ul", {}, held.warnings.map((warning) => h("li", { class: "break", text: warning })))) : null,
+  ];
+}
+
 /** What a release or retry came to, in a sentence, with the conversation it became. */
 async function resultMessage(item) {
   if (item.status === "done" && item.ticket_id) {
@@ -44,6 +130,9 @@ async function resultMessage(item) {
     return notice("success", [text, " ",
       h("a", { href: `/console/tickets/${encodeURIComponent(item.ticket_id)}`, text: t("inbound.openConversation") })]);
   }
+  if (item.status === "dropped" && item.outcome === "discarded") {
+    return notice("success", t("inbound.result.discarded"));
+  }
   if (item.status === "quarantined") {
     return notice("warning", t("inbound.result.stillHeld", { why: [outcomeText(item), item.reason].filter(Boolean).join(": ") }));
   }
@@ -55,13 +144,13 @@ export async function inbound({ main, query }) {
   let status = STATUSES.includes(query.get("status")) ? query.get("status") : "quarantined";
   let cursor = null;
   const tbody = h("tbody", {});
-  const result = h("div", { class: "form-status", "aria-live": "polite" });
+  const result = h("div", { class: "form-status", "aria-live": "polite", tabindex: "-1" });
   const more = loadMoreButton(() => load(false));
   const filter = h("select", { class: "select select--small", id: uid("inbound-status") },
     STATUSES.map((value) => h("option", { value, text: t(`inbound.status.${value}`), selected: value === status })));
 
   const row = (item) => {
-    const actions = h("td", { class: "col-actions" });
+    const actions = h("div", { class: "toolbar__group" });
     const tr = h("tr", { dataset: { deliveryId: item.id } },
       h("td", { "data-label": t("inbound.received"), class: "nowrap", text: formatDate(item.received_at) }),
       h("td", { "data-label": t("inbound.from"), class: "break", text: item.sender || t("inbound.unknownSender") }),
@@ -71,25 +160,127 @@ export async function inbound({ main, query }) {
         item.reason ? h("p", { class: "muted break", text: item.reason }) : null,
         item.stuck && item.lease_until
           ? h("p", { class: "muted", text: t("inbound.stuckSince", { when: formatDate(item.lease_until) }) }) : null),
-      actions);
-    const act = (action, label, style) => {
+      h("td", { class: "col-actions" }, actions));
+    let reader = null;
+    let readButton = null;
+
+    const closeReader = () => {
+      if (!reader) return;
+      reader.remove();
+      reader = null;
+      if (readButton) {
+        readButton.setAttribute("aria-expanded", "false");
+        readButton.focus();
+      }
+    };
+
+    /** Runs an action; the row (and its reader) make way for the delivery as it now is. */
+    const buttons = () => [...actions.querySelectorAll("button"), ...(reader ? reader.querySelectorAll("button") : [])];
+    const run = async (action, body) => {
+      for (const button of buttons()) button.disabled = true;
+      result.replaceChildren(notice("info", t("inbound.working")));
+      try {
+        const updated = await post(`/api/admin/inbound/${encodeURIComponent(item.id)}/${action}`, body);
+        if (reader) reader.remove();
+        tr.replaceWith(row(updated));
+        result.replaceChildren(await resultMessage(updated));
+        // The row the focus was on is gone: the outcome is where the reader goes on.
+        result.focus();
+      } catch (error) {
+        result.replaceChildren(notice("error", errorText(error)));
+        for (const button of buttons()) button.disabled = false;
+      }
+    };
+
+    const act = (action, label, style, body = {}, where = actions) => {
       const button = h("button", { type: "button", class: `btn btn--small ${style}`, text: label });
-      button.addEventListener("click", async () => {
-        for (const other of actions.querySelectorAll("button")) other.disabled = true;
-        result.replaceChildren(notice("info", t("inbound.working")));
-        try {
-          const updated = await post(`/api/admin/inbound/${encodeURIComponent(item.id)}/${action}`, {});
-          tr.replaceWith(row(updated));
-          result.replaceChildren(await resultMessage(updated));
-        } catch (error) {
-          result.replaceChildren(notice("error", errorText(error)));
-          for (const other of actions.querySelectorAll("button")) other.disabled = false;
-        }
-      });
+      button.addEventListener("click", () => run(action, body));
+      where.append(button);
       return button;
     };
-    if (item.releasable) actions.append(act("release", t("inbound.release"), "btn--primary"));
-    if (retryable(item)) actions.append(act("retry", t("inbound.retry"), "btn--secondary"));
+
+    const openReader = async () => {
+      const titleId = uid("held-title");
+      // .form only for its spacing: a column of blocks with gaps between them.
+      const content = h("div", { class: "form" }, h("p", { class: "muted", text: t("common.loading") }));
+      const section = h("section", { class: "card", "aria-labelledby": titleId },
+        h("h2", { class: "card__title break", id: titleId, tabindex: "-1",
+          text: item.subject || t("inbound.noSubject") }),
+        content);
+      reader = h("tr", { class: "inbound-reader", id: uid("held") },
+        h("td", { colspan: "5" }, section));
+      readButton.setAttribute("aria-controls", reader.id);
+      readButton.setAttribute("aria-expanded", "true");
+      tr.after(reader);
+      section.querySelector("h2").focus();
+      const opened = reader;
+      let held;
+      try {
+        held = await get(`/api/admin/inbound/${encodeURIComponent(item.id)}`);
+      } catch (error) {
+        if (reader !== opened) return;
+        content.replaceChildren(notice("error", errorText(error)),
+          h("div", { class: "form__actions" }, closeButton()));
+        return;
+      }
+      if (reader !== opened) return;
+      clear(content);
+      append(content, readerBody(held), readerActions({ ...item, ...held.delivery }));
+    };
+
+    const closeButton = () => {
+      const button = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("inbound.close") });
+      button.addEventListener("click", closeReader);
+      return button;
+    };
+
+    /** What may be done with the message once read: the release it calls for, retry, discard. */
+    const readerActions = (current) => {
+      const bar = h("div", { class: "form__actions" });
+      const hint = current.outcome === "unverified_sender"
+        ? t("inbound.releaseAsHint", { sender: current.sender || t("inbound.unknownSender") })
+        : current.outcome === "not_participant" && current.releasable ? t("inbound.releaseIntoHint") : "";
+      for (const [body, label] of releaseChoices(current)) act("release", label, "btn--primary", body, bar);
+      if (retryable(current)) act("retry", t("inbound.retry"), "btn--secondary", {}, bar);
+      if (forcible(current)) act("force", t("inbound.force"), "btn--primary", {}, bar);
+      if (discardable(current)) {
+        const discard = h("button", { type: "button", class: "btn btn--danger-ghost btn--small", text: t("inbound.discard") });
+        discard.addEventListener("click", () => confirmDiscard(bar, discard));
+        bar.append(discard);
+      }
+      bar.append(closeButton());
+      return h("div", {}, hint ? h("p", { class: "muted", text: hint }) : null, bar);
+    };
+
+    /** Discarding is for good: it is asked once more, in place, the safe answer focused. */
+    const confirmDiscard = (bar, discard) => {
+      const questionId = uid("discard-q");
+      const cancel = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("common.cancel") });
+      const confirm = h("button", { type: "button", class: "btn btn--danger btn--small", text: t("inbound.discardConfirm") });
+      const ask = h("div", { class: "notice notice--warning notice--blocked", role: "group", "aria-labelledby": questionId },
+        h("div", {}, h("p", { id: questionId, text: t("inbound.discardQuestion") }),
+          h("div", { class: "form__actions" }, cancel, confirm)));
+      bar.hidden = true;
+      bar.after(ask);
+      cancel.addEventListener("click", () => {
+        ask.remove();
+        bar.hidden = false;
+        discard.focus();
+      });
+      confirm.addEventListener("click", () => run("discard", {}));
+      cancel.focus();
+    };
+
+    if (readable(item)) {
+      readButton = h("button", { type: "button", class: "btn btn--secondary btn--small", text: t("inbound.read"),
+        "aria-label": t("inbound.readLabel", { subject: item.subject || t("inbound.noSubject") }),
+        "aria-expanded": "false" });
+      readButton.addEventListener("click", () => (reader ? closeReader() : openReader()));
+      actions.append(readButton);
+    }
+    if (releasableFromRow(item)) act("release", t("inbound.release"), "btn--primary");
+    if (retryable(item)) act("retry", t("inbound.retry"), "btn--secondary");
+    if (forcible(item)) act("force", t("inbound.force"), "btn--primary");
     if (item.ticket_id) {
       actions.append(h("a", { class: "btn btn--ghost btn--small", href: `/console/tickets/${encodeURIComponent(item.ticket_id)}`,
         text: t("inbound.openConversation") }));
