@@ -29,3 +29,25 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
 def no_horizontal_overflow(page: Any) -> tuple[int, int]:
     return tuple(page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"))
+
+
+def answer_buttons_fit(page: Any, *, rows: tuple[int, int], filled: bool) -> None:
+    """The console's four answer buttons: each label on one line (a button one line tall),
+    every button inside the composer, on `rows` (least, most) rows; `filled`: the buttons of
+    each row reach across it (the phone layout). Font-independent on purpose: what wraps where
+    depends on the font a machine has, and users have all kinds."""
+    bar = page.locator(".composer__actions")
+    area = bar.bounding_box()
+    boxes = [button.bounding_box() for button in bar.locator(".btn").all()]
+    assert len(boxes) == 4, boxes
+    one_line = min(box["height"] for box in boxes)
+    assert max(box["height"] for box in boxes) < min(44, one_line * 1.2), boxes
+    left, right = area["x"] - 1, area["x"] + area["width"] + 1
+    for box in boxes:
+        assert box["x"] >= left and box["x"] + box["width"] <= right, (box, area)
+    lines = sorted({round(box["y"]) for box in boxes})
+    assert rows[0] <= len(lines) <= rows[1], boxes
+    if filled:
+        for y in lines:
+            right = max(b["x"] + b["width"] for b in boxes if round(b["y"]) == y)
+            assert right >= area["x"] + area["width"] - 2, (y, boxes, area)

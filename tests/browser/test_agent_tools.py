@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import sign_in
+from tests.browser.support import answer_buttons_fit, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,9 @@ def test_block_assign_and_troubleshooter(stack, open_page):
     actions = agent.get_by_role("group", name="Answer actions").get_by_role("button")
     expect(actions).to_have_text(
         ["Send", "Send and leave open", "Resolve silently", "Internal note"])
-    # on one row at 1280 px, each label on one line
-    boxes = [actions.nth(i).bounding_box() for i in range(4)]
-    assert len({round(box["y"]) for box in boxes}) == 1, boxes
-    assert max(box["height"] for box in boxes) < 44, boxes
+    # at 1280 px on one or two rows inside the composer, each label on one line (the row
+    # breaks where a font's labels are wider: users have all kinds of fonts)
+    answer_buttons_fit(agent, rows=(1, 2), filled=False)
 
     # When the agent assigns a teammate found by name
     agent.get_by_role("button", name=re.compile("Assignee")).click()
