@@ -75,6 +75,7 @@ from chalicelib.services.inbound_rules import (
     Receipt,
     UnreadableNotification,
     decide,
+    domains_align,
     is_receipt,
     read_receipt,
     unwrap,
@@ -171,14 +172,15 @@ class _Mail:
     settings: PortalSettings
     record: InboundModel
     word: StaffWord = field(default_factory=StaffWord)
+    doubt: str = ""  # why the From address cannot be believed, whatever SES said
 
     @property
     def proven(self) -> bool:
-        """Whether the From address is its author's: SES proved it (aligned with From) and the
-        parser found nothing doubtful in it, or staff vouched for it by letting the mail in."""
+        """Whether the From address is its author's: SES proved it (aligned with From) and
+        nothing about the address is doubtful, or staff vouched for it by letting the mail in."""
         if self.word.vouches:
             return True
-        return self.decision.proven_sender and not self.parsed.sender_doubt
+        return self.decision.proven_sender and not self.doubt
 
     def details(self, method: str = "", **extra: Any) -> dict[str, Any]:
         """What the console shows with a message from mail (customers never see details)."""
@@ -195,10 +197,10 @@ class _Mail:
             # Read by the notifications: an unproven sender gets no acknowledgement either.
             # The console marks what SES could not prove, even once staff let it in.
             "sender_proven": self.proven,
-            "sender_verified_by_ses": self.decision.proven_sender and not self.parsed.sender_doubt,
+            "sender_verified_by_ses": self.decision.proven_sender and not self.doubt,
         }
-        if self.parsed.sender_doubt:
-            details["sender_doubt"] = self.parsed.sender_doubt[:200]
+        if self.doubt:
+            details["sender_doubt"] = self.doubt[:200]
         if self.word.vouches:
             details["vouched_by_staff"] = True
         if full.strip() and full.strip() != (self.parsed.reply_text or "").strip():
@@ -443,15 +445,23 @@ def _handle(record: InboundModel, receipt: Receipt, word: StaffWord) -> Result:
 def _decide(
     record: InboundModel, receipt: Receipt, parsed: ParsedMail, word: StaffWord
 ) -> Result:
-    sender = tokens.normalize(parsed.from_email or "")
+    sender, doubt = _sender_of(parsed)
+    recorded = record.decision if isinstance(record.decision, dict) else None
+    if recorded is not None:
+        # An earlier attempt decided, staff's word included: carry it out, do not decide again.
+        word = StaffWord(**{k: v for k, v in dict(recorded.get("word") or {}).items()
+                            if k in ("release", "into", "force")})
     decision = decide(receipt.verdicts, receipt.dmarc_policy,
-                      released=bool(word.release or word.force), aligned=receipt.aligned(sender))
+                      released=bool(word.release or word.force or recorded),
+                      aligned=receipt.aligned(sender))
     if decision.action == "reject":
         return Result(REJECTED, decision.reason, "DMARC failed and the domain's policy is reject")
     if decision.action == "quarantine":
         return Result(QUARANTINED, decision.reason, f"SES verdicts: {', '.join(decision.notes)}")
     mail = _Mail(receipt, parsed, decision, int(record.attempts or 1) > 1, sender,
-                 get_portal_settings(), record, word)
+                 get_portal_settings(), record, word, doubt)
+    if recorded is not None:
+        return _person(mail)
     if not word.force:  # staff said it is a person's message, whatever it looked like
         if parsed.classification == "loop":
             return Result(DROPPED, "loop", parsed.classification_reason)
@@ -462,6 +472,23 @@ def _decide(
     if not mail.sender or "@" not in mail.sender:
         return Result(QUARANTINED, "no_sender", "the mail names no sender address")
     return _person(mail)
+
+
+_PLAIN_ADDRESS = re.compile(r"[^@\s\"<>(),;:\\\[\]]{1,64}@[^@\s\"<>(),;:\\\[\]]{1,253}")
+
+
+def _sender_of(parsed: ParsedMail) -> tuple[str, str]:
+    """The From address as the lookups use it, and why it cannot be believed ("" if it can).
+    An address that is not plain (a quoted local part holding another address, two From
+    headers) may read one way to SES and another here: it proves nothing."""
+    raw = (parsed.from_email or "").strip().lower()
+    sender = tokens.normalize(raw).rstrip(".")
+    doubt = parsed.sender_doubt
+    if raw and (sender != raw.rstrip(".") or not _PLAIN_ADDRESS.fullmatch(sender)):
+        doubt = doubt or "the From address is not a plain address"
+    elif len(parsed.header_values("From")) > 1:
+        doubt = doubt or "the mail has more than one From header"
+    return sender, doubt
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +508,7 @@ def _bounce(mail: _Mail) -> Result:
     for address in failed:
         message_id = next((m for m, (_, to) in sent.items() if tokens.normalize(to) == address),
                           None)
-        if message_id is None or address.endswith("@" + own):
+        if message_id is None or address.endswith("@" + own) or not _reports_for(mail, address):
             continue
         if suppressions.suppress_bounced(address, detail=_bounce_detail(mail, address),
                                          feedback_id=mail.receipt.delivery_id,
@@ -491,7 +518,8 @@ def _bounce(mail: _Mail) -> Result:
     ticket = _bounced_ticket(mail, sent, failed)
     summary = ", ".join(suppressed) or "none"
     if unproven:
-        summary += f"; not about mail we sent them, so not believed: {', '.join(unproven)}"
+        summary += ("; not shown to be about mail we sent them, by their own mail servers, "
+                    f"so not believed: {', '.join(unproven)}")
     if ticket is None:
         return Result(DROPPED, "bounce", f"bounce not about a ticket; suppressed: {summary}")
     if suppressed:
@@ -508,6 +536,14 @@ def _bounce(mail: _Mail) -> Result:
     )
     return Result(DONE, "bounce", f"suppressed: {summary}", ticket.ticket_id,
                   int(message.seq) if message else None)
+
+
+def _reports_for(mail: _Mail, address: str) -> bool:
+    """Whether this report's sender may speak for `address`: proven, and of its domain (the
+    recipient's mail servers report on it; ours, SES, report through SES's notifications). A
+    Message-ID alone is no secret: the thread's other recipients see it in References."""
+    return mail.proven and domains_align(mail.sender.rpartition("@")[2],
+                                         address.rpartition("@")[2])
 
 
 def _reported_mail(mail: _Mail) -> dict[str, tuple[str, str]]:
@@ -599,8 +635,15 @@ def _person(mail: _Mail) -> Result:
         if isinstance(decided, Result):
             return decided
         plan = decided
-        store.record_decision(mail.record, plan)
+        _record(mail, plan)
     return _carry_out(mail, plan)
+
+
+def _record(mail: _Mail, plan: dict[str, Any]) -> None:
+    """Keep the decision, with the staff word it was made under (a retry after a release
+    goes on as released)."""
+    word = {"release": mail.word.release, "into": mail.word.into, "force": mail.word.force}
+    store.record_decision(mail.record, {**plan, "word": word})
 
 
 def _plan(mail: _Mail) -> dict[str, Any] | Result:
@@ -609,7 +652,7 @@ def _plan(mail: _Mail) -> dict[str, Any] | Result:
     user = user_store.find_user_by_email(mail.sender)
     if user is not None and user.status == "disabled":
         return Result(DROPPED, "sender_disabled", f"{mail.sender} is a disabled account")
-    reserved = _reserved(mail.sender)
+    reserved = _reserved(mail.sender, mail.settings)
     if reserved and user is not None and user.role == CUSTOMER:
         # A customer account for one of our own addresses (made before this rule, or by hand)
         # never speaks for it: the team's mail must not become a customer's public message.
@@ -647,7 +690,7 @@ def _plan(mail: _Mail) -> dict[str, Any] | Result:
         # Mail in a customer's name that SES could not prove is not shown to them as theirs,
         # and no account is made for an address nobody proved: staff decide.
         whose = "a customer's" if user is not None else "one without an account"
-        doubt = mail.parsed.sender_doubt or "SES could not prove the sender"
+        doubt = mail.doubt or "SES could not prove the sender"
         return Result(QUARANTINED, UNVERIFIED, f"{doubt}; the From address is {whose}")
     ticket_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
     return _decided("ticket", ticket_id, user, "")
@@ -703,7 +746,7 @@ def _reply(mail: _Mail, plan: dict[str, Any], user: user_store.UserModel) -> Res
         new_id = uuid.uuid5(_TICKET_IDS, mail.receipt.delivery_id).hex
         follows = int(ticket.number) if ticket is not None else None
         plan = _decided("ticket", new_id, user, "", follows)
-        store.record_decision(mail.record, plan)
+        _record(mail, plan)
         return _carry_out(mail, plan)
     _remember(mail, ticket_id)
     # The files follow what was written, as it was written: a retry that finds the message of
@@ -745,14 +788,23 @@ def _unknown_sender_policy(mail: _Mail) -> Result | None:
                   f"{mail.sender} has no account" + ("; answered" if sent else ""))
 
 
-def _reserved(address: str) -> str:
+def _reserved(address: str, portal: PortalSettings) -> str:
     """Why an address may never be a customer's ("" when it may): it is the portal's own
-    sender, at the portal's mail domain, or a team's alert address."""
+    sender, at the portal's mail domain (or below it), or an address support alerts go to
+    (a team's, the portal's support address, the alerts' extra recipients)."""
     settings = get_settings()
+    own = settings.mail_domain.lower().rstrip(".")
+    address = address.rstrip(".")
     if address == tokens.normalize(settings.mail_from):
         return "the portal's own sender address"
-    if address.rpartition("@")[2] == settings.mail_domain.lower():
+    domain = address.rpartition("@")[2]
+    if domain == own or domain.endswith("." + own):
         return "an address at the portal's mail domain"
+    alerts = {portal.support_address, *(a for recipients in (
+        portal.support_alert_recipients, portal.customer_alert_recipients)
+        for a in (*recipients.to, *recipients.cc, *recipients.bcc))}
+    if address in {tokens.normalize(str(a)) for a in alerts if a}:
+        return "an address support alerts go to"
     if address in {tokens.normalize(t.email) for t in team_store.list_teams() if t.email}:
         return "a team's alert address"
     return ""
@@ -764,12 +816,17 @@ def _create_customer(mail: _Mail, org_id: str) -> user_store.UserModel:
     # An invitation is mail back: only to a sender SES could prove (no backscatter).
     invite = _may_answer(mail, mail.sender)
     try:
-        return find_or_create_mail_customer(
+        user = find_or_create_mail_customer(
             mail.sender, mail.parsed.from_name, org_id, mail.settings.default_language,
             invite=invite,
         )
     except InvalidInput:
         raise _Unhandled("the sender's address is not one an account can have") from None
+    if (tokens.normalize(str(user.email)) != mail.sender or user.role != CUSTOMER
+            or user.status == "disabled"):
+        # Another account's address once folded (straße → strasse): never act as it.
+        raise _Unhandled("the sender's address collides with another account's")
+    return user
 
 
 def _mail_org(address: str, settings: PortalSettings) -> str:
@@ -828,15 +885,13 @@ def _thread(mail: _Mail, user: user_store.UserModel | None) -> tuple[TicketModel
 
 def _answered_ticket(mail: _Mail) -> TicketModel | None:
     """The ticket whose mail this one answers, for a sender who is not part of it (someone
-    the requester copied): our Message-ID in its threading headers, or a reply token genuine
-    for the ticket's requester. Only staff are told."""
+    a recipient copied or forwarded to): our Message-ID in its threading headers, or a reply
+    token naming it (issued to whoever got that mail; it cannot be checked without their
+    address, and holding is the safe side: staff decide). Only staff are told."""
     for address in _recipients(mail):
         token = tokens.parse(address)
         ticket = ticket_store.get_ticket(token.ticket_id) if token else None
-        requester = user_store.get_user(ticket.requester_id) if ticket is not None else None
-        if ticket is not None and requester is not None and tokens.verify(
-            address, str(requester.email)
-        ):
+        if ticket is not None:
             return ticket
     for message_id in _thread_ids(mail.parsed):
         ticket_id = mail_threads.ticket_of_message_id(message_id)

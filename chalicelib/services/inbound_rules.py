@@ -83,8 +83,14 @@ RELEASABLE = frozenset({"spam", "dmarc", "virus", "virus_unscanned"})
 
 # SES's own verdict header: `amazonses.com; spf=pass ...; dkim=pass header.i=@acme.test; ...`
 _SES_AUTHSERV = "amazonses.com"
-_DKIM_PASS = re.compile(r"\bdkim=pass\b[^;]*?\bheader\.[id]=[^@;\s]*@?([a-z0-9.-]{1,253})",
-                        re.IGNORECASE)
+# Quoted strings and comments are the sender's words (an envelope address SES echoes): gone
+# before the header is read, so no text of theirs can pose as a clause.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_COMMENT = re.compile(r"\([^()]*\)")
+_DOMAIN = r"([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)"
+_SIGNER_D = re.compile(rf"(?:^|\s)header\.d={_DOMAIN}(?:\s|$)", re.IGNORECASE)
+_SIGNER_I = re.compile(rf"(?:^|\s)header\.i=[^\s@]*@{_DOMAIN}(?:\s|$)", re.IGNORECASE)
+_HEADER_FROM = re.compile(rf"(?:^|\s)header\.from={_DOMAIN}(?:\s|$)", re.IGNORECASE)
 
 
 class UnreadableNotification(ValueError):
@@ -104,6 +110,7 @@ class Receipt:
     dmarc_policy: str
     timestamp: str = ""
     dkim_domains: tuple[str, ...] = ()  # domains whose DKIM signature SES found valid
+    dmarc_domain: str = ""  # the From domain SES checked DMARC for (`header.from`)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, Any]:
@@ -114,12 +121,17 @@ class Receipt:
             "dmarc_policy": self.dmarc_policy,
             "timestamp": self.timestamp,
             "dkim_domains": list(self.dkim_domains),
+            "dmarc_domain": self.dmarc_domain,
         }
 
     def aligned(self, from_address: str) -> frozenset[str]:
-        """Which of SPF and DKIM vouch for the From address's domain (not only their own)."""
+        """Which of SPF, DKIM and DMARC vouch for the From address's domain: SPF and DKIM for
+        their own domains, DMARC for the domain SES read in From, which must be this one (a
+        From our parser read otherwise than SES, a quoted local part say, proves nothing)."""
         domain = _domain(from_address)
         found = set()
+        if domain and self.dmarc_domain == domain:
+            found.add("dmarc")
         if domain and domains_align(_domain(self.source), domain):
             found.add("spf")
         if domain and any(domains_align(d, domain) for d in self.dkim_domains):
@@ -174,6 +186,7 @@ def read_receipt(notification: dict[str, Any]) -> Receipt:
         verdicts[name] = status if status in STATUSES else "PROCESSING_FAILED"
     destination = [str(a) for a in (mail.get("destination") or receipt.get("recipients") or [])]
     headers = mail.get("headers")
+    clauses = _ses_clauses(headers if isinstance(headers, list) else [])
     return Receipt(
         delivery_id=delivery_id,
         bucket=str(action.get("bucketName") or ""),
@@ -183,24 +196,43 @@ def read_receipt(notification: dict[str, Any]) -> Receipt:
         verdicts=verdicts,
         dmarc_policy=str(receipt.get("dmarcPolicy") or "").upper(),
         timestamp=str(mail.get("timestamp") or ""),
-        dkim_domains=_dkim_domains(headers if isinstance(headers, list) else []),
+        dkim_domains=_signers(clauses),
+        dmarc_domain=_dmarc_domain(clauses),
         raw=notification,
     )
 
 
-def _dkim_domains(headers: list[Any]) -> tuple[str, ...]:
-    """The domains SES's own Authentication-Results header says signed the mail validly. Only
-    the first such header counts: SES adds it above everything the sender wrote."""
+def _ses_clauses(headers: list[Any]) -> list[str]:
+    """The clauses of SES's own Authentication-Results header (`dkim=pass header.i=@x`, ...),
+    quoted strings and comments removed. Only the first such header counts: SES adds it above
+    everything the sender wrote."""
     for header in headers[:200]:
         if not isinstance(header, dict):
             continue
         if str(header.get("name", "")).lower() != "authentication-results":
             continue
-        value = str(header.get("value", ""))
-        if value.split(";", 1)[0].strip().lower() != _SES_AUTHSERV:
-            return ()
-        return tuple(dict.fromkeys(d.lower().rstrip(".") for d in _DKIM_PASS.findall(value)))[:10]
-    return ()
+        value = _COMMENT.sub(" ", _QUOTED.sub('""', str(header.get("value", ""))[:8000]))
+        clauses = [c.strip() for c in value.split(";")]
+        if not clauses or clauses[0].lower() != _SES_AUTHSERV:
+            return []
+        return clauses[1:]
+    return []
+
+
+def _signers(clauses: list[str]) -> tuple[str, ...]:
+    found: list[str] = []
+    for clause in clauses:
+        if clause.lower().startswith("dkim=pass"):
+            found += _SIGNER_D.findall(clause) + _SIGNER_I.findall(clause)
+    return tuple(dict.fromkeys(d.lower().rstrip(".") for d in found))[:10]
+
+
+def _dmarc_domain(clauses: list[str]) -> str:
+    for clause in clauses:
+        if clause.lower().startswith("dmarc="):
+            match = _HEADER_FROM.search(clause)
+            return match.group(1).lower().rstrip(".") if match else ""
+    return ""
 
 
 def _domain(address: str) -> str:
@@ -221,14 +253,14 @@ def decide(
 ) -> Decision:
     """The verdicts' decision. `released`: staff looked at the quarantined message and let it
     through; a doubtful virus verdict still withholds its attachments, for good. `aligned`:
-    which of spf / dkim were for the From domain (`Receipt.aligned`); a pass of one that was
-    not proves nothing about who wrote the mail."""
+    which of spf / dkim / dmarc were for the From domain (`Receipt.aligned`); a pass of one
+    that was not proves nothing about who wrote the mail."""
     effects = {name: VERDICTS[(name, verdicts.get(name, "PROCESSING_FAILED"))]
                for name in VERDICT_NAMES}
     notes = tuple(f"{name}:{verdicts.get(name)}" for name in VERDICT_NAMES
                   if verdicts.get(name) != "PASS")
     dmarc_failed = effects["dmarc"] == "dmarc_policy"
-    proven = effects["dmarc"] == "proven" or (
+    proven = (effects["dmarc"] == "proven" and "dmarc" in aligned) or (
         not dmarc_failed
         and any(effects[name] == "proven" and name in aligned for name in ("spf", "dkim"))
     )

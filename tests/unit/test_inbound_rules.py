@@ -19,7 +19,7 @@ from chalicelib.services.inbound_rules import (
 pytestmark = pytest.mark.unit
 
 PASS = dict.fromkeys(VERDICT_NAMES, "PASS")
-BOTH = frozenset({"spf", "dkim"})
+BOTH = frozenset({"spf", "dkim", "dmarc"})
 EVENT = Path(__file__).resolve().parents[1] / "events" / "ses_received.json"
 
 
@@ -95,8 +95,9 @@ def test_spf_or_dkim_passing_for_another_domain_proves_nothing_about_from():
     assert decide(verdicts, "", aligned=frozenset({"dkim"})).proven_sender is True
     assert decide({**verdicts, "dkim": "FAIL"}, "", aligned=frozenset({"dkim"})).proven_sender \
         is False
-    # DMARC passing is alignment checked by SES itself
-    assert decide(PASS, "", aligned=frozenset()).proven_sender is True
+    # DMARC passing counts for the domain SES checked it for, which must be From's
+    assert decide(PASS, "", aligned=frozenset({"dmarc"})).proven_sender is True
+    assert decide(PASS, "", aligned=frozenset()).proven_sender is False
 
 
 def _receipt(source: str, auth_results: list[str]) -> object:
@@ -111,7 +112,7 @@ def _receipt(source: str, auth_results: list[str]) -> object:
 def test_alignment_reads_the_envelope_and_ses_own_authentication_results():
     ses = "amazonses.com; spf=pass envelope-from={}; dkim=pass header.i=@{}; dmarc=none"
     aligned = _receipt("bounce@mail.acme.test", [ses.format("x", "acme.test")])
-    assert aligned.aligned("alice@acme.test") == {"spf", "dkim"}
+    assert aligned.aligned("alice@acme.test") == {"spf", "dkim"}  # dmarc=none names no domain
     other = _receipt("list@lists.example", [ses.format("x", "lists.example")])
     assert other.aligned("alice@acme.test") == frozenset()
     # A header the sender wrote below SES's own is ignored, and one not by SES is not read
@@ -125,5 +126,17 @@ def test_alignment_reads_the_envelope_and_ses_own_authentication_results():
 
 def test_the_recorded_notification_is_aligned():
     ses = read_receipt(json.loads(json.loads(EVENT.read_text())["Message"]))
-    assert ses.aligned("alice@acme.test") == {"spf", "dkim"}
+    assert ses.aligned("alice@acme.test") == {"spf", "dkim", "dmarc"}
     assert ses.summary()["dkim_domains"] == ["acme.test"]
+
+
+def test_words_the_sender_wrote_inside_ses_header_are_not_read_as_clauses():
+    # The envelope sender, echoed by SES, carries a fake clause in its quoted local part
+    ses = ('amazonses.com; spf=pass envelope-from="x dkim=pass header.i=@acme.test"@evil.test; '
+           "dkim=pass header.i=@evil.test; dmarc=none header.from=acme.test")
+    receipt = _receipt("x@evil.test", [ses])
+    assert receipt.dkim_domains == ("evil.test",)
+    assert receipt.aligned("alice@acme.test") == {"dmarc"}  # the domain SES checked, no pass
+    # header.d= is read whole
+    assert _receipt("a@b.test", ["amazonses.com; dkim=pass header.d=acme.test"]).dkim_domains \
+        == ("acme.test",)
