@@ -6,14 +6,20 @@ outside /api/ and /dev/ are answered from web/ here, as CloudFront answers them 
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
 import ssl
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.app import Chalice
+from chalice.local import ChaliceRequestHandler, LocalDevServer, RouteMatcher
+
+from chalicelib.api.routing import SECURITY_HEADERS
+from chalicelib.errors import MethodNotAllowed, NotFound, ParleyError
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 API_PREFIXES = ("/api/", "/dev/")
@@ -43,7 +49,78 @@ def content_security_policy() -> str:
     )
 
 
+# What chalice local answers itself, in its own shapes, rewritten to the app's: a path no route has
+# (API Gateway's "Missing Authentication Token", which infra/ turns into this 404 on AWS) and a
+# method the path's route does not have.
+NO_SUCH_ENDPOINT = NotFound("There is no such endpoint.")
+# With an Authorization header, chalice local says it differently, quoting the header (the
+# caller's session token) back: never sent.
+NO_ROUTE_PHRASES = (b"Missing Authentication Token", b"Authorization header requires")
+NO_SUCH_METHOD = MethodNotAllowed("This address does not take this method.")
+
+
 class PortalRequestHandler(ChaliceRequestHandler):
+    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Chalice,
+                 config: Any) -> None:
+        # Set before the base class runs: it handles the request inside __init__.
+        self.app_object = app_object
+        super().__init__(request, client_address, server, app_object, config)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals in the API's JSON shape, not its HTML page: above all a
+        method no handler has (TRACE, PROPFIND...), which it answers 501, a server error to any
+        client or fuzzer although the request is what is wrong."""
+        # The request's body, if any, was not read: the connection cannot carry another request.
+        self.close_connection = True
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            self._send_refusal(NO_SUCH_METHOD, allow=self._allowed_methods())
+        elif code == HTTPStatus.NOT_FOUND:
+            self._send_refusal(NO_SUCH_ENDPOINT)
+        else:
+            # A malformed request line, headers too long, an HTTP version it does not speak:
+            # the words of API Gateway's DEFAULT_4XX (infra/parley_infra/chalice_app.py).
+            refusal = ParleyError("The request was refused.", code="bad_request")
+            refusal.status = code
+            self._send_refusal(refusal)
+
+    def _send_http_response(self, code: int, headers: Any, body: str | bytes | None) -> None:
+        if code == HTTPStatus.METHOD_NOT_ALLOWED and b"MethodNotAllowedError" in _bytes(body):
+            self._send_refusal(NO_SUCH_METHOD, allow=self._allowed_methods())
+        elif code == HTTPStatus.FORBIDDEN and any(
+            phrase in _bytes(body) for phrase in NO_ROUTE_PHRASES
+        ):
+            self._send_refusal(NO_SUCH_ENDPOINT)
+        else:
+            super()._send_http_response(code, headers, body)
+
+    def _send_refusal(self, error: ParleyError, allow: str | None = None) -> None:
+        body = json.dumps(error.body()).encode()
+        self.log_error("code %d, %s", error.status, error.code)
+        self.send_response(error.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        if allow:
+            self.send_header("Allow", allow)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _allowed_methods(self) -> str | None:
+        """The methods the requested path takes (a 405 names them), None for a path no route
+        has. The request line may be unreadable: then there is no path."""
+        path = urlsplit(getattr(self, "path", "") or "").path
+        if not path.startswith(API_PREFIXES):
+            return "GET"  # the static pages
+        try:
+            route = RouteMatcher(list(self.app_object.routes)).match_route(path).route
+        except ValueError:
+            return None
+        return ", ".join(sorted(self.app_object.routes[route]))
+
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path.startswith(API_PREFIXES) or path in ("/api", "/dev"):
@@ -79,6 +156,10 @@ class PortalRequestHandler(ChaliceRequestHandler):
             self.send_header("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         self.end_headers()
         self.wfile.write(body)
+
+
+def _bytes(body: str | bytes | None) -> bytes:
+    return body.encode() if isinstance(body, str) else body or b""
 
 
 def create_server(app: Any, config: Any, host: str, port: int) -> LocalDevServer:
