@@ -130,6 +130,33 @@ def me(caller: Principal) -> dict[str, Any]:
 
 @route(
     blueprint,
+    "/api/auth/session",
+    access=ANY_USER,
+    tag=TAG,
+    before_password_change=True,
+    refreshes_session=False,
+    summary="When this session ends without activity (idle_expires_at) and at the latest "
+    "(expires_at), in epoch seconds with the server's now. Reading it is not activity.",
+)
+def session_status(caller: Principal) -> dict[str, Any]:
+    return sessions.session_status(caller)
+
+
+@route(
+    blueprint,
+    "/api/auth/session/refresh",
+    method="POST",
+    access=ANY_USER,
+    tag=TAG,
+    before_password_change=True,
+    summary="Keep this session signed in (\"Stay signed in\"): restarts the idle timeout.",
+)
+def keep_session_alive(caller: Principal) -> dict[str, Any]:
+    return sessions.keep_session_alive(caller)
+
+
+@route(
+    blueprint,
     "/api/auth/password",
     method="POST",
     access=ANY_USER,

@@ -29,8 +29,20 @@ class SessionAuthRequest(AuthRequest):
         self.headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         if "authorization" not in self.headers and self.token:
             self.headers["authorization"] = self.token
-        identity = (event.get("requestContext") or {}).get("identity") or {}
+        request_context = event.get("requestContext") or {}
+        identity = request_context.get("identity") or {}
         self.source_ip = client_ip(self.headers, identity.get("sourceIp"))
+        # The route template and the query names: whether the request is a background refresh is
+        # the route's to say, never the client's (both the local gateway and API Gateway's
+        # REQUEST authorizer event carry them).
+        self.route_key = (
+            str(request_context.get("httpMethod") or event.get("httpMethod") or ""),
+            str(request_context.get("resourcePath") or event.get("resource") or ""),
+        )
+        self.query_names = frozenset(
+            (event.get("multiValueQueryStringParameters") or {})
+            | (event.get("queryStringParameters") or {})
+        )
 
 
 class SessionAuthorizer(ChaliceAuthorizer):
@@ -47,6 +59,18 @@ class _Blueprint(Blueprint):
 
 blueprint = _Blueprint(__name__)
 
+# Routes the page polls, filled in by route(): a request to one is authenticated but is not a
+# person's activity, so it never moves the idle clock. The value names the query parameter that
+# makes a request a poll (`?after=`), or is None when every request to the route is one.
+BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {}
+
+
+def refreshes_session(route_key: tuple[str, str], query_names: frozenset[str]) -> bool:
+    if route_key not in BACKGROUND_ROUTES:
+        return True
+    polled_with = BACKGROUND_ROUTES[route_key]
+    return polled_with is not None and polled_with not in query_names
+
 
 @blueprint.authorizer(ttl_seconds=0)
 def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
@@ -54,7 +78,12 @@ def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
         # A request that bypassed CloudFront is refused without a session lookup (route() answers).
         require_origin(auth_request.headers)
         token, csrf = _credentials(auth_request.headers)
-        principal = sessions.authenticate(token, csrf, auth_request.source_ip)
+        checked = sessions.check_session(
+            token,
+            csrf,
+            auth_request.source_ip,
+            refreshes=refreshes_session(auth_request.route_key, auth_request.query_names),
+        )
     except ParleyError as exc:
         return AuthResponse(
             routes=["*"],
@@ -63,8 +92,11 @@ def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
                 "error_status": exc.status,
                 "error_code": exc.code,
                 "error_message": exc.message,
+                "error_reason": (exc.details or {}).get("reason", "")
+                if isinstance(exc.details, dict) else "",
             }),
         )
+    principal = checked.principal
     return AuthResponse(
         routes=["*"],
         principal_id=principal.user_id,
@@ -76,6 +108,8 @@ def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
             "session_hash": principal.session_hash,
             "must_change_password": principal.must_change_password,
             "source_ip": principal.source_ip or "",
+            "idle_expires_at": checked.idle_expires_at,
+            "expires_at": checked.expires_at,
         }),
     )
 

@@ -127,7 +127,8 @@ def update_conversation(
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=ThreadQuery,
-       tag=TAG, summary="Messages after a sequence number (polling for live updates), or the "
+       tag=TAG, polled_with="after",
+       summary="Messages after a sequence number (polling for live updates), or the "
        "page before an earlier_cursor.")
 def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
     if query.before is not None:

@@ -37,12 +37,13 @@ def mark_notifications_read(caller: Principal, body: MarkReadBody) -> dict[str, 
 
 
 @route(blueprint, "/api/notifications/unread-count", access=ANY_USER, tag=TAG,
+       refreshes_session=False,
        summary="How many of my notifications are unread (counted up to 100).")
 def count_unread_notifications(caller: Principal) -> dict[str, Any]:
     return notifications.unread_count(caller)
 
 
-@route(blueprint, "/api/notifications/live", access=ANY_USER, tag=TAG,
+@route(blueprint, "/api/notifications/live", access=ANY_USER, tag=TAG, refreshes_session=False,
        summary="Where to open a live-update WebSocket, with a one-minute ticket for it.")
 def live_access(caller: Principal) -> dict[str, Any]:
     return live.live_access(caller)

@@ -132,7 +132,8 @@ def get_ticket(caller: Principal, ticket_id: str) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/messages", access=CUSTOMERS, query=ThreadQuery,
-       tag=TAG, summary="Public messages after a sequence number (polling for live updates), "
+       tag=TAG, polled_with="after",
+       summary="Public messages after a sequence number (polling for live updates), "
        "or the page before an earlier_cursor.")
 def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
     if query.before is not None:
@@ -159,7 +160,7 @@ def rate(caller: Principal, ticket_id: str, body: RatingBody) -> dict[str, Any]:
     return tickets.rate(caller, ticket_id, body.score, body.comment)
 
 
-@route(blueprint, "/api/portal/folders", access=CUSTOMERS, tag=TAG,
+@route(blueprint, "/api/portal/folders", access=CUSTOMERS, tag=TAG, refreshes_session=False,
        summary="Unread counts of Inbox, Sent and Trash.")
 def folders(caller: Principal) -> dict[str, Any]:
     return mailbox.folder_counts(caller)

@@ -20,7 +20,8 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.authorizer import session_authorizer
+from chalicelib import clock
+from chalicelib.api.authorizer import BACKGROUND_ROUTES, session_authorizer
 from chalicelib.api.network import client_ip, require_origin
 from chalicelib.errors import (
     Forbidden,
@@ -31,6 +32,7 @@ from chalicelib.errors import (
     PayloadTooLarge,
     TooManyRequests,
     Unauthenticated,
+    invalid_fields,
 )
 from chalicelib.observability import get_logger
 from chalicelib.services.principal import ADMIN, AGENT, CUSTOMER, Anonymous, Principal
@@ -96,9 +98,17 @@ def route(
     status: int = 200,
     before_password_change: bool = False,
     content_types: list[str] | None = None,
+    refreshes_session: bool = True,
+    polled_with: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view. The view receives the caller (Principal, or Anonymous for PUBLIC routes),
-    the URL parameters, and `body` / `query` when models are given."""
+    the URL parameters, and `body` / `query` when models are given.
+
+    `refreshes_session=False` marks a route the page polls: authenticated, but no activity of the
+    person's, so it never moves the idle clock; `polled_with="after"` marks only the requests
+    carrying that query parameter so."""
+    if not refreshes_session or polled_with:
+        BACKGROUND_ROUTES[(method, path)] = None if not refreshes_session else polled_with
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -106,6 +116,7 @@ def route(
             request = blueprint.current_request
             try:
                 caller = _caller(request, access, before_password_change)
+                session_headers = _session_headers(request)
                 kwargs: dict[str, Any] = dict(params)
                 if body is not None:
                     kwargs["body"] = _validate(body, _json_body(request))
@@ -123,9 +134,11 @@ def route(
                     headers=dict(SECURITY_HEADERS),
                 )
             if isinstance(result, Response):
-                result.headers = {**SECURITY_HEADERS, **(result.headers or {})}
+                result.headers = {**SECURITY_HEADERS, **session_headers, **(result.headers or {})}
                 return result
-            return Response(body=result, status_code=status, headers=dict(SECURITY_HEADERS))
+            return Response(
+                body=result, status_code=status, headers={**SECURITY_HEADERS, **session_headers}
+            )
 
         blueprint.route(
             path,
@@ -144,6 +157,10 @@ def route(
 
 
 def error_response(exc: ParleyError) -> Response:
+    if isinstance(exc, InvalidInput) and isinstance(exc.__cause__, ValidationError):
+        # A service that validates its own model (the portal settings) raises from pydantic's
+        # error: its details become codes and field paths here too, never pydantic's words.
+        exc = invalid_fields(exc.__cause__, exc.message)
     headers: dict[str, str | list[str]] = dict(SECURITY_HEADERS)
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
@@ -163,7 +180,12 @@ def _caller(
     if ctx.get("error_code"):
         status = int(ctx.get("error_status", 401))
         error_class = Forbidden if status == 403 else Unauthenticated
-        raise error_class(str(ctx.get("error_message", "Sign in first.")), code=ctx["error_code"])
+        reason = ctx.get("error_reason")
+        raise error_class(
+            str(ctx.get("error_message", "Sign in first.")),
+            code=ctx["error_code"],
+            details={"reason": str(reason)} if reason else None,
+        )
     if not ctx.get("user_id"):
         raise Unauthenticated("Sign in first.")
     principal = Principal(
@@ -186,6 +208,16 @@ def _caller(
     return principal
 
 
+def _session_headers(request: Request) -> dict[str, str]:
+    """How long the caller's session lasts without activity, on every answer to a signed-in
+    request: the page warns a minute before without asking (or trusting its own clock)."""
+    ctx = (request.context or {}).get("authorizer") or {}
+    if not ctx.get("idle_expires_at"):
+        return {}
+    ends_at = min(float(ctx["idle_expires_at"]), float(ctx.get("expires_at") or "inf"))
+    return {"X-Session-Ends-In": str(max(0, int(ends_at - clock.now())))}
+
+
 def _check_path_ids(params: dict[str, Any]) -> None:
     for name, value in params.items():
         if name.endswith("_id") and not _PATH_ID.fullmatch(str(value)):
@@ -201,7 +233,10 @@ def _truthy(value: Any) -> bool:
 def _json_body(request: Request) -> Any:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        raise PayloadTooLarge(
+            f"The request body is larger than {MAX_BODY_BYTES // 1024} KB.",
+            details={"max_bytes": MAX_BODY_BYTES},
+        )
     if not raw.strip():
         return {}
     try:
@@ -218,12 +253,7 @@ def _validate(model: type[BaseModel], data: Any) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "message": err["msg"]}
-            for err in exc.errors(include_url=False)
-        ]
-        first = details[0]
-        raise InvalidInput(f"{first['field']}: {first['message']}", details=details) from exc
+        raise invalid_fields(exc) from exc
 
 
 def not_found(what: str = "Not found.") -> NotFound:

@@ -10,9 +10,14 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, condition_failed, table_name
+from chalicelib.data.base import REGION, condition_failed, expiry, table_name
 
 EVERY = "session"  # the one partition of the cleanup indexes (a handful of writes per second)
+# Ended sessions leave a marker under their own partition of the same indexes, so the cleanup
+# finds the old ones with a key condition too. The "ended#" key prefix is never a SHA-256 hex
+# digest: no presented token can ever name a marker as its session.
+ENDED = "ended"
+ENDED_PREFIX = "ended#"
 
 
 class UserSessionsIndex(GlobalSecondaryIndex["SessionModel"]):
@@ -61,6 +66,8 @@ class SessionModel(Model):
     every = UnicodeAttribute(default=EVERY)
     created_at = NumberAttribute()
     last_seen_at = NumberAttribute()
+    # On an ended session's marker only: why it ended ("idle", "expired", "revoked").
+    ended_reason = UnicodeAttribute(null=True)
     # Only a backstop: expiry is enforced on every request and by the cleanup job.
     expires_at = TTLAttribute()
 
@@ -93,6 +100,47 @@ def touch_session(session: SessionModel, seen_at: float, stale_before: float) ->
             raise
 
 
+def refresh_session(session: SessionModel, seen_at: float) -> bool:
+    """The explicit keep-alive: moves the idle clock now, whenever it last moved. False when the
+    session ended meanwhile."""
+    try:
+        session.update(
+            actions=[SessionModel.last_seen_at.set(seen_at)],
+            condition=SessionModel.session_hash.exists(),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        return False
+    return True
+
+
+def end_session(session: SessionModel, reason: str, ended_at: float, keep_for: int) -> None:
+    """Replace a session by a marker that says why it ended, so the browser still holding the
+    token can be told (idle, expired, revoked) instead of a bare "signed out". The marker holds
+    no credential, and its `last_seen_at` is when it ended, for the cleanup."""
+    SessionModel(
+        session_hash=ENDED_PREFIX + session.session_hash,
+        user_id=session.user_id,
+        role=session.role,
+        csrf_token="-",  # noqa: S106 - a marker accepts no request
+        every=ENDED,
+        created_at=session.created_at,
+        last_seen_at=ended_at,
+        ended_reason=reason,
+        expires_at=expiry(ended_at + keep_for),
+    ).save()
+    delete_session(session.session_hash)
+
+
+def get_ended_session(session_hash: str) -> SessionModel | None:
+    """The marker a session left when it ended, if it has not been cleaned up yet."""
+    try:
+        return SessionModel.get(ENDED_PREFIX + session_hash, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def clear_password_flag(session: SessionModel) -> None:
     try:
         session.update(
@@ -110,7 +158,11 @@ def delete_session(session_hash: str) -> None:
 
 
 def session_hashes_of_user(user_id: str) -> list[str]:
-    return [s.session_hash for s in SessionModel.user_index.query(user_id)]
+    """The user's live sessions (the markers of ended ones share the index, not the prefix)."""
+    return [
+        s.session_hash for s in SessionModel.user_index.query(user_id)
+        if not s.session_hash.startswith(ENDED_PREFIX)
+    ]
 
 
 def expired_session_hashes(idle_before: float, created_before: float) -> Iterator[str]:
@@ -124,5 +176,14 @@ def expired_session_hashes(idle_before: float, created_before: float) -> Iterato
     yield from (
         s.session_hash for s in SessionModel.age_index.query(
             EVERY, SessionModel.created_at < created_before
+        )
+    )
+
+
+def old_ended_session_keys(ended_before: float) -> Iterator[str]:
+    """The keys of markers of sessions that ended before `ended_before`: one key condition."""
+    yield from (
+        s.session_hash for s in SessionModel.idle_index.query(
+            ENDED, SessionModel.last_seen_at < ended_before
         )
     )

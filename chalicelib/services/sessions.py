@@ -24,6 +24,15 @@ SESSION_COOKIE = "parley_session"
 DEVICE_COOKIE = "parley_device"
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - a published, local-only value
 TOUCH_EVERY_SECONDS = 60
+# How long an ended session's marker can still tell its browser why it ended: a weekend away.
+ENDED_KEPT_SECONDS = 4 * 24 * 3600
+ENDED_MESSAGES = {
+    "idle": "You were signed out after a period of inactivity. Sign in again.",
+    "expired": "Your session reached its time limit. Sign in again.",
+    "signed_out": "You were signed out elsewhere. Sign in again.",
+    "password_changed": "Your password was changed. Sign in with the new one.",
+    "account_disabled": "This account has been disabled.",
+}
 
 
 @dataclass(frozen=True)
@@ -113,31 +122,122 @@ def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | N
     )
 
 
+@dataclass(frozen=True)
+class SessionCheck:
+    """Who is calling, and when their session ends if they do nothing more."""
+
+    principal: Principal
+    idle_expires_at: float
+    expires_at: float
+
+
 def authenticate(token: str, csrf: str | None, source_ip: str | None) -> Principal:
-    """The check behind the session authorizer, run on every request. `csrf` is given when the
-    token came from the cookie: then the request must also prove it knows the CSRF token."""
+    """Who presents this token, without counting it as their activity (live connections)."""
+    return check_session(token, csrf, source_ip, refreshes=False).principal
+
+
+def check_session(
+    token: str, csrf: str | None, source_ip: str | None, *, refreshes: bool
+) -> SessionCheck:
+    """The check behind the session authorizer, run on every request: one GetItem, and at most
+    one conditional update when `refreshes` (a request a person caused, as its route declares:
+    the page's background polls would otherwise keep an untouched tab signed in for ever).
+    `csrf` is given when the token came from the cookie: then the request must also prove it
+    knows the CSRF token."""
     if not token:
         raise Unauthenticated("Sign in first.", code="unauthenticated")
-    session = store.get_session(hash_token(token))
+    session_hash = hash_token(token)
+    session = store.get_session(session_hash)
     if session is None:
-        raise Unauthenticated("Your session has ended. Sign in again.", code="session_expired")
+        raise _ended(_reason_ended(session_hash))
     now = clock.now()
-    if _expired(session.created_at, session.last_seen_at, now):
-        store.delete_session(session.session_hash)
-        raise Unauthenticated("Your session has expired. Sign in again.", code="session_expired")
+    reason = _expiry_reason(session.created_at, session.last_seen_at, now)
+    if reason:
+        store.end_session(session, reason, now, ENDED_KEPT_SECONDS)
+        raise _ended(reason)
     if csrf is not None and not hmac.compare_digest(csrf, session.csrf_token):
         raise Forbidden("The CSRF token does not match this session.", code="csrf_failed")
-    if now - session.last_seen_at >= TOUCH_EVERY_SECONDS:
+    last_seen = session.last_seen_at
+    if refreshes and now - last_seen >= TOUCH_EVERY_SECONDS:
         store.touch_session(session, now, now - TOUCH_EVERY_SECONDS)
-    return Principal(
-        user_id=session.user_id,
-        role=session.role,
-        org_id=session.org_id,
-        org_view=session.org_view,
-        session_hash=session.session_hash,
-        must_change_password=session.must_change_password,
-        source_ip=source_ip,
+        last_seen = now
+    return SessionCheck(
+        principal=Principal(
+            user_id=session.user_id,
+            role=session.role,
+            org_id=session.org_id,
+            org_view=session.org_view,
+            session_hash=session.session_hash,
+            must_change_password=session.must_change_password,
+            source_ip=source_ip,
+        ),
+        **_limits(session.created_at, last_seen),
     )
+
+
+def session_status(principal: Principal) -> dict[str, Any]:
+    """When the caller's session ends if they do nothing more: the page warns a minute before.
+    Reading it is not activity."""
+    session = store.get_session(principal.session_hash)
+    if session is None:
+        raise _ended(_reason_ended(principal.session_hash))
+    return _status(session.created_at, session.last_seen_at)
+
+
+def keep_session_alive(principal: Principal) -> dict[str, Any]:
+    """"Stay signed in": moves the idle clock now, even within the once-a-minute window."""
+    session = store.get_session(principal.session_hash)
+    now = clock.now()
+    if session is None or not store.refresh_session(session, now):
+        raise _ended(_reason_ended(principal.session_hash))
+    return _status(session.created_at, now)
+
+
+def _status(created_at: float, last_seen_at: float) -> dict[str, Any]:
+    limits = _limits(created_at, last_seen_at)
+    settings = get_portal_settings()
+    return {
+        "idle_expires_at": limits["idle_expires_at"],
+        "expires_at": limits["expires_at"],
+        # The browser's clock may be wrong: the page counts from `now`, not from its own.
+        "now": clock.now(),
+        "idle_timeout_seconds": settings.idle_timeout_minutes * 60,
+    }
+
+
+def _limits(created_at: float, last_seen_at: float) -> dict[str, float]:
+    settings = get_portal_settings()
+    return {
+        "idle_expires_at": last_seen_at + settings.idle_timeout_minutes * 60,
+        "expires_at": created_at + settings.absolute_lifetime_hours * 3600,
+    }
+
+
+def _ended(reason: str) -> Unauthenticated:
+    # The code stays `session_expired` for every ended session (API clients rely on it); the
+    # reason tells the page what to say.
+    return Unauthenticated(
+        ENDED_MESSAGES.get(reason, "Your session has ended. Sign in again."),
+        code="session_expired",
+        details={"reason": reason},
+    )
+
+
+def _reason_ended(session_hash: str) -> str:
+    """Why a session that is no longer there ended: read only on the refusal path, so a valid
+    request still costs one GetItem. A revoked session's marker does not say who revoked it; the
+    user's record does (disabled, or a password changed after the session began)."""
+    marker = store.get_ended_session(session_hash)
+    if marker is None or not marker.ended_reason:
+        return "ended"  # signed out here, or ended too long ago to tell
+    if marker.ended_reason != "revoked":
+        return marker.ended_reason
+    user = user_store.get_user(marker.user_id)
+    if user is None or user.status == "disabled":
+        return "account_disabled"
+    if user.password_changed_at and user.password_changed_at >= marker.created_at:
+        return "password_changed"
+    return "signed_out"
 
 
 def principal_for_session(session_hash: str) -> Principal | None:
@@ -145,7 +245,7 @@ def principal_for_session(session_hash: str) -> Principal | None:
     session's hash instead of presenting its token (live-update connections). Read only: a
     push to someone is not activity of theirs, so it never extends the idle timeout."""
     session = store.get_session(session_hash)
-    if session is None or _expired(session.created_at, session.last_seen_at, clock.now()):
+    if session is None or _expiry_reason(session.created_at, session.last_seen_at, clock.now()):
         return None
     return Principal(
         user_id=session.user_id,
@@ -163,10 +263,15 @@ def sign_out(principal: Principal) -> None:
 
 
 def end_sessions(user_id: str, keep: str | None = None) -> int:
+    """Ends the user's other sessions, leaving markers so their browsers can say why."""
     ended = 0
+    now = clock.now()
     for session_hash in store.session_hashes_of_user(user_id):
-        if session_hash != keep:
-            store.delete_session(session_hash)
+        if session_hash == keep:
+            continue
+        session = store.get_session(session_hash)
+        if session is not None:
+            store.end_session(session, "revoked", now, ENDED_KEPT_SECONDS)
             ended += 1
     return ended
 
@@ -181,15 +286,26 @@ def purge_expired_sessions() -> int:
         idle_before=now - settings.idle_timeout_minutes * 60,
         created_before=now - settings.absolute_lifetime_hours * 3600,
     ):
-        if session_hash not in purged:
-            store.delete_session(session_hash)
-            purged.add(session_hash)
+        if session_hash in purged:
+            continue
+        purged.add(session_hash)
+        session = store.get_session(session_hash)
+        if session is None:
+            continue
+        reason = _expiry_reason(session.created_at, session.last_seen_at, now)
+        if reason:
+            store.end_session(session, reason, now, ENDED_KEPT_SECONDS)
+    for marker_key in store.old_ended_session_keys(now - ENDED_KEPT_SECONDS):
+        store.delete_session(marker_key)
     if purged:
         count("SessionsPurged", len(purged))
     return len(purged)
 
 
-def _expired(created_at: float, last_seen_at: float, now: float) -> bool:
+def _expiry_reason(created_at: float, last_seen_at: float, now: float) -> str | None:
     settings = get_portal_settings()
-    idle = now - last_seen_at > settings.idle_timeout_minutes * 60
-    return idle or now - created_at > settings.absolute_lifetime_hours * 3600
+    if now - created_at > settings.absolute_lifetime_hours * 3600:
+        return "expired"
+    if now - last_seen_at > settings.idle_timeout_minutes * 60:
+        return "idle"
+    return None

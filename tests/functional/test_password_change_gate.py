@@ -23,6 +23,8 @@ pytestmark = pytest.mark.functional
 ALLOWED_BEFORE_CHANGE = {
     ("POST", "/api/auth/password"),
     ("GET", "/api/me"),
+    ("GET", "/api/auth/session"),
+    ("POST", "/api/auth/session/refresh"),
     ("POST", "/api/auth/logout"),
 }
 PROTECTED = [spec for spec in ROUTES if spec.access is not PUBLIC]

@@ -4,6 +4,7 @@
 
 const CSRF_KEY = "parley.csrf";
 const listeners = new Set();
+const clockListeners = new Set();
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -37,6 +38,13 @@ export function onAuthProblem(listener) {
   return () => listeners.delete(listener);
 }
 
+/** Called with the seconds the session has left without activity, from every signed-in answer
+ * (the server's X-Session-Ends-In): the page warns before it ends without trusting its clock. */
+export function onSessionClock(listener) {
+  clockListeners.add(listener);
+  return () => clockListeners.delete(listener);
+}
+
 function query(params) {
   if (!params) return "";
   const search = new URLSearchParams();
@@ -66,6 +74,8 @@ export async function api(method, path, { body, params, signal, quiet = false } 
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, "network", "");
   }
+  const endsIn = response.headers.get("X-Session-Ends-In");
+  if (endsIn !== null && response.ok) for (const listener of clockListeners) listener(Number(endsIn));
   let payload = null;
   const text = await response.text();
   if (text) {

@@ -2,7 +2,7 @@
 // happens when the session ends. Pages of each area (portal, console, admin) load on demand.
 
 import { h, clear, icon, safeImageSrc, append } from "./dom.js";
-import { get, post, onAuthProblem, csrfToken, setCsrfToken } from "./api.js";
+import { get, post, onAuthProblem, onSessionClock, csrfToken, setCsrfToken } from "./api.js";
 import { t, chooseLanguage, loadLanguage, language, LANGUAGES, rememberLanguage } from "./i18n.js";
 
 export const state = {
@@ -417,20 +417,49 @@ function endLocalSession() {
   state.mailSuppressed = undefined;
   shell = null;
   stopCounts();
+  stopSessionClock();
+}
+
+/** The page that says why the session ended, and where signing in again returns to. */
+function expiredPage(error) {
+  const reason = (error && error.details && error.details.reason) || "ended";
+  const found = match(location.pathname);
+  const here = found && found.area !== "public" ? location.pathname + location.search : "";
+  const params = new URLSearchParams({ reason });
+  if (here) params.set("next", here);
+  return `/session-expired?${params}`;
 }
 
 function handleAuthProblem(error) {
   if (error.status === 401) {
     const expired = error.code === "session_expired" || (state.user && error.code !== "unauthenticated");
     const wasSignedIn = Boolean(state.user);
+    const target = expiredPage(error);
     endLocalSession();
-    if (expired || wasSignedIn) navigate("/session-expired", { replace: true });
+    if (expired || wasSignedIn) navigate(target, { replace: true });
     else navigate("/login", { replace: true });
   } else if (error.code === "password_change_required") {
     if (state.user) state.user = { ...state.user, must_change_password: true };
     shell = null;
     navigate("/change-password", { replace: true });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session clock (session.js, loaded once signed in: the sign-in page does without it)
+
+let sessionModule = null;
+
+function sessionClock(secondsLeft) {
+  if (!state.user) return;
+  import("./session.js").then((module) => {
+    sessionModule = module;
+    if (state.user) module.sessionClock(secondsLeft, { ended: handleAuthProblem, signOut: logout });
+  });
+}
+
+function stopSessionClock() {
+  if (sessionModule) sessionModule.stopSessionClock();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,6 +521,11 @@ export function applyBranding(branding) {
 async function boot() {
   root = document.getElementById("app");
   onAuthProblem(handleAuthProblem);
+  onSessionClock(sessionClock);
+  // Timers of a hidden tab are slowed down: look at the clock again when it is shown.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && sessionModule) sessionModule.recheck();
+  });
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[href]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey
@@ -510,16 +544,16 @@ async function boot() {
       : Promise.resolve(null),
   ]);
   if (branding) applyBranding(branding);
-  let expired = false;
+  let expired = null;
   if (me && me.user) {
     state.user = me.user;
     state.mailSuppressed = me.mail_suppressed || null;
   } else if (me && me.error) {
     setCsrfToken(null);
-    expired = me.error.code === "session_expired";
+    if (me.error.code === "session_expired") expired = expiredPage(me.error);
   }
   await loadLanguage(chooseLanguage({ user: state.user, portalDefault: state.branding.default_language }));
-  if (expired) history.replaceState(null, "", "/session-expired");
+  if (expired) history.replaceState(null, "", expired);
   await render();
 }
 

@@ -6,6 +6,24 @@ import { post, get } from "./api.js";
 import { t, errorText } from "./i18n.js";
 import { state, navigate, homeFor, signedIn, setTitle, updateUser } from "./app.js";
 
+// Why a session ended, as the server says it (error.details.reason).
+const END_REASONS = new Set(["idle", "expired", "signed_out", "password_changed", "account_disabled"]);
+
+/** `next` only when it is a path of this portal: never another site ("//host", "/\\host",
+ * "https://..."), so a crafted sign-in link cannot send a person elsewhere once signed in. */
+export function safeNext(next) {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
+  if (/[\u0000-\u001f\\]/.test(next)) return null;
+  try {
+    const url = new URL(next, location.origin);
+    if (url.origin !== location.origin) return null;
+    if (["/login", "/sign-in", "/session-expired"].includes(url.pathname)) return null;
+    return url.pathname + url.search;
+  } catch {
+    return null;
+  }
+}
+
 function card(title, lead, ...content) {
   return h("section", { class: "auth" },
     h("div", { class: "auth__card" },
@@ -58,9 +76,8 @@ export async function login({ main, query }) {
       email: email.control.value.trim(), password: password.control.value,
     }, { quiet: true });
     await signedIn(result);
-    const next = query.get("next");
-    const safeNext = next && next.startsWith("/") && !next.startsWith("//") ? next : null;
-    navigate(result.user.must_change_password ? "/change-password" : safeNext || homeFor(result.user),
+    const next = safeNext(query.get("next"));
+    navigate(result.user.must_change_password ? "/change-password" : next || homeFor(result.user),
       { replace: true });
   });
   const registration = state.branding.self_registration
@@ -164,11 +181,16 @@ export async function verify({ main, query }) {
   append(main, card(t("auth.verifyTitle"), t("auth.verifyLead"), form));
 }
 
-export async function expired({ main }) {
+export async function expired({ main, query }) {
   setTitle(t("auth.expiredTitle"));
-  append(main, card(t("auth.expiredTitle"), t("auth.expiredLead"),
+  const reason = END_REASONS.has(query.get("reason")) ? query.get("reason") : "ended";
+  // A disabled account cannot sign in again: no way back to offer.
+  const next = reason === "account_disabled" ? null : safeNext(query.get("next"));
+  const href = next ? `/login?${new URLSearchParams({ next })}` : "/login";
+  append(main, card(t("auth.expiredTitle"), t(`session.reason.${reason}`),
     h("div", { class: "auth__icon", "aria-hidden": "true" }, icon("lock")),
-    h("a", { class: "btn btn--primary btn--block", href: "/login", text: t("auth.signInAgain") })));
+    next ? h("p", { class: "auth__alt", text: t("session.backWhereYouWere") }) : null,
+    h("a", { class: "btn btn--primary btn--block", href, text: t("auth.signInAgain") })));
 }
 
 export async function changePassword({ main }) {

@@ -7,6 +7,7 @@ import { get, post, patch } from "./api.js";
 import { t, errorText, formatDate, relativeTime } from "./i18n.js";
 import { state, navigate, setTitle, onCleanup } from "./app.js";
 import { follow } from "./live.js";
+import { keepDraft } from "./drafts.js";
 import { documentsArea, pendingFiles, uploadFile, attachmentChips, nameChips } from "./documents.js";
 import { statusBadge, loadMoreButton, counter, segmented, emptyState, troubleshooterCard } from "./ui.js";
 import { consoleLine } from "./suppressed.js";
@@ -564,6 +565,7 @@ export async function conversation({ main, params, query }) {
   // The composer and its four answer actions.
   const body = h("textarea", { class: "textarea composer__text", rows: 5, maxlength: config.max_message_length,
     id: uid("answer") });
+  keepDraft(body, `answer:${id}`); // emptied once sent, which forgets it
   const files = pendingFiles();
   const composerStatus = h("div", { class: "form-status", "aria-live": "polite" });
   const actionButtons = ACTIONS.map(([action, style, iconName]) => {

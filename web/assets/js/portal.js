@@ -6,6 +6,7 @@ import { get, post, put } from "./api.js";
 import { t, errorText, formatDate, relativeTime } from "./i18n.js";
 import { state, navigate, setTitle, refreshCounts, onCleanup } from "./app.js";
 import { follow } from "./live.js";
+import { keepDraft } from "./drafts.js";
 import { documentsArea, pendingFiles, uploadFile, attachmentChips, nameChips } from "./documents.js";
 import { statusBadge, loadMoreButton, counter, segmented, emptyState, troubleshooterCard } from "./ui.js";
 
@@ -231,6 +232,7 @@ export async function compose({ main }) {
     autocomplete: "off" });
   const body = h("textarea", { class: "textarea", name: "body", rows: 8, required: true,
     maxlength: config.max_message_length });
+  const drafts = [keepDraft(subject, "compose:subject"), keepDraft(body, "compose:body")];
   const files = pendingFiles();
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const submit = h("button", { class: "btn btn--primary", type: "submit" }, icon("send"),
@@ -254,6 +256,7 @@ export async function compose({ main }) {
         topic: topic.value, subject: subject.value.trim(), body: body.value,
       });
       const id = created.ticket.id;
+      for (const draft of drafts) draft.clear();
       const failed = [];
       for (const file of files.files) {
         status.replaceChildren(h("p", { class: "muted", text: t("documents.uploading", { name: file.name }) }));
@@ -535,6 +538,7 @@ export async function ticket({ main, params, query }) {
     if (!canReply) return;
     const body = h("textarea", { class: "textarea", rows: 4, maxlength: config.max_message_length,
       name: "reply", required: true });
+    keepDraft(body, `reply:${id}`); // emptied once sent, which forgets it
     const files = pendingFiles();
     const status = h("div", { class: "form-status", "aria-live": "polite" });
     const send = h("button", { class: "btn btn--primary", type: "submit" }, icon("send"),
