@@ -22,6 +22,7 @@ from chalicelib.data.suppressions import suppressed_among
 from chalicelib.data.users import UserModel
 from chalicelib.mail import outbound, tokens
 from chalicelib.observability import count, get_logger
+from chalicelib.services import mail_templates
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 
 SEND_ATTEMPTS = 4
@@ -84,7 +85,8 @@ def send(
     language = language if language in outbound.LANGUAGES else portal.default_language
     full_context = {"portal_name": portal.portal_name, "login_link": link("/login"), **context}
     override = _override(portal, template, language)
-    rendered = outbound.render(template, language, full_context, override)
+    # An override that fails gives way to the built-in text there: the mail always goes out.
+    rendered = mail_templates.render_mail(template, language, full_context, override)
     message_id = outbound.new_message_id(settings.mail_domain)
     if ticket_id:
         in_reply_to, references = mail_threads.append_message_id(
