@@ -11,6 +11,7 @@ from chalicelib.api import (
     console,
     health,
     inbound,
+    mail_templates,
     notifications,
     orgs,
     portal,
@@ -20,7 +21,7 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.config import get_settings
-from chalicelib.events import housekeeping, inbound_mail, live, mail_feedback
+from chalicelib.events import account_mail, housekeeping, inbound_mail, live, mail_feedback
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import sessions as session_events
 from chalicelib.observability import publish_metrics
@@ -35,9 +36,10 @@ app.register_blueprint(inbound.blueprint)
 for api in (health, auth, users, orgs, teams, audit, settings, portal, console, notifications,
             attachments, suppressions):
     app.register_blueprint(api.blueprint)
+app.register_blueprint(mail_templates.blueprint)  # the settings page's mail editor
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)
-for events in (notification_events, mail_feedback, live, inbound_mail):
+for events in (notification_events, mail_feedback, live, inbound_mail, account_mail):
     app.register_blueprint(events.blueprint)
 
 if get_settings().is_local:

@@ -47,3 +47,16 @@ def create_org(caller: Principal, body: CreateOrgBody) -> dict[str, Any]:
 def list_orgs(caller: Principal, query: PageQuery) -> dict[str, Any]:
     items, cursor = orgs.list_orgs(query.limit, query.cursor)
     return {"items": items, "next_cursor": cursor}
+
+
+@route(
+    blueprint,
+    "/api/admin/orgs/{org_id}",
+    method="PATCH",
+    access=ADMINS,
+    body=CreateOrgBody,
+    tag=TAG,
+    summary="Rename an organization (names are unique, whatever their case; audited).",
+)
+def rename_org(caller: Principal, org_id: str, body: CreateOrgBody) -> dict[str, Any]:
+    return {"org": orgs.rename_org(caller, org_id, body.name)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,8 +34,13 @@ class UpdateUserBody(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=120)
     language: Literal["en", "fr", "pl"] | None = None
+    role: Literal["customer", "agent", "admin"] | None = None
+    # A customer's organization (required when staff become customers); staff have none.
+    org_id: str | None = Field(None, min_length=1, max_length=64)
     org_view: bool | None = None
-    team_ids: list[str] | None = Field(None, max_length=20)
+    team_ids: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        None, max_length=20
+    )
     status: Literal["active", "disabled"] | None = None
 
 
@@ -85,7 +90,8 @@ def get_user(caller: Principal, user_id: str) -> dict[str, Any]:
     access=ADMINS,
     body=UpdateUserBody,
     tag=TAG,
-    summary="Edit or disable a user; rights changes and disabling end the user's sessions.",
+    summary="Edit or disable a user (name, language, role, organization and its view, teams "
+    "from the team list); where rights shrink, the user's sessions end.",
 )
 def update_user(caller: Principal, user_id: str, body: UpdateUserBody) -> dict[str, Any]:
     return {"user": users.update_user(caller, user_id, body.model_dump(exclude_none=True))}

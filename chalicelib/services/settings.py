@@ -196,26 +196,13 @@ class PortalSettings(BaseModel):
     support_address: Literal[""] | EmailAddress = ""
     customer_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
     support_alert_recipients: AlertRecipients = Field(default_factory=AlertRecipients)
-    # The admin's wording of any mail the portal sends, per template and language.
+    # The admin's wording of any mail the portal sends, per template and language. Each is
+    # rendered when saved (update_portal_settings), not when loaded: a wording stored before a
+    # check existed must not stop the settings from loading, and the mail path falls back to
+    # the built-in text for it (services/mail_templates.py).
     notification_templates: dict[MailTemplate, dict[Language, TemplateOverride]] = Field(
         default_factory=dict
     )
-
-    @field_validator("notification_templates")
-    @classmethod
-    def _templates_render(
-        cls, value: dict[str, dict[str, TemplateOverride]]
-    ) -> dict[str, dict[str, TemplateOverride]]:
-        # Checked when saved: an override naming a variable its mail does not have would
-        # otherwise fail every send of that mail.
-        for template, languages in value.items():
-            for override in languages.values():
-                # Blank parts keep the built-in text (mail/outbound.py), so there is no check.
-                if override.subject and override.subject.strip():
-                    outbound.check_override(template, override.subject)
-                if override.body and override.body.strip():
-                    outbound.check_override(template, override.body, body=True)
-        return value
 
     @field_validator("troubleshooters")
     @classmethod
@@ -277,18 +264,57 @@ def forget_cached_settings() -> None:
 
 
 def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalSettings:
+    """PATCH semantics: a setting absent from `changes` keeps its value, and a map (the mail
+    template overrides, the alert recipients) is merged key by key, a key going only when it is
+    explicitly null. A page that shows part of a map, or an older page, cannot drop the rest."""
     _refuse_unsafe_portal_name(changes)
+    _refuse_broken_templates(changes)
     item = store.get_settings_item()
     current = {**PortalSettings().model_dump(), **item.data}
+    merged = {key: _merged(current.get(key), value) for key, value in changes.items()}
     try:
-        updated = PortalSettings.model_validate({**current, **changes})
+        updated = PortalSettings.model_validate({**current, **merged})
     except ValidationError as exc:
         raise InvalidInput("Some settings are not valid.", details=_errors(exc)) from exc
-    store.save_settings_item(item, updated.model_dump(), clock.now())
+    saved = updated.model_dump()
+    store.save_settings_item(item, saved, clock.now())
     forget_cached_settings()
-    changed = sorted(k for k in changes if current.get(k) != updated.model_dump().get(k))
-    audit.record("settings.update", actor=actor, target="portal", details={"changed": changed})
+    changed = sorted(k for k in changes if current.get(k) != saved.get(k))
+    audit.record("settings.update", actor=actor, target="portal", details={
+        "changed": changed,
+        "changes": audit.differences(
+            {k: current.get(k) for k in changed}, {k: saved.get(k) for k in changed}
+        ),
+    })
     return updated
+
+
+def _merged(current: Any, change: Any) -> Any:
+    """`change` laid over `current`: maps key by key (null removes a key), anything else
+    replaced whole (a list of topics is the new list)."""
+    if not (isinstance(change, dict) and isinstance(current, dict)):
+        return change
+    result = dict(current)
+    for key, value in change.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merged(current.get(key), value)
+    return result
+
+
+def _refuse_broken_templates(changes: dict[str, Any]) -> None:
+    """Each mail wording being saved is rendered in its language with sample data, under the
+    sandbox's limits: one that would fail when sent is refused now, naming the mail, the
+    language and the reason. Checked here, not in PortalSettings, so wordings stored before
+    the check still load (the mail path falls back to the built-in text for them)."""
+    if "notification_templates" not in changes:
+        return
+    from chalicelib.services import mail_templates
+
+    name = changes.get("portal_name")
+    portal_name = name if isinstance(name, str) and name else get_portal_settings().portal_name
+    mail_templates.refuse_broken(changes["notification_templates"], portal_name)
 
 
 def _refuse_unsafe_portal_name(changes: dict[str, Any]) -> None:

@@ -112,7 +112,9 @@ def test_admin_creates_an_organization_and_a_user_then_disables_the_user(stack, 
     expect(disabled).to_contain_text(f"Milton Waddams ({email})")
     expect(disabled).to_contain_text("Changed")
     expect(disabled).not_to_contain_text('{"')
-    # (and sign-ins as "Signed in", by the address that signed in)
+    # (and, under Sign-ins, apart from the changes, "Signed in" by the address that signed in)
+    expect(page.locator("tbody tr", has_text="Signed in")).to_have_count(0)
+    page.get_by_role("button", name="Sign-ins").click()
     expect(page.locator("tbody tr", has_text="Signed in").filter(
         has_text="admin@parley.test").first).to_be_visible()
     expect(page.locator("tbody")).not_to_contain_text("auth.login")

@@ -5,9 +5,9 @@ import { h, append, clear, icon, field, notice, uid, safeImageSrc } from "./dom.
 import { get, post, patch } from "./api.js";
 import { t, has, errorText, formatDate, LANGUAGES } from "./i18n.js";
 import { setTitle, applyBranding, state } from "./app.js";
-import { loadMoreButton, emptyState } from "./ui.js";
+import { loadMoreButton, emptyState, segmented } from "./ui.js";
+import { templatesControl } from "./mail_templates.js";
 
-const TEMPLATES = ["secure_notification", "acknowledgement", "support_alert", "digest"];
 const CHANNELS = ["portal", "email", "troubleshooter", "agent"];
 const LOGO_MAX_BYTES = 40 * 1024;
 
@@ -185,39 +185,6 @@ function recipientsControl(registry, settings, key, label) {
   };
   return registry.add(key, () => Object.fromEntries(inputs.map(([part, input]) =>
     [part, input.value.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)])), wrapper);
-}
-
-function templatesControl(registry, settings) {
-  const current = settings.notification_templates || {};
-  const parts = [];
-  const blocks = TEMPLATES.map((template) => h("details", { class: "disclosure" },
-    h("summary", { text: t(`admin.template.${template}`) }),
-    h("div", { class: "grid grid--3" }, Object.keys(LANGUAGES).map((lang) => {
-      const value = (current[template] || {})[lang] || {};
-      const subject = h("input", { class: "input input--small", value: value.subject || "", maxlength: 300 });
-      const body = h("textarea", { class: "textarea textarea--small", rows: 5, maxlength: 10000 });
-      body.value = value.body || "";
-      parts.push({ template, lang, subject, body });
-      return h("div", { class: "template" }, h("p", { class: "template__lang", text: LANGUAGES[lang] }),
-        field(t("admin.templateSubject"), subject), field(t("admin.templateBody"), body));
-    }))));
-  const errorEl = h("p", { class: "field__error", hidden: true });
-  const wrapper = h("fieldset", { class: "field fieldset" },
-    h("legend", { class: "field__label", text: t("admin.templates") }),
-    h("p", { class: "field__hint", text: t("admin.templatesHint") }), blocks, errorEl);
-  wrapper.setError = (message) => {
-    errorEl.textContent = message || "";
-    errorEl.hidden = !message;
-  };
-  return registry.add("notification_templates", () => {
-    const result = {};
-    for (const { template, lang, subject, body } of parts) {
-      if (!subject.value.trim() && !body.value.trim()) continue;
-      result[template] = result[template] || {};
-      result[template][lang] = { subject: subject.value.trim() || null, body: body.value.trim() ? body.value : null };
-    }
-    return result;
-  }, wrapper);
 }
 
 /** Questions of a troubleshooter as the admin edits them: one a line, choices after "|". */
@@ -443,6 +410,19 @@ function genericControl(registry, settings, key) {
   }, field(label, area, { hint: t("admin.json") }));
 }
 
+/** What a save sends for one setting: maps (mail overrides, alert recipients) key by key, a key
+ * the admin emptied as null (the server removes only what is null); anything else whole. */
+function changeOf(before, after) {
+  const isMap = (value) => value && typeof value === "object" && !Array.isArray(value);
+  if (!isMap(before) || !isMap(after)) return after;
+  const change = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!(key in after)) change[key] = null;
+    else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) change[key] = changeOf(before[key], after[key]);
+  }
+  return change;
+}
+
 export async function settings({ main }) {
   const [{ settings: loaded }, teamList, orgList] = await Promise.all([
     get("/api/admin/settings"),
@@ -563,6 +543,10 @@ export async function settings({ main }) {
   // The save bar sits over the fields, so it shows only while something differs from what was
   // loaded or last saved; after a save it says so for a moment, then goes.
   let baseline = "";
+  // What each control showed when loaded (or last saved): a save sends only what differs from
+  // it, so a setting, or a mail override, that this page does not show is never sent, and the
+  // server's merge keeps it.
+  let shown = {};
   let hideTimer = null;
   const snapshot = () => JSON.stringify(registry.values());
   const syncSavebar = () => {
@@ -587,7 +571,7 @@ export async function settings({ main }) {
     const values = registry.values();
     const changes = {};
     for (const [key, value] of Object.entries(values)) {
-      if (JSON.stringify(value) !== JSON.stringify(original[key])) changes[key] = value;
+      if (JSON.stringify(value) !== JSON.stringify(shown[key])) changes[key] = changeOf(shown[key], value);
     }
     if (!Object.keys(changes).length) {
       status.replaceChildren(notice("info", t("admin.noChanges")));
@@ -598,6 +582,7 @@ export async function settings({ main }) {
       const result = await patch("/api/admin/settings", changes);
       original = result.settings;
       baseline = snapshot();
+      shown = values;
       status.replaceChildren(notice("success", t("admin.saved")));
       save.hidden = true;
       clearTimeout(hideTimer);
@@ -624,6 +609,7 @@ export async function settings({ main }) {
   append(main, adminPage("settings", t("admin.settings"), t("admin.settingsLead"), form));
   updatePreview();
   baseline = snapshot();
+  shown = registry.values();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,8 +627,120 @@ async function allOrgs() {
   return orgs;
 }
 
+/** Teams as checkboxes from the team list: a team can only be picked, never typed. */
+function teamChecks(teamList, selected = []) {
+  const boxes = teamList.map((team) => {
+    const input = h("input", { type: "checkbox", class: "checkbox", id: uid("team"), value: team.id,
+      checked: selected.includes(team.id) });
+    return h("span", { class: "check" }, input, h("label", { for: input.id, text: team.name }));
+  });
+  // A team the user has that is no longer in the list keeps its box, under its id.
+  for (const id of selected.filter((id) => !teamList.some((team) => team.id === id))) {
+    const input = h("input", { type: "checkbox", class: "checkbox", id: uid("team"), value: id, checked: true });
+    boxes.push(h("span", { class: "check" }, input, h("label", { for: input.id, text: id })));
+  }
+  const errorEl = h("p", { class: "field__error", hidden: true });
+  const wrapper = h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: t("admin.teams") }),
+    boxes.length ? h("div", { class: "checks" }, boxes) : h("p", { class: "field__hint", text: t("admin.noTeams") }), errorEl);
+  wrapper.read = () => [...wrapper.querySelectorAll("input[type=checkbox]:checked")].map((input) => input.value);
+  wrapper.setError = (message) => {
+    errorEl.textContent = message || "";
+    errorEl.hidden = !message;
+  };
+  return wrapper;
+}
+
+function orgSelect(orgs, value) {
+  return h("select", { class: "select" }, h("option", { value: "", text: t("admin.chooseOrg") }),
+    orgs.map((o) => h("option", { value: o.id, text: o.name, selected: o.id === value })));
+}
+
+/** Says a refusal of a user edit beside the field it is about; returns the form's message. */
+function userError(error, fields) {
+  if (error.code === "unknown_team") {
+    fields.teams.setError(t("admin.unknownTeam"));
+    return t("admin.unknownTeam");
+  }
+  if (error.code === "unknown_org") {
+    fields.org.setError(t("admin.chooseOrg"));
+    return t("admin.unknownOrg");
+  }
+  if (error.code === "own_role") return t("admin.ownRole");
+  return errorText(error);
+}
+
+/** The edit form of an existing user: only what the admin changed is sent. */
+function userEditor(user, { orgs, teamList, onSaved, onCancel }) {
+  const name = h("input", { class: "input", required: true, maxlength: 120, value: user.name });
+  const language = h("select", { class: "select" }, Object.entries(LANGUAGES).map(([code, label]) =>
+    h("option", { value: code, text: label, selected: code === user.language })));
+  const role = h("select", { class: "select", disabled: user.id === state.user.id }, ["customer", "agent", "admin"].map((r) =>
+    h("option", { value: r, text: t(`role.${r}`), selected: r === user.role })));
+  const org = orgSelect(orgs, user.org_id);
+  const orgView = h("input", { type: "checkbox", class: "checkbox", id: uid("ov"), checked: user.org_view });
+  const fields = {
+    name: field(t("admin.name"), name), language: field(t("admin.language"), language),
+    role: field(t("admin.role"), role), org: field(t("admin.org"), org),
+    orgView: h("div", { class: "field field--check" }, orgView, h("label", { for: orgView.id, text: t("admin.orgViewUser") })),
+    teams: teamChecks(teamList, user.team_ids),
+  };
+  const sync = () => {
+    const customer = role.value === "customer";
+    fields.org.hidden = !customer;
+    fields.orgView.hidden = !customer;
+    fields.teams.hidden = customer;
+  };
+  role.addEventListener("change", sync);
+  sync();
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  const save = h("button", { type: "submit", class: "btn btn--primary", text: t("common.save") });
+  const cancel = h("button", { type: "button", class: "btn btn--ghost", text: t("common.cancel") });
+  cancel.addEventListener("click", onCancel);
+  const form = h("form", { class: "form user-edit", "aria-label": t("admin.editUserTitle", { name: user.name }) },
+    h("div", { class: "grid grid--3" }, fields.name, fields.language, fields.role),
+    h("div", { class: "grid grid--2" }, fields.org, fields.orgView), fields.teams, status,
+    h("div", { class: "form__actions" }, save, cancel));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    for (const wrapper of [fields.name, fields.org, fields.teams]) wrapper.setError("");
+    status.replaceChildren();
+    const customer = role.value === "customer";
+    const wanted = {
+      name: name.value.trim(), language: language.value, role: role.value,
+      org_id: customer ? org.value || null : null, org_view: customer && orgView.checked,
+      team_ids: customer ? [] : fields.teams.read().sort(),
+    };
+    const changes = {};
+    for (const [key, value] of Object.entries(wanted)) {
+      if (JSON.stringify(value) !== JSON.stringify(user[key] ?? null)) changes[key] = value;
+    }
+    // Leaving an organization is the role's doing: the server drops it with the role.
+    if (changes.org_id === null) delete changes.org_id;
+    if (customer && !org.value) {
+      fields.org.setError(t("admin.chooseOrg"));
+      return;
+    }
+    if (!Object.keys(changes).length) {
+      status.replaceChildren(notice("info", t("admin.noChanges")));
+      return;
+    }
+    save.disabled = true;
+    try {
+      const updated = await patch(`/api/admin/users/${encodeURIComponent(user.id)}`, changes);
+      onSaved(updated.user);
+    } catch (error) {
+      status.replaceChildren(notice("error", userError(error, fields)));
+    } finally {
+      save.disabled = false;
+    }
+  });
+  return form;
+}
+
 export async function users({ main, query }) {
-  const orgs = await allOrgs();
+  const [orgs, teamList] = await Promise.all([
+    allOrgs(), get("/api/admin/teams").then((page) => page.items).catch(() => []),
+  ]);
   const orgNames = new Map(orgs.map((org) => [org.id, org.name]));
   let cursor = null;
   const scope = h("select", { class: "select select--small", id: uid("scope") },
@@ -657,18 +755,41 @@ export async function users({ main, query }) {
   const row = (user) => {
     const toggle = h("button", { type: "button", class: `btn btn--small ${user.status === "disabled" ? "btn--secondary" : "btn--danger-ghost"}`,
       text: user.status === "disabled" ? t("admin.enable") : t("admin.disable") });
+    const edit = h("button", { type: "button", class: "btn btn--small btn--ghost", text: t("admin.editUser"),
+      "aria-label": t("admin.editUserTitle", { name: user.name }) });
+    const teamNames = (user.team_ids || []).map((id) => (teamList.find((team) => team.id === id) || { name: id }).name);
     const tr = h("tr", { dataset: { userId: user.id } },
       h("td", { "data-label": t("admin.name") }, h("strong", { text: user.name })),
       h("td", { "data-label": t("auth.email"), class: "muted", text: user.email }),
       h("td", { "data-label": t("admin.role") }, h("span", { class: "chip", text: t(`role.${user.role}`) })),
-      // Staff have no organization: the dash says so on a wide table, and the stacked rows of a
-      // narrow screen leave the cell out (admin-cell--empty) rather than show a lone dash.
-      h("td", { "data-label": t("admin.org"), class: user.org_id ? null : "admin-cell--empty",
-        text: user.org_id ? orgNames.get(user.org_id) || user.org_id : "—" }),
+      // Staff have no organization: their teams show there instead. A dash says "none" on a
+      // wide table; the stacked rows of a narrow screen leave the cell out (admin-cell--empty).
+      user.role === "customer"
+        ? h("td", { "data-label": t("admin.org"), text: orgNames.get(user.org_id) || user.org_id || "—" })
+        : h("td", { "data-label": t("admin.teams"), class: teamNames.length ? "muted" : "admin-cell--empty",
+          text: teamNames.length ? teamNames.join(", ") : "—" }),
       h("td", { "data-label": t("admin.status") },
         h("span", { class: `status status--${user.status === "active" ? "success" : "neutral"}` },
           h("span", { class: "status__dot", "aria-hidden": "true" }), t(`userStatus.${user.status}`))),
-      h("td", { class: "col-actions" }, user.id === state.user.id ? null : toggle));
+      h("td", { class: "col-actions" }, edit, user.id === state.user.id ? null : toggle));
+    edit.addEventListener("click", () => {
+      const open = tr.nextElementSibling && tr.nextElementSibling.classList.contains("user-edit-row");
+      if (open) {
+        tr.nextElementSibling.remove();
+        return;
+      }
+      const editorRow = h("tr", { class: "user-edit-row" }, h("td", { colspan: "6" }, userEditor(user, {
+        orgs, teamList,
+        onCancel: () => editorRow.remove(),
+        onSaved: (updated) => {
+          editorRow.remove();
+          tr.replaceWith(row(updated));
+          status.replaceChildren(notice("success", t("admin.userSaved", { name: updated.name })));
+        },
+      })));
+      tr.after(editorRow);
+      editorRow.querySelector("input").focus();
+    });
     toggle.addEventListener("click", async () => {
       try {
         const updated = await patch(`/api/admin/users/${encodeURIComponent(user.id)}`, {
@@ -718,10 +839,8 @@ export async function users({ main, query }) {
   const name = h("input", { class: "input", required: true, maxlength: 120 });
   const role = h("select", { class: "select" }, ["customer", "agent", "admin"].map((r) =>
     h("option", { value: r, text: t(`role.${r}`) })));
-  const org = h("select", { class: "select" }, h("option", { value: "", text: t("admin.chooseOrg") }),
-    orgs.map((o) => h("option", { value: o.id, text: o.name })));
+  const org = orgSelect(orgs, scope.value);
   const orgView = h("input", { type: "checkbox", class: "checkbox", id: uid("ov") });
-  const teams = h("input", { class: "input", value: "support" });
   const language = h("select", { class: "select" }, Object.entries(LANGUAGES).map(([code, label]) =>
     h("option", { value: code, text: label })));
   const deliveryName = uid("delivery");
@@ -731,7 +850,7 @@ export async function users({ main, query }) {
   });
   const orgField = field(t("admin.org"), org);
   const orgViewField = h("div", { class: "field field--check" }, orgView, h("label", { for: orgView.id, text: t("admin.orgViewUser") }));
-  const teamsField = field(t("admin.teams"), teams, { hint: t("admin.commaSeparated") });
+  const teamsField = teamChecks(teamList);
   const syncRole = () => {
     const customer = role.value === "customer";
     orgField.hidden = !customer;
@@ -753,12 +872,13 @@ export async function users({ main, query }) {
   createForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     createStatus.replaceChildren();
+    teamsField.setError("");
     const customer = role.value === "customer";
     try {
       const created = await post("/api/admin/users", {
         email: email.value.trim(), name: name.value.trim(), role: role.value,
         org_id: customer ? org.value || null : null, org_view: customer && orgView.checked,
-        team_ids: customer ? [] : teams.value.split(",").map((s) => s.trim()).filter(Boolean),
+        team_ids: customer ? [] : teamsField.read(),
         language: language.value,
         delivery: createForm.querySelector(`input[name="${deliveryName}"]:checked`).value,
       });
@@ -767,7 +887,7 @@ export async function users({ main, query }) {
       syncRole();
       load(true);
     } catch (error) {
-      createStatus.replaceChildren(notice("error", errorText(error)));
+      createStatus.replaceChildren(notice("error", userError(error, { teams: teamsField, org: orgField })));
     }
   });
 
@@ -784,7 +904,7 @@ export async function users({ main, query }) {
       h("table", { class: "table table--users" },
         h("caption", { class: "sr-only", text: t("admin.users") }),
         h("thead", {}, h("tr", {},
-          [t("admin.name"), t("auth.email"), t("admin.role"), t("admin.org"), t("admin.status"), ""].map((label) =>
+          [t("admin.name"), t("auth.email"), t("admin.role"), t("admin.orgOrTeams"), t("admin.status"), ""].map((label) =>
             h("th", { scope: "col", text: label })))),
         tbody)),
     h("div", { class: "list-footer" }, more.element)));
@@ -794,15 +914,48 @@ export async function users({ main, query }) {
 // ---------------------------------------------------------------------------------------------
 // Organizations
 
+/** A refusal of an organization's name, in the admin's language where the page knows it. */
+function orgError(error) {
+  return error.code === "org_name_taken" ? t("admin.orgNameTaken") : errorText(error);
+}
+
 export async function orgs({ main }) {
   let cursor = null;
   const list = h("ul", { class: "org-list" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const more = loadMoreButton(() => load());
-  const item = (org) => h("li", { class: "org-list__item" },
-    h("span", { class: "org-list__name", text: org.name }),
-    h("span", { class: "muted org-list__id", text: org.id }),
-    h("a", { class: "btn btn--ghost btn--small", href: `/admin/users?org=${encodeURIComponent(org.id)}`, text: t("admin.orgUsers") }));
+  const item = (org) => {
+    const rename = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("admin.renameOrg"),
+      "aria-label": t("admin.renameOrgTitle", { name: org.name }) });
+    const li = h("li", { class: "org-list__item" },
+      h("span", { class: "org-list__name", text: org.name }),
+      h("span", { class: "muted org-list__id", text: org.id }),
+      rename,
+      h("a", { class: "btn btn--ghost btn--small", href: `/admin/users?org=${encodeURIComponent(org.id)}`, text: t("admin.orgUsers") }));
+    rename.addEventListener("click", () => {
+      const input = h("input", { class: "input", required: true, maxlength: 120, value: org.name });
+      const wrapper = field(t("admin.orgNewName", { name: org.name }), input);
+      const cancel = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("common.cancel") });
+      const form = h("form", { class: "inline-form" }, wrapper,
+        h("button", { type: "submit", class: "btn btn--primary btn--small", text: t("common.save") }), cancel);
+      const editing = h("li", { class: "org-list__item" }, form);
+      cancel.addEventListener("click", () => editing.replaceWith(li));
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        wrapper.setError("");
+        try {
+          const renamed = await patch(`/api/admin/orgs/${encodeURIComponent(org.id)}`, { name: input.value.trim() });
+          editing.replaceWith(item(renamed.org));
+          status.replaceChildren(notice("success", t("admin.orgRenamed", { name: renamed.org.name })));
+        } catch (error) {
+          wrapper.setError(orgError(error));
+        }
+      });
+      li.replaceWith(editing);
+      input.focus();
+    });
+    return li;
+  };
   async function load() {
     more.busy(true);
     try {
@@ -830,7 +983,7 @@ export async function orgs({ main }) {
       name.value = "";
       status.replaceChildren(notice("success", t("admin.orgCreated", { name: created.org.name })));
     } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
+      status.replaceChildren(notice("error", orgError(error)));
     }
   });
   append(main, adminPage("orgs", t("admin.orgs"), t("admin.orgsLead"),
@@ -971,12 +1124,41 @@ function auditValue(key, value) {
   return String(value);
 }
 
+// What the filters offer: the actions of each kind the server records (services/audit.py:
+// kind_of files every `auth.*` action as a sign-in, everything else as a change).
+const AUDIT_ACTIONS = {
+  change: ["settings.update", "user.create", "user.update", "user.disable", "org.create", "org.rename",
+    "team.create", "team.update", "inbound.retry", "inbound.release", "inbound.discard", "inbound.force",
+    "suppression.lift", "access.denied", "attachment.rejected"],
+  signin: ["auth.login", "auth.logout", "auth.lockout", "auth.password_change", "auth.reset",
+    "auth.reset_request", "auth.register", "auth.verify_email"],
+};
+
+/** A changed field's name in words: the audit's own label, else the setting's name. */
+function auditField(path) {
+  const key = `admin.auditDetail.${path}`;
+  if (has(key)) return t(key);
+  const [first, ...rest] = path.split(".");
+  return [humanize(first), ...rest].join(" · ");
+}
+
+/** Before → after, one line per changed field (settings down to a mail override's subject). */
+function auditChanges(changes) {
+  return h("ul", { class: "audit-changes" }, changes.map((change) => h("li", {
+    text: change.more ? t("admin.auditMoreChanges", { count: change.more }) : t("admin.auditChange", {
+      field: auditField(change.field),
+      before: auditValue(change.field, change.before), after: auditValue(change.field, change.after),
+    }),
+  })));
+}
+
 function auditDetails(details) {
   if (!details || typeof details !== "object") return null;
   return h("dl", { class: "audit-details" }, Object.entries(details).map(([key, value]) => {
     const labelKey = `admin.auditDetail.${key}`;
+    const shown = key === "changes" && Array.isArray(value) ? auditChanges(value) : auditValue(key, value);
     return h("div", { class: "audit-details__item" },
-      h("dt", { text: has(labelKey) ? t(labelKey) : key }), h("dd", { text: auditValue(key, value) }));
+      h("dt", { text: has(labelKey) ? t(labelKey) : key }), h("dd", {}, shown));
   }));
 }
 
@@ -996,8 +1178,15 @@ function auditTarget(entry, userName) {
   return target;
 }
 
-export async function audit({ main }) {
+export async function audit({ main, query }) {
   let cursor = null;
+  // Changes first: sign-ins outnumber them many times over. The filters live in the address,
+  // so a filtered log can be reloaded or shared.
+  const filters = {
+    kind: ["change", "signin", "all"].includes(query.get("kind")) ? query.get("kind") : "change",
+    action: query.get("action") || "", actor: query.get("actor") || "",
+    since: query.get("since") || "", until: query.get("until") || "",
+  };
   const tbody = h("tbody", {});
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const more = loadMoreButton(() => load());
@@ -1017,10 +1206,18 @@ export async function audit({ main }) {
     }
     waiting.get(id).push(cell);
   };
+  // Filters changed while a page was on its way make it stale: only the latest request's
+  // answer is shown.
+  let generation = 0;
   async function load() {
+    const mine = generation;
     more.busy(true);
     try {
-      const page = await get("/api/admin/audit", { limit: 50, cursor });
+      const page = await get("/api/admin/audit", {
+        limit: 50, cursor, kind: filters.kind === "all" ? null : filters.kind, action: filters.action || null,
+        actor: filters.actor || null, since: filters.since || null, until: filters.until || null,
+      });
+      if (mine !== generation) return;
       for (const entry of page.items) {
         const success = entry.outcome === "success";
         const target = auditTarget(entry, userName);
@@ -1046,12 +1243,72 @@ export async function audit({ main }) {
       cursor = page.next_cursor;
       more.show(Boolean(cursor));
     } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
+      if (mine === generation) status.replaceChildren(notice("error", errorText(error)));
     } finally {
       more.busy(false);
     }
   }
-  append(main, adminPage("audit", t("admin.audit"), t("admin.auditLead"), status,
+  const action = h("select", { class: "select select--small", id: uid("action") });
+  const actor = h("input", { class: "input input--small", type: "email", id: uid("actor"), maxlength: 254,
+    value: filters.actor, placeholder: t("admin.auditActorHint") });
+  const since = h("input", { class: "input input--small", type: "date", id: uid("since"), value: filters.since });
+  const until = h("input", { class: "input input--small", type: "date", id: uid("until"), value: filters.until });
+  const fillActions = () => {
+    const names = filters.kind === "all" ? [...AUDIT_ACTIONS.change, ...AUDIT_ACTIONS.signin] : AUDIT_ACTIONS[filters.kind];
+    if (!names.includes(filters.action)) filters.action = "";
+    append(clear(action), h("option", { value: "", text: t("admin.auditAnyAction") }),
+      names.map((name) => h("option", { value: name, text: auditAction(name) })));
+    action.value = filters.action;
+    // A person's entries are filed by kind (data/audit.py): "everything" needs an action.
+    actor.disabled = filters.kind === "all" && !filters.action;
+    if (actor.disabled) actor.value = filters.actor = "";
+  };
+  const reload = () => {
+    const params = new URLSearchParams(Object.entries(filters).filter(([key, value]) => value && !(key === "kind" && value === "change")));
+    history.replaceState(null, "", `/admin/audit${params.toString() ? `?${params}` : ""}`);
+    cursor = null;
+    generation += 1;
+    clear(tbody);
+    status.replaceChildren();
+    load();
+  };
+  const kind = segmented(t("admin.auditKind"), [["change", t("admin.auditKind.change")],
+    ["signin", t("admin.auditKind.signin")], ["all", t("admin.auditKind.all")]], filters.kind, (value) => {
+    filters.kind = value;
+    fillActions();
+    reload();
+  });
+  fillActions();
+  action.addEventListener("change", () => {
+    filters.action = action.value;
+    fillActions();
+    reload();
+  });
+  actor.addEventListener("change", () => {
+    filters.actor = actor.value.trim();
+    reload();
+  });
+  for (const [input, key] of [[since, "since"], [until, "until"]]) {
+    input.addEventListener("change", () => {
+      filters[key] = input.value;
+      reload();
+    });
+  }
+  const clearFilters = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("admin.auditClear") });
+  clearFilters.addEventListener("click", () => {
+    Object.assign(filters, { action: "", actor: "", since: "", until: "" });
+    actor.value = since.value = until.value = "";
+    fillActions();
+    reload();
+  });
+  const labelled = (input, label) => h("div", { class: "toolbar__group" },
+    h("label", { for: input.id, class: "toolbar__label", text: label }), input);
+  append(main, adminPage("audit", t("admin.audit"), t("admin.auditLead"),
+    h("div", { class: "toolbar audit-filters" },
+      h("div", { class: "toolbar__group" }, kind),
+      labelled(action, t("admin.action")), labelled(actor, t("admin.actor")),
+      labelled(since, t("admin.auditSince")), labelled(until, t("admin.auditUntil")), clearFilters),
+    status,
     h("div", { class: "card card--flush table-scroll" },
       h("table", { class: "table table--audit" },
         h("caption", { class: "sr-only", text: t("admin.audit") }),
