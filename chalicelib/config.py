@@ -36,6 +36,9 @@ class Settings:
     # Inbound mail: SES stores the raw message and notifies this topic, which feeds this queue.
     inbound_queue: str = ""
     inbound_topic: str = ""
+    # Account mail (password reset, registration): the request queues it, a handler sends it,
+    # so known and unknown addresses cost the request the same.
+    account_mail_queue: str = ""
     # The API Gateway Management endpoint of the WebSocket API (https://<id>.execute-api...
     # /<stage>). Empty: no live pushes, the pages poll.
     websocket_endpoint: str = ""
@@ -96,6 +99,8 @@ def get_settings() -> Settings:
         feedback_topic=os.environ.get("PARLEY_FEEDBACK_TOPIC") or f"parley-{stage}-mail-feedback",
         websocket_endpoint=os.environ.get("PARLEY_WEBSOCKET_ENDPOINT", "").rstrip("/"),
         inbound_queue=os.environ.get("PARLEY_INBOUND_QUEUE") or f"parley-{stage}-inbound-mail",
+        account_mail_queue=os.environ.get("PARLEY_ACCOUNT_MAIL_QUEUE")
+        or f"parley-{stage}-account-mail",
         inbound_topic=os.environ.get("PARLEY_INBOUND_TOPIC")
         or f"parley-{stage}-inbound-notifications",
     )

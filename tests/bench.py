@@ -354,6 +354,9 @@ def main() -> None:
         results[size] = run_size(size, rounds, with_billing=size == sizes[0])
     _print_growth(sizes, results)
     _print_billing(sizes[0], results[sizes[0]]["billing"])
+    from tests.bench_account_mail import print_medians
+
+    print_medians(rounds)
     try:
         from tests.bench_mail import messages_per_second
     except ImportError:

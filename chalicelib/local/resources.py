@@ -32,6 +32,8 @@ def create_resources() -> None:
     # Inbound mail as infra/ wires it: SES notifies a topic, the topic feeds the queue the
     # handler reads (raw delivery: the queue body is SES's notification itself).
     sqs, sns = client("sqs"), client("sns")
+    # Account mail the requests hand on (services/account_mail.py).
+    sqs.create_queue(QueueName=settings.account_mail_queue)
     queue_url = sqs.create_queue(QueueName=settings.inbound_queue)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import uuid
 from typing import Any
 
 from chalicelib import clock
+from chalicelib.adapters import queues
+from chalicelib.config import get_settings
 from chalicelib.data import orgs as org_store
 from chalicelib.data import tokens as token_store
 from chalicelib.data import users as store
 from chalicelib.data.base import expiry
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chalicelib.observability import get_logger
 from chalicelib.services import audit, mailer, passwords, throttles
 from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
@@ -21,6 +25,7 @@ from chalicelib.services.settings import get_portal_settings
 PASSWORD_TOKEN_SECONDS = 30 * 60  # reset links
 INVITE_TOKEN_SECONDS = 7 * 24 * 3600
 VERIFY_TOKEN_SECONDS = 24 * 3600
+_REGISTRATIONS = uuid.UUID("0c8f4f4e-6d1b-4f7a-9b1e-7d3c2a5e9f11")  # request id → account id
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
 
 
@@ -71,13 +76,7 @@ def create_user(
 ) -> dict[str, Any]:
     """An admin creates an account; the new user gets a temporary password or an invite link."""
     email = check_email(email)
-    if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}.")
-    if role == CUSTOMER:
-        if not org_id or org_store.get_org(org_id) is None:
-            raise InvalidInput("A customer needs an existing organization.", code="unknown_org")
-    elif org_id:
-        raise InvalidInput("Agents and admins do not belong to a customer organization.")
+    _check_place(role, org_id, org_view, team_ids, team_ids)
     user = store.UserModel(
         user_id=uuid.uuid4().hex,
         email=email,
@@ -106,31 +105,94 @@ def create_user(
 
 
 def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Admin edits. Any change to what a session carries (role, organization view, status) ends
-    the user's sessions, so the next request sees the new rights."""
+    """Admin edits: name, language, role, organization, organization view, teams, status.
+    Sessions carry the role, the organization and its view, so a change to any of them, a team
+    taken away or the account disabled ends the user's sessions: no request keeps rights the
+    admin removed."""
     from chalicelib.services import sessions
 
     user = store.get_user(user_id)
     if user is None:
         raise NotFound("No such user.")
     before = public_user(user)
-    for field in ("name", "language", "org_view"):
+    role = changes.get("role", user.role)
+    if user_id == actor.user_id and role != user.role:
+        raise Conflict("You cannot change your own role.", code="own_role")
+    if user_id == actor.user_id and changes.get("status") == "disabled":
+        raise Conflict("You cannot disable your own account.")
+    customer = role == CUSTOMER
+    # A customer moving to staff leaves the organization; staff becoming a customer leaves the
+    # teams. Only what belongs to the new role is kept.
+    if customer:
+        org_id = changes.get("org_id", user.org_id)
+        org_view = changes.get("org_view", user.org_view)
+        team_ids = changes.get("team_ids", [])
+    else:
+        org_id, org_view = changes.get("org_id"), changes.get("org_view", False)
+        team_ids = changes.get("team_ids", sorted(user.team_ids or []))
+    # Only what changes is checked: a customer without an organization (self-registered) can
+    # still be disabled, and a team since deleted does not block renaming its member.
+    moved = role != user.role or org_id != user.org_id
+    added = sorted(set(team_ids) - set(user.team_ids or []))
+    _check_place(role, org_id, bool(org_view), team_ids, added, org_checked=moved)
+    for field in ("name", "language"):
         if field in changes:
-            setattr(user, field, changes[field])
-    if "team_ids" in changes:
-        user.team_ids = set(changes["team_ids"]) or None
+            setattr(user, field, changes[field].strip() if field == "name" else changes[field])
+    user.role, user.org_id, user.org_view = role, org_id if customer else None, bool(org_view)
+    user.team_ids = set(team_ids) or None
     if "status" in changes:
-        if user_id == actor.user_id and changes["status"] == "disabled":
-            raise Conflict("You cannot disable your own account.")
         user.status = changes["status"]
     store.save_user(user)
     after = public_user(user)
     changed = sorted(k for k in after if after[k] != before[k])
-    if {"status", "org_view", "role"} & set(changed):
-        sessions.end_sessions(user_id)
+    lost_teams = set(before["team_ids"]) - set(after["team_ids"])
+    ended = 0
+    if lost_teams or {"status", "org_id", "org_view", "role"} & set(changed):
+        ended = sessions.end_sessions(user_id)
     action = "user.disable" if after["status"] == "disabled" != before["status"] else "user.update"
-    audit.record(action, actor=actor, target=user_id, details={"changed": changed})
+    audit.record(action, actor=actor, target=user_id, details={
+        "changed": changed,
+        "changes": audit.differences(
+            {k: before[k] for k in changed}, {k: after[k] for k in changed}
+        ),
+        "sessions_ended": ended,
+    })
     return after
+
+
+def _check_place(
+    role: str,
+    org_id: str | None,
+    org_view: bool,
+    team_ids: list[str],
+    added: list[str],
+    *,
+    org_checked: bool = True,
+) -> None:
+    """Where a user of this role may be: a customer in one existing organization and no team;
+    agents and admins in no organization, and only in teams that exist (picked from the list:
+    a misspelt team would route nothing to them, silently)."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}.")
+    if role == CUSTOMER:
+        if org_checked and (not org_id or org_store.get_org(org_id) is None):
+            raise InvalidInput("A customer needs an existing organization.", code="unknown_org")
+        if team_ids:
+            raise InvalidInput("Customers do not belong to teams.", code="customer_teams")
+        return
+    if org_id or org_view:
+        raise InvalidInput("Agents and admins do not belong to a customer organization.")
+    if added:
+        from chalicelib.data import teams as team_store
+
+        known = {team.team_id for team in team_store.list_teams()}
+        unknown = sorted(set(added) - known)
+        if unknown:
+            raise InvalidInput(
+                f"No such team: {', '.join(unknown)}.", code="unknown_team",
+                details=[{"field": "team_ids", "message": f"No such team: {team}"}
+                         for team in unknown],
+            )
 
 
 def change_password(principal: Principal, current: str, new: str) -> str:
@@ -161,19 +223,25 @@ def change_password(principal: Principal, current: str, new: str) -> str:
 
 
 def request_password_reset(email: str, caller: Anonymous) -> None:
-    """Same answer, same work visible to the caller, whether or not the account exists."""
+    """The request path does the same work whether or not the account exists (the same calls
+    in the same order: the source's and the address's mail caps, one queued message), so
+    neither its answer nor its time tells them apart. Whether a link is sent is decided
+    after the answer, by `send_account_mail`."""
     throttles.check_mail_request(caller.source_ip)
     try:
         email = check_email(email)
     except InvalidInput:
         return
+    if not throttles.allow_account_mail("reset", email, PASSWORD_TOKEN_SECONDS):
+        audit.record("auth.reset_request", actor=caller, actor_email=email, outcome="capped")
+        return
+    _queue_account_mail({"kind": "reset", "email": email, "source_ip": caller.source_ip})
+
+
+def _send_reset_link(email: str, caller: Anonymous) -> None:
     user = store.find_user_by_email(email)
     if user is None or user.status == "disabled":
         audit.record("auth.reset_request", actor=caller, actor_email=email, outcome="unknown")
-        return
-    if not throttles.allow_account_mail("reset", email, PASSWORD_TOKEN_SECONDS):
-        audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id,
-                     outcome="capped")
         return
     token = _issue_token(user.user_id, "password", PASSWORD_TOKEN_SECONDS)
     mailer.send_to_user(
@@ -217,7 +285,9 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> str:
 
 def register(email: str, name: str, password: str, language: str, caller: Anonymous) -> None:
     """Self-registration (off unless the admin enables it). The answer never says whether the
-    address already had an account: the mailbox owner learns it by email."""
+    address already had an account: the mailbox owner learns it by email. The request path
+    does the same work either way (the password is hashed for both, then queued), so its time
+    says nothing either; `send_account_mail` creates the account or mails its owner."""
     if not get_portal_settings().self_registration:
         raise NotFound("Self-registration is not enabled on this portal.", code="not_enabled")
     email = check_email(email)
@@ -227,19 +297,33 @@ def register(email: str, name: str, password: str, language: str, caller: Anonym
         # Whether or not the address has an account: a capped address gets no mail either way
         audit.record("auth.register", actor=caller, actor_email=email, outcome="capped")
         return
+    # Only the hash travels through the queue, never the password.
+    _queue_account_mail({
+        "kind": "register", "email": email, "name": name.strip()[:120], "language": language,
+        "password_hash": passwords.hash_password(password), "source_ip": caller.source_ip,
+        "request_id": uuid.uuid4().hex,
+    })
+
+
+def _finish_registration(request: dict[str, Any], caller: Anonymous) -> None:
+    email = str(request["email"])
+    # The account's id comes from the request: a repeated delivery recognises its own account.
+    user_id = uuid.uuid5(_REGISTRATIONS, str(request.get("request_id") or email)).hex
     existing = store.find_user_by_email(email)
+    if existing is not None and existing.user_id == user_id:
+        return
     if existing is not None:
         mailer.send_to_user(existing, "already_registered", {"link": mailer.link("/login")})
         audit.record("auth.register", actor=caller, actor_email=email, outcome="duplicate")
         return
     user = store.UserModel(
-        user_id=uuid.uuid4().hex,
+        user_id=user_id,
         email=email,
-        name=name.strip(),
+        name=str(request.get("name") or ""),
         role=CUSTOMER,
         status="unverified",
-        language=language,
-        password_hash=passwords.hash_password(password),
+        language=str(request.get("language") or "en"),
+        password_hash=str(request["password_hash"]),
         created_at=clock.now(),
     )
     try:
@@ -249,6 +333,25 @@ def register(email: str, name: str, password: str, language: str, caller: Anonym
     token = _issue_token(user.user_id, "verify", VERIFY_TOKEN_SECONDS)
     mailer.send_to_user(user, "verify_email", {"link": mailer.link(f"/verify?token={token}")})
     audit.record("auth.register", actor=caller, actor_email=email, target=user.user_id)
+
+
+def send_account_mail(body: str) -> None:
+    """One queued account-mail request (the queue handler's record): decide, now that the
+    caller has had its answer, whether and what to send. A repeated delivery of a reset
+    sends a second link (harmless: each is single-use); of a registration, finds the account
+    the first one made and does nothing more."""
+    request = json.loads(body)
+    caller = Anonymous(source_ip=request.get("source_ip"))
+    if request.get("kind") == "reset":
+        _send_reset_link(str(request["email"]), caller)
+    elif request.get("kind") == "register":
+        _finish_registration(request, caller)
+    else:
+        get_logger().warning("unknown account mail request", extra={"kind": request.get("kind")})
+
+
+def _queue_account_mail(request: dict[str, Any]) -> None:
+    queues.send(get_settings().account_mail_queue, request)
 
 
 def verify_email(token: str, password: str, caller: Anonymous) -> None:

@@ -28,6 +28,8 @@ class FunctionAccess:
     buckets: Mapping[str, frozenset[str]] = field(default_factory=dict)
     send_mail: bool = False
     push_live: bool = False  # post to WebSocket connections (execute-api:ManageConnections)
+    # The app's queues it hands work to (sqs:SendMessage), by short name (`account-mail`).
+    send_to_queues: frozenset[str] = frozenset()
     memory_mb: int = 512
     timeout_s: int = 30
 
@@ -52,7 +54,22 @@ PROFILES: dict[str, FunctionAccess] = {
         tables={ALL_TABLES: levels("read write")},  # no Scan: request paths Query and Get
         buckets={"documents": levels("read write delete"), "inbound": levels("read write")},
         send_mail=True,
+        # Password reset and registration queue their mail (services/users.py).
+        send_to_queues=frozenset({"account-mail"}),
         timeout_s=29,  # API Gateway gives up at 29 s
+    ),
+    # Account mail the API queued: looks the address up, issues the single-use token, creates
+    # a self-registered account, and sends the mail; audits each.
+    "account_mail": FunctionAccess(
+        tables={
+            **MAIL,
+            "users": levels("read write"),
+            "user-emails": levels("read write"),
+            "tokens": levels("read write"),
+            "audit": levels("write"),
+        },
+        send_mail=True,
+        timeout_s=60,  # the queue's visibility is six times it (MAX_CONSUMER_TIMEOUT_S)
     ),
     # The session check on every request: reads and touches the session, reads timeouts.
     "session_authorizer": FunctionAccess(
@@ -135,7 +152,8 @@ PROFILES: dict[str, FunctionAccess] = {
             "attachments": levels("read write"),
             "users": levels("read write"),
             "user-emails": levels("read write"),
-            "orgs": levels("read"),
+            # Customers created from mail get an organization of their own (and its name claim).
+            "orgs": levels("read write"),
             "teams": levels("read"),
             "outbox": levels("read write"),
             "mail-windows": levels("read write"),

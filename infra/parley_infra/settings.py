@@ -40,6 +40,10 @@ class StageSettings:
         return f"{self.name_prefix}inbound-mail"
 
     @property
+    def account_mail_queue_name(self) -> str:
+        return f"{self.name_prefix}account-mail"
+
+    @property
     def inbound_topic_name(self) -> str:
         return f"{self.name_prefix}inbound-notifications"
 

@@ -69,6 +69,7 @@ def app_environment(
         # CloudFront is the one proxy in front of API Gateway whose X-Forwarded-For entry counts.
         "PARLEY_TRUSTED_PROXY_HOPS": "1",
         "PARLEY_INBOUND_QUEUE": settings.inbound_queue_name,
+        "PARLEY_ACCOUNT_MAIL_QUEUE": settings.account_mail_queue_name,
         "PARLEY_INBOUND_TOPIC": settings.inbound_topic_name,
         "PARLEY_FEEDBACK_TOPIC": settings.feedback_topic_name,
         "PARLEY_MAIL_CONFIGURATION_SET": configuration_set,
@@ -495,7 +496,19 @@ class ParleyStack(Stack):
                         ],
                     )
                 )
+            if profile.send_to_queues:
+                policy.add_statements(
+                    iam.PolicyStatement(
+                        actions=["sqs:SendMessage"],
+                        resources=[self.messaging.queue(self._queue_name(q)).queue_arn
+                                   for q in sorted(profile.send_to_queues)],
+                    )
+                )
             self._grant_trigger(spec, policy)
+
+    def _queue_name(self, short: str) -> str:
+        """A queue a profile names by its short name (`account-mail`), as the stage names it."""
+        return f"{self.settings.name_prefix}{short}"
 
     def _grant_trigger(self, spec: FunctionSpec, policy: iam.Policy) -> None:
         failures = self.messaging.failures

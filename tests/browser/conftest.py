@@ -164,6 +164,19 @@ class Stack:
         self.tokens[email] = token
         return email, password
 
+    def mailed_link(self, email: str, pattern: str, timeout: float = 20.0) -> str:
+        """The first link matching `pattern` in mail to `email`, waiting for it: account mail
+        (reset, registration) is sent by the queue's handler after the request answered."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for mail in self.mails_to(email):
+                found = re.search(pattern, mail["text"])
+                if found:
+                    return found.group(0)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no link matching {pattern!r} mailed to {email}")
+            time.sleep(0.2)
+
     def temporary_password(self, email: str) -> str:
         for _ in range(50):
             for mail in self.mails_to(email):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -18,21 +18,51 @@ MAX_NUMBER_DIGITS = 38
 
 
 @contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    """Counts the DynamoDB operations made inside the block, by name."""
-    calls: Counter[str] = Counter()
+def _watching(see: Callable[[str, str, dict[str, Any]], None]) -> Iterator[None]:
+    """Every AWS call made inside the block, boto3's and PynamoDB's alike, shown to `see` as
+    (service, operation, parameters) before it is made."""
     original = BaseClient._make_api_call
 
     def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls[operation] += 1
+        see(self.meta.service_model.service_name, operation, params)
         return original(self, operation, params)
 
     BaseClient._make_api_call = recording  # type: ignore[method-assign]
     try:
-        yield calls
+        yield
     finally:
         BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter[str]]:
+    """Counts the DynamoDB operations made inside the block, by name."""
+    calls: Counter[str] = Counter()
+
+    def see(service: str, operation: str, params: dict[str, Any]) -> None:
+        if service == "dynamodb":
+            calls[operation] += 1
+
+    with _watching(see):
+        yield calls
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[tuple[str, str, str]]]:
+    """Every AWS call made inside the block as (service, operation, the table or queue it
+    names), in order. Keys and values are left out: comparing two requests' calls should not
+    depend on the address each was about."""
+    calls: list[tuple[str, str, str]] = []
+
+    def see(service: str, operation: str, params: dict[str, Any]) -> None:
+        target = params.get("TableName") or params.get("QueueUrl", "").rsplit("/", 1)[-1]
+        if not target and params.get("TransactItems"):
+            target = ",".join(sorted(next(iter(item.values()))["TableName"]
+                                     for item in params["TransactItems"]))
+        calls.append((service, operation, str(target)))
+
+    with _watching(see):
+        yield calls
 
 
 @contextmanager

@@ -234,3 +234,31 @@ class Desk:
             token=token or self.tokens["customer"],
         )
         assert status == 201, replied
+
+
+def send_queued_account_mail() -> dict[str, Any]:
+    """Hand what the account-mail queue holds (reset links, registrations) to the handler
+    Lambda runs, as SQS would; returns the handler's answer. The API only queues that mail."""
+    from chalicelib.adapters.aws import client
+    from chalicelib.config import get_settings
+
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().account_mail_queue)["QueueUrl"]
+    failures: list[Any] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        event = {"Records": [{
+            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+            "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:eu-west-1:123456789012:{url.rsplit('/', 1)[-1]}",
+            "awsRegion": "eu-west-1",
+        } for m in messages]}
+        answer = handler("account_mail")(event, FakeContext()) or {}
+        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+        failures += sorted(failed)
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if failed:
+            break
+    return {"batchItemFailures": [{"itemIdentifier": f} for f in failures]}

@@ -8,7 +8,14 @@ import json
 import pytest
 
 from chalicelib.local.pump import FakeContext
-from tests.functional.notification_support import Desk, Stream, handler, mails_to, raw_mails
+from tests.functional.notification_support import (
+    Desk,
+    Stream,
+    handler,
+    mails_to,
+    raw_mails,
+    send_queued_account_mail,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -88,6 +95,7 @@ def test_a_complaint_suppresses_every_kind_of_mail(api, desk, make_user, aws):
     # Even a password reset: the one sending path refuses her address, not Bob's
     for address in ("alice@acme.test", bob["email"]):
         status, _, _ = api.call("POST", "/api/auth/password-reset", {"email": address})
+        send_queued_account_mail()  # the API only queued the mail
         assert status < 300
     assert [m["to"] for m in raw_mails()] == ["bob@acme.test"]
 
