@@ -836,14 +836,20 @@ def _mail_org(address: str, settings: PortalSettings) -> str:
     if chosen and org_store.get_org(chosen) is not None:
         return chosen
     org_id = "mail-" + hashlib.sha256(address.encode()).hexdigest()[:24]
-    if org_store.get_org(org_id) is None:
+    if org_store.get_org(org_id) is not None:
+        return org_id
+    # Organization names are unique: if an admin already named one after this address, the
+    # mail customer's own gets the address with a short tag instead.
+    for name in (address, f"{address} ({org_id[5:11]})"):
         try:
-            org_store.create_org(org_store.OrgModel(org_id=org_id, name=address,
+            org_store.create_org(org_store.OrgModel(org_id=org_id, name=name,
                                                     created_at=clock.now()))
+            return org_id
         except Exception:
-            if org_store.get_org(org_id) is None:  # not a concurrent create of the same: real
-                raise
-    return org_id
+            # A concurrent create of the same organization is as good as ours.
+            if org_store.get_org(org_id) is not None:
+                return org_id
+    raise _Unhandled("no organization could be made for the sender")
 
 
 def _give_org(user: user_store.UserModel, settings: PortalSettings) -> user_store.UserModel:

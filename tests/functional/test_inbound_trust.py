@@ -287,3 +287,20 @@ def test_a_copied_persons_reply_released_as_new_becomes_their_own_ticket(office)
     assert account is not None
     assert [t.ticket_id for t in tickets_of(account.user_id)] == [released["ticket_id"]]
     assert [m["body"] for m in thread(office.ticket_id)] == ["It smokes."]
+
+
+def test_a_mail_customer_gets_an_organization_even_when_one_bears_their_address(
+    office, make_org,
+):
+    from chalicelib.data.orgs import get_org
+    from chalicelib.data.users import find_user_by_email
+
+    # Given an organization an admin happened to name after an address (names are unique)
+    make_org("pat@example.test")
+    _create_policy("create")
+    # When that address writes in for the first time
+    log = delivery(deliver(make_mail(sender="pat@example.test", subject="Hello")))
+    # Then it becomes their ticket, in an organization of their own
+    assert (log["status"], log["outcome"]) == ("done", "ticket")
+    pat = find_user_by_email("pat@example.test")
+    assert pat is not None and get_org(pat.org_id).name.startswith("pat@example.test (")
