@@ -38,17 +38,22 @@ CONSOLE_DOCUMENTS = "/api/console/tickets/{ticket_id}/attachments"
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/logout"): ANY_SIGNED_IN,
     ("GET", "/api/me"): ANY_SIGNED_IN,
+    ("GET", "/api/auth/session"): ANY_SIGNED_IN,
+    ("POST", "/api/auth/session/refresh"): ANY_SIGNED_IN,
     ("POST", "/api/auth/password"): ANY_SIGNED_IN,
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
     ("GET", "/api/admin/suppressions"): ADMIN_ONLY,
     ("DELETE", "/api/admin/suppressions/{email}"): ADMIN_ONLY,
     ("POST", "/api/admin/orgs"): (403, 403, 403, 403, 403, CREATED, 401),
     ("GET", "/api/admin/orgs"): ADMIN_ONLY,
+    ("PATCH", "/api/admin/orgs/{org_id}"): ADMIN_ONLY,
     ("POST", "/api/admin/teams"): (403, 403, 403, 403, 403, CREATED, 401),
     ("GET", "/api/admin/teams"): ADMIN_ONLY,
     ("PATCH", "/api/admin/teams/{team_id}"): ADMIN_ONLY,
     ("GET", "/api/admin/settings"): ADMIN_ONLY,
     ("PATCH", "/api/admin/settings"): ADMIN_ONLY,
+    ("GET", "/api/admin/settings/mail-templates"): ADMIN_ONLY,
+    ("POST", "/api/admin/settings/mail-templates/preview"): ADMIN_ONLY,
     ("POST", "/api/admin/users"): (403, 403, 403, 403, 403, CREATED, 401),
     ("GET", "/api/admin/users"): ADMIN_ONLY,
     ("GET", "/api/admin/users/{user_id}"): ADMIN_ONLY,
@@ -114,9 +119,12 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "current_password": PASSWORD, "new_password": "a fresh and rather long passphrase 42",
         },
         ("POST", "/api/admin/orgs"): {"name": "Initech"},
+        ("PATCH", "/api/admin/orgs/{org_id}"): {"name": "Acme Corporation"},
         ("POST", "/api/admin/teams"): {"id": "billing", "name": "Billing"},
         ("PATCH", "/api/admin/teams/{team_id}"): {"email": "support-desk@acme.test"},
         ("PATCH", "/api/admin/settings"): {"portal_name": "Acme Help"},
+        ("POST", "/api/admin/settings/mail-templates/preview"): {
+            "template": "invite", "language": "fr", "body": "Bienvenue : {{ link }}"},
         ("POST", "/api/admin/users"): {
             "email": f"new-{secrets.token_hex(3)}@acme.test", "name": "New Person",
             "role": "customer", "org_id": world["org_id"],
@@ -201,6 +209,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "attachment_id": attachment_id,
             "team_id": "support",
             "email": "gone@acme.test",
+            "org_id": acme["id"],
         },
     }
 

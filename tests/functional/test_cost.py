@@ -26,7 +26,7 @@ from tests.functional.attachment_support import PDF, Uploads
 from tests.functional.auth_support import STRONG_PASSWORD, link_token, mails_to
 from tests.functional.dynamodb_support import dynamodb_calls
 from tests.functional.inbound_support import deliver, make_mail
-from tests.functional.notification_support import Stream, session_token
+from tests.functional.notification_support import Stream, send_queued_account_mail, session_token
 from tests.seeding import seed_other_customers
 
 pytestmark = pytest.mark.functional
@@ -49,12 +49,17 @@ BOUNDS = {
     # The audit log is kept per month: a page not filled by this month's entries reads back
     # through at most twelve earlier months (services/audit.py:list_entries), one query each.
     ("GET", "/api/admin/audit"): 1 + 12,
+    # A filtered audit page is the same walk over its own partition (data/audit.py); a person
+    # named by address is first found (+2: the address's claim, then the account).
+    "audit sign-ins": 1 + 12,
+    "audit changes of one person": 1 + 2 + 12,
 }
 # Bounded, not equal at both sizes: how much these read depends on what the caller's own
 # partitions hold, not on the tables' size. A search over the shared open queue may read a few
 # more pages to fill itself (a filtered page reads at most four times, data/base.py:query_page);
 # the audit page reads back as many months as the newest ones leave it short.
-BOUNDED_NOT_EQUAL = {"console search", ("GET", "/api/admin/audit")}
+BOUNDED_NOT_EQUAL = {"console search", ("GET", "/api/admin/audit"), "audit sign-ins",
+                     "audit changes of one person"}
 
 
 @dataclass
@@ -144,6 +149,7 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
 
     def mailed_token(email: str, path: str, body: dict[str, Any]) -> str:
         api.call("POST", path, body)
+        send_queued_account_mail()  # the API only queued the mail
         return link_token(mails_to(sent_mail, email)[0])
 
     def reset_confirm() -> Call:
@@ -177,6 +183,8 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
             "email": scene.users["alice"]["email"], "password": PASSWORD}),
         ("POST", "/api/auth/logout"): Call("leaving", "/api/auth/logout"),
         ("GET", "/api/me"): Call("alice", "/api/me"),
+        ("GET", "/api/auth/session"): Call("alice", "/api/auth/session"),
+        ("POST", "/api/auth/session/refresh"): Call("alice", "/api/auth/session/refresh"),
         ("POST", "/api/auth/password"): Call("changer", "/api/auth/password", {
             "current_password": PASSWORD, "new_password": STRONG_PASSWORD}),
         ("POST", "/api/auth/password-reset"): Call(None, "/api/auth/password-reset", {
@@ -192,7 +200,14 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         ("GET", "/api/admin/audit"): Call("admin", "/api/admin/audit"),
         ("POST", "/api/admin/orgs"): Call("admin", "/api/admin/orgs", {"name": f"Initech {n}"}),
         ("GET", "/api/admin/orgs"): Call("admin", "/api/admin/orgs"),
+        ("PATCH", "/api/admin/orgs/{org_id}"): Call(
+            "admin", f"/api/admin/orgs/{ids['org']}", {"name": f"Acme Corporation {n}"}),
         ("GET", "/api/admin/settings"): Call("admin", "/api/admin/settings"),
+        ("GET", "/api/admin/settings/mail-templates"): Call(
+            "admin", "/api/admin/settings/mail-templates"),
+        ("POST", "/api/admin/settings/mail-templates/preview"): Call(
+            "admin", "/api/admin/settings/mail-templates/preview",
+            {"template": "invite", "language": "fr", "body": "Bienvenue : {{ link }}"}),
         ("PATCH", "/api/admin/settings"): Call("admin", "/api/admin/settings",
                                                {"portal_name": f"Acme Help {n}"}),
         ("POST", "/api/admin/users"): Call("admin", "/api/admin/users", {
@@ -305,6 +320,10 @@ def variants(scene: Scene) -> dict[str, Call]:
         "console closed": Call("agent", "/api/console/tickets?status=closed"),
         "console search": Call("agent", "/api/console/tickets?q=question"),
         "console number": Call("agent", f"/api/console/tickets?q=%23{number}"),
+        "audit sign-ins": Call("admin", "/api/admin/audit?kind=signin"),
+        "audit changes of one person": Call(
+            "admin", "/api/admin/audit?kind=change&actor="
+            + scene.users["admin"]["email"].replace("@", "%40")),
     }
 
 
