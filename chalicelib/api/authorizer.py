@@ -59,10 +59,20 @@ class _Blueprint(Blueprint):
 
 blueprint = _Blueprint(__name__)
 
-# Routes the page polls, filled in by route(): a request to one is authenticated but is not a
-# person's activity, so it never moves the idle clock. The value names the query parameter that
-# makes a request a poll (`?after=`), or is None when every request to the route is one.
-BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {}
+# Routes the page polls: a request to one is authenticated but is not a person's activity, so
+# it never moves the idle clock. The value names the query parameter that makes a request a poll
+# (`?after=`), or is None when every request to the route is one. Written here, not collected
+# from the routes: deployed, the authorizer is a Lambda function of its own that imports this
+# module and none of the routes. route() checks each route's declaration against this table at
+# import, so the two cannot drift apart.
+BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {
+    ("GET", "/api/auth/session"): None,
+    ("GET", "/api/notifications/unread-count"): None,
+    ("GET", "/api/notifications/live"): None,
+    ("GET", "/api/portal/folders"): None,
+    ("GET", "/api/portal/tickets/{ticket_id}/messages"): "after",
+    ("GET", "/api/console/tickets/{ticket_id}/messages"): "after",
+}
 
 
 def refreshes_session(route_key: tuple[str, str], query_names: frozenset[str]) -> bool:

@@ -107,8 +107,12 @@ def route(
     `refreshes_session=False` marks a route the page polls: authenticated, but no activity of the
     person's, so it never moves the idle clock; `polled_with="after"` marks only the requests
     carrying that query parameter so."""
-    if not refreshes_session or polled_with:
-        BACKGROUND_ROUTES[(method, path)] = None if not refreshes_session else polled_with
+    background = not refreshes_session or polled_with is not None
+    poll = None if not refreshes_session else polled_with
+    listed = (method, path) in BACKGROUND_ROUTES
+    if listed != background or (listed and BACKGROUND_ROUTES[(method, path)] != poll):
+        raise RuntimeError(f"{method} {path}: its background flag and the authorizer's "
+                           "BACKGROUND_ROUTES disagree (chalicelib/api/authorizer.py)")
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)

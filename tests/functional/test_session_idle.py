@@ -318,3 +318,34 @@ def test_the_cleanup_keeps_the_reason_for_a_tab_that_comes_back(
     fake_clock.advance(ENDED_KEPT_SECONDS + 1)
     purge_expired_sessions()
     assert_ended(browser, "ended")
+
+
+def test_the_authorizer_function_alone_knows_which_routes_are_polls():
+    # Deployed, the session authorizer is a Lambda function of its own: its handler string
+    # points into chalicelib.api.authorizer, and no route module is ever imported there.
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json, sys\n"
+        "from chalicelib.api.authorizer import refreshes_session as r\n"
+        "print(json.dumps([r(('GET', '/api/portal/folders'), frozenset()),\n"
+        "                  r(('GET', '/api/portal/tickets/{ticket_id}/messages'),"
+        " frozenset({'after'})),\n"
+        "                  r(('GET', '/api/portal/tickets/{ticket_id}/messages'), frozenset()),\n"
+        "                  r(('GET', '/api/portal/tickets/{ticket_id}'), frozenset()),\n"
+        "                  'chalicelib.api.portal' in sys.modules]))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2],
+        capture_output=True, text=True, env={**os.environ, "PARLEY_STAGE": "local"},
+        timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    polls, after_poll, thread_page, ticket, routes_loaded = json.loads(
+        result.stdout.strip().splitlines()[-1])
+    assert (polls, after_poll, thread_page, ticket) == (False, False, True, True)
+    assert routes_loaded is False
