@@ -9,6 +9,7 @@ from typing import Any, Literal
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.api.pagination import RefreshQuery
 from chalicelib.api.routing import CUSTOMERS, STAFF, route
 from chalicelib.services import attachments
 from chalicelib.services.principal import Principal
@@ -67,9 +68,9 @@ def portal_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> dic
     return {"attachment": attachments.confirm_upload(caller, ticket_id, attachment_id)}
 
 
-@route(blueprint, PORTAL, access=CUSTOMERS, tag="portal",
-       summary="The ticket's documents area: name, size, who, when.")
-def portal_list(caller: Principal, ticket_id: str) -> dict[str, Any]:
+@route(blueprint, PORTAL, access=CUSTOMERS, tag="portal", query=RefreshQuery,
+       polled_with="refresh", summary="The ticket's documents area: name, size, who, when.")
+def portal_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
     return attachments.list_attachments(caller, ticket_id)
 
 
@@ -101,9 +102,9 @@ def console_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> di
     return {"attachment": attachments.confirm_upload(caller, ticket_id, attachment_id)}
 
 
-@route(blueprint, CONSOLE, access=STAFF, tag="console",
-       summary="The ticket's documents, internal ones included.")
-def console_list(caller: Principal, ticket_id: str) -> dict[str, Any]:
+@route(blueprint, CONSOLE, access=STAFF, tag="console", query=RefreshQuery,
+       polled_with="refresh", summary="The ticket's documents, internal ones included.")
+def console_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
     return attachments.list_attachments(caller, ticket_id)
 
 

@@ -72,6 +72,11 @@ BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/portal/folders"): None,
     ("GET", "/api/portal/tickets/{ticket_id}/messages"): "after",
     ("GET", "/api/console/tickets/{ticket_id}/messages"): "after",
+    # What the page reads again when a live update arrives (`?refresh=1`, RefreshQuery).
+    ("GET", "/api/portal/tickets/{ticket_id}"): "refresh",
+    ("GET", "/api/console/tickets/{ticket_id}"): "refresh",
+    ("GET", "/api/portal/tickets/{ticket_id}/attachments"): "refresh",
+    ("GET", "/api/console/tickets/{ticket_id}/attachments"): "refresh",
 }
 
 

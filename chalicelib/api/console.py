@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.api.pagination import PageQuery, ThreadQuery
+from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services import teams, tickets
 from chalicelib.services.principal import Principal
@@ -111,9 +111,10 @@ def create_on_behalf(caller: Principal, body: OnBehalfBody) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}", access=STAFF, tag=TAG,
+       query=RefreshQuery, polled_with="refresh",
        summary="A conversation with the newest page of its thread, internal notes included "
        "(earlier_cursor reads back).")
-def get_conversation(caller: Principal, ticket_id: str) -> dict[str, Any]:
+def get_conversation(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
     return tickets.console_view(caller, ticket_id)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,6 +12,16 @@ class PageQuery(BaseModel):
 
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2048)
+
+
+class RefreshQuery(BaseModel):
+    """A read the page repeats when a live update arrives, not because a person asked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh: Literal["1"] | None = Field(
+        None, description="1 when a live update, not a person, asked: the read does not count "
+        "as activity (the session's idle clock stays where it was).")
 
 
 # A message number past 2**53 names no message (and DynamoDB refuses numbers of 39 digits).

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.pagination import PageQuery, ThreadQuery
+from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
 from chalicelib.services import mailbox, tickets, troubleshooters
 from chalicelib.services.principal import Anonymous, Principal
@@ -125,9 +125,10 @@ def list_tickets(caller: Principal, query: TicketListQuery) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}", access=CUSTOMERS, tag=TAG,
+       query=RefreshQuery, polled_with="refresh",
        summary="A ticket with the newest page of its public thread (earlier_cursor reads "
        "back); marks it read.")
-def get_ticket(caller: Principal, ticket_id: str) -> dict[str, Any]:
+def get_ticket(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
     return tickets.customer_view(caller, ticket_id)
 
 

@@ -150,6 +150,26 @@ def test_only_the_after_poll_of_a_thread_is_background(
     assert browser.call("GET", "/api/auth/session")[0] == 200
 
 
+def test_what_a_live_update_reads_again_does_not_keep_the_session_alive(
+    api, customer, five_minute_idle, fake_clock
+):
+    # Given a customer's open ticket, left alone for four minutes
+    browser = sign_in(api, customer["email"])
+    ticket_id = open_ticket(browser)
+    fake_clock.advance(4 * MINUTE)
+
+    # When a live update makes the page read the ticket and its documents again
+    ticket = f"/api/portal/tickets/{ticket_id}"
+    for path in (ticket, f"{ticket}/attachments"):
+        status, body, _ = browser.call("GET", f"{path}?refresh=1")
+        assert status == 200, body
+    fake_clock.advance(2 * MINUTE)
+
+    # Then the session still ended five minutes after the person's last request
+    status, body, _ = browser.call("GET", "/api/auth/session")
+    assert (status, body["error"]["details"]["reason"]) == (401, "idle")
+
+
 def test_api_clients_polling_with_a_bearer_token_keep_working(
     api, customer, five_minute_idle, fake_clock
 ):

@@ -539,9 +539,9 @@ export async function conversation({ main, params, query }) {
     setTitle(current.title);
   }
 
-  async function refresh() {
+  async function refresh(background = false) {
     try {
-      applyView(await get(base));
+      applyView(await get(base, background ? { refresh: 1 } : null));
     } catch {
       // the next poll tries again
     }
@@ -646,8 +646,8 @@ export async function conversation({ main, params, query }) {
     poll: (after) => get(`${base}/messages`, { after }, { quiet: true }),
     onUpdate: (update) => {
       if (addMessages(update.messages, true)) {
-        if (update.messages.some((m) => m.kind === "system_event" || m.author.role === "customer")) refresh();
-        docs.refresh();
+        if (update.messages.some((m) => m.kind === "system_event" || m.author.role === "customer")) refresh(true);
+        docs.refresh(true);
       }
     },
   });

@@ -144,9 +144,11 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
     }
   };
 
-  const refresh = async () => {
+  // `background`: a live update asked, not the person (the read then does not keep the session
+  // alive: see the authorizer's BACKGROUND_ROUTES).
+  const refresh = async (background = false) => {
     try {
-      const items = itemsOf(await get(`${base}/attachments`, null, { quiet: true }));
+      const items = itemsOf(await get(`${base}/attachments`, background ? { refresh: 1 } : null, { quiet: true }));
       show(items);
       if (onList) onList(items);
       return true;

@@ -616,9 +616,9 @@ export async function ticket({ main, params, query }) {
     renderReply(canReply, refusal);
   };
 
-  async function refreshTicket() {
+  async function refreshTicket(background = false) {
     try {
-      const fresh = await get(base);
+      const fresh = await get(base, background ? { refresh: 1 } : null);
       current = fresh.ticket;
       addMessages(fresh.messages, false);
       renderState(fresh.can_reply, fresh.reply_refusal, fresh.can_rate);
@@ -682,13 +682,13 @@ export async function ticket({ main, params, query }) {
       if (update.messages.length) {
         addMessages(update.messages, true);
         refreshCounts();
-        if (docs.refresh) docs.refresh();
+        if (docs.refresh) docs.refresh(true);
       }
       if (update.ticket) {
         const before = JSON.stringify([current.status, current.messaging_blocked, current.blocked_reason]);
         current = { ...current, ...update.ticket };
         const after = JSON.stringify([current.status, current.messaging_blocked, current.blocked_reason]);
-        if (before !== after) refreshTicket();
+        if (before !== after) refreshTicket(true);
       }
     },
   });
