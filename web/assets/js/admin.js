@@ -3,7 +3,7 @@
 
 import { h, append, clear, icon, field, notice, uid, safeImageSrc } from "./dom.js";
 import { get, post, patch } from "./api.js";
-import { t, has, errorText, formatDate, LANGUAGES } from "./i18n.js";
+import { t, has, errorText, fieldErrorText, formatDate, LANGUAGES } from "./i18n.js";
 import { setTitle, applyBranding, state } from "./app.js";
 import { loadMoreButton, emptyState, segmented } from "./ui.js";
 import { templatesControl } from "./mail_templates.js";
@@ -597,7 +597,7 @@ export async function settings({ main }) {
       for (const detail of details) {
         const key = String(detail.field || "").split(".")[0];
         const wrapper = registry.fieldOf(key);
-        if (wrapper && wrapper.setError) wrapper.setError(`${detail.field}: ${detail.message}`, detail);
+        if (wrapper && wrapper.setError) wrapper.setError(fieldErrorText(detail), detail);
       }
       status.replaceChildren(notice("error", details.length ? t("admin.invalid") : errorText(error)));
       const first = form.querySelector("[aria-invalid=true], .field__error:not([hidden])");
