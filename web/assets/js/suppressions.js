@@ -19,7 +19,9 @@ function evidenceItems(entries) {
   return entries.map(([key, value]) => {
     const labelKey = `suppressions.evidenceKey.${key}`;
     const sourceKey = `suppressions.source.${value}`;
-    const text = key === "source" && has(sourceKey) ? t(sourceKey) : String(value);
+    const when = key === "timestamp" && !Number.isNaN(Date.parse(String(value)));
+    const text = key === "source" && has(sourceKey) ? t(sourceKey)
+      : when ? formatDate(String(value)) : String(value);
     return h("div", { class: "audit-details__item" },
       h("dt", { text: has(labelKey) ? t(labelKey) : key }), h("dd", { text }));
   });
