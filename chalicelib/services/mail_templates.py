@@ -121,7 +121,10 @@ def check_part(template: str, language: str, part: str, source: str, portal_name
     try:
         outbound.check_override(template, source, body=part == "body")
     except ValueError as exc:
-        raise TemplateProblem("template_variables", str(exc)) from exc
+        # A wording that does not parse is a syntax problem, not one of variables.
+        syntax = str(exc).startswith("template syntax error")
+        raise TemplateProblem("template_syntax" if syntax else "template_variables",
+                              str(exc)) from exc
     render_bounded(source, sample_context(template, portal_name))
 
 

@@ -31,6 +31,8 @@ HOSTILE = {
                          "template_loop_too_long"),
     "%-formatting a text": ("{{ '%d' % name }}", "template_render_failed"),
     "300 MB of name": ("{{ name * 100000000 }}", "template_too_long"),
+    # a typo is a syntax problem, not one of variables (the page explains each differently)
+    "an unclosed tag": ("{{ name }", "template_syntax"),
 }
 
 

@@ -62,8 +62,12 @@ function textControl(registry, settings, key, label, options = {}) {
   return registry.add(key, () => input.value, field(label, input, { hint: options.hint }));
 }
 
+// The bounds the server checks (services/settings.py), so the field says them before a save.
+const NUMBER_BOUNDS = { idle_timeout_minutes: { min: 5, max: 1440 } };
+
 function numberControl(registry, settings, key, label, hint) {
-  const input = h("input", { class: "input input--number", type: "number", value: settings[key], step: 1 });
+  const input = h("input", { class: "input input--number", type: "number", value: settings[key], step: 1,
+    ...(NUMBER_BOUNDS[key] || {}) });
   return registry.add(key, () => (input.value === "" ? null : Number(input.value)), field(label, input, { hint }));
 }
 

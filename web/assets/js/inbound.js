@@ -212,7 +212,9 @@ export async function inbound({ main, query }) {
       readButton.setAttribute("aria-controls", reader.id);
       readButton.setAttribute("aria-expanded", "true");
       tr.after(reader);
-      section.querySelector("h2").focus();
+      // Opened below its row, which may be at the bottom of the screen: bring it into view.
+      section.querySelector("h2").focus({ preventScroll: true });
+      section.scrollIntoView({ block: "nearest" });
       const opened = reader;
       let held;
       try {
