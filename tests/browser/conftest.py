@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.support import ARTIFACTS, DEMO_PASSWORD, PROJECT_DIR
+from tests.browser.support import ARTIFACTS, DEMO_PASSWORD, PROJECT_DIR, wait_for
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -164,18 +164,14 @@ class Stack:
         self.tokens[email] = token
         return email, password
 
-    def mailed_link(self, email: str, pattern: str, timeout: float = 20.0) -> str:
+    def mailed_link(self, email: str, pattern: str) -> str:
         """The first link matching `pattern` in mail to `email`, waiting for it: account mail
         (reset, registration) is sent by the queue's handler after the request answered."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for mail in self.mails_to(email):
-                found = re.search(pattern, mail["text"])
-                if found:
-                    return found.group(0)
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no link matching {pattern!r} mailed to {email}")
-            time.sleep(0.2)
+        def link() -> str | None:
+            return next((found.group(0) for mail in self.mails_to(email)
+                         if (found := re.search(pattern, mail["text"]))), None)
+
+        return wait_for(link, f"a link matching {pattern!r} mailed to {email}")
 
     def temporary_password(self, email: str) -> str:
         for _ in range(50):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
@@ -51,3 +55,15 @@ def answer_buttons_fit(page: Any, *, rows: tuple[int, int], filled: bool) -> Non
         for y in lines:
             right = max(b["x"] + b["width"] for b in boxes if round(b["y"]) == y)
             assert right >= area["x"] + area["width"] - 2, (y, boxes, area)
+
+
+def wait_for(found: Callable[[], T | None], what: str, timeout: float = 20.0) -> T:
+    """What `found` returns once it returns something, asking again until `timeout`: for what
+    the stack's event pump does after a request has answered (mail sent from a queue, a bounce
+    handled), which no page element announces."""
+    deadline = time.monotonic() + timeout
+    while (result := found()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.2)  # the interval between two looks, not a wait standing in for one
+    return result

@@ -7,14 +7,13 @@ Polish."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import no_horizontal_overflow, screenshot, sign_in
+from tests.browser.support import no_horizontal_overflow, screenshot, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -234,13 +233,14 @@ def test_mail_in_a_customers_name_that_ses_could_not_prove_is_let_through_as_the
 
 def _sent_message_id(stack, address: str, subject: str) -> str:
     """The Message-ID of the notice the portal mailed `address` about a ticket."""
-    for _ in range(100):
+    def message_id() -> str | None:
         for mail in stack.mails_to(address):
             headers = {name.lower(): value for name, value in mail["headers"]}
             if subject in mail["subject"] + mail["text"] and "message-id" in headers:
-                return headers["message-id"]
-        time.sleep(0.2)
-    raise AssertionError(f"no mail to {address} about {subject}")
+                return str(headers["message-id"])
+        return None
+
+    return wait_for(message_id, f"a mail to {address} about {subject}")
 
 
 def test_a_strangers_reply_to_a_ticket_is_added_to_it_for_staff(stack, open_page):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Stack, _stack_environment
-from tests.browser.support import PROJECT_DIR, no_horizontal_overflow, screenshot, sign_in
+from tests.browser.support import (
+    PROJECT_DIR,
+    no_horizontal_overflow,
+    screenshot,
+    sign_in,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -64,11 +69,8 @@ def bounced(stack: Stack, address: str) -> None:
     """Bounced, and handled by the stack's pump."""
     bounce(stack, address)
     token = stack.token("admin@parley.test")
-    for _ in range(150):
-        if suppression(stack, address, token):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the pump never delivered the bounce of {address}")
+    wait_for(lambda: suppression(stack, address, token),
+             f"the pump's delivery of the bounce of {address}")
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "pl"])
