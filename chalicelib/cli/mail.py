@@ -44,33 +44,14 @@ def run_receive(
     and SES's receipt notification onto its inbound topic; the stack's event pump then hands it
     to the same handler Lambda runs. Only ever against the local emulator: without --endpoint
     the endpoint comes from the state file `parley dev` writes, never from AWS credentials."""
-    import os
-
-    from chalicelib.cli.dev import read_dev_state
-
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as error:
         reason = error.strerror or error
         print(f"parley mail receive: cannot read {path}: {reason}", file=sys.stderr)
         return 1
-    state = read_dev_state()
-    endpoint = endpoint or state.get("endpoint")
-    if not endpoint:
-        print("parley mail receive: no local stack is running (start `parley dev`, or pass "
-              "--endpoint URL of its emulator)", file=sys.stderr)
+    if not _use_local_stack(endpoint, "receive"):
         return 2
-    os.environ.update({
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    })
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.pop("AWS_PROFILE", None)
-    for name, value in (state.get("environment") or {}).items():
-        os.environ[name] = str(value)  # the stack's stage, region and names win
-    os.environ.setdefault("PARLEY_STAGE", "local")
     from chalicelib.local.inbound import receive_mail
 
     delivery_id = receive_mail(raw, destination=destination, verdicts=verdicts,

@@ -137,12 +137,6 @@ def claim_delivery(
     return existing
 
 
-def plan_write(record: InboundModel, ticket_id: str) -> None:
-    """Note which ticket this delivery is about to write to, before writing: a retry after a
-    crash looks there for the message it may already have written."""
-    record.update(actions=[InboundModel.ticket_id.set(ticket_id)])
-
-
 def record_decision(record: InboundModel, decision: dict[str, Any]) -> None:
     """Keep what this delivery decided, before it acts on it. Conditioned on the attempt that
     holds the lease: an attempt taken over since cannot overwrite its successor's decision."""

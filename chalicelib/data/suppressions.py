@@ -3,8 +3,8 @@
 Each entry keeps the evidence that put it there (which notification, which sent message), so an
 admin can judge it and lift it. The admin list reads the `listed-index`: every entry shares one
 constant partition sorted by time, so the newest come first from one key-condition Query with a
-cursor, never a Scan. One partition is enough: entries are written once per bounce, not per
-request, and read only by admins.
+cursor, never a read of the whole table. One partition is enough: entries are written once per
+bounce, not per request, and read only by admins.
 """
 
 from __future__ import annotations
