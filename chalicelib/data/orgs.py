@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -44,8 +46,12 @@ class OrgModel(Model):
 
 
 def name_key(name: str) -> str:
-    """What makes two names the same: case and the spaces around and between words ignored."""
-    return " ".join(name.split()).casefold()
+    """What makes two names the same: case, compatibility forms (fullwidth letters), invisible
+    formatting characters (zero-width spaces, soft hyphens) and the spaces around and between
+    words ignored."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split()).casefold()
 
 
 def _claim(org: OrgModel) -> OrgModel:
@@ -89,11 +95,16 @@ def rename_org(org: OrgModel, name: str) -> OrgModel:
     with translate(_taken()), TransactWrite(connection=connection()) as tx:
         if new_key != old_key:
             tx.save(_claim(org), condition=OrgModel.org_id.does_not_exist())
-            tx.delete(OrgModel(org_id=_CLAIM_PREFIX + old_key),
-                      condition=OrgModel.claimed_by.does_not_exist()
-                      | (OrgModel.claimed_by == org.org_id))
+            if old_key:  # an organization made before names were claimed holds no claim
+                tx.delete(OrgModel(org_id=_CLAIM_PREFIX + old_key),
+                          condition=OrgModel.claimed_by.does_not_exist()
+                          | (OrgModel.claimed_by == org.org_id))
+        # Conditioned on the name it had when read: of two renames at once, one fails, so no
+        # claim is left behind for a name the organization no longer bears.
         tx.update(org, actions=[OrgModel.name.set(name), OrgModel.name_key.set(new_key)],
-                  condition=OrgModel.kind == ALL_ORGS)
+                  condition=(OrgModel.kind == ALL_ORGS) & (
+                      OrgModel.name_key == old_key if old_key
+                      else OrgModel.name_key.does_not_exist()))
     return org
 
 

@@ -66,7 +66,8 @@ class SessionModel(Model):
     every = UnicodeAttribute(default=EVERY)
     created_at = NumberAttribute()
     last_seen_at = NumberAttribute()
-    # On an ended session's marker only: why it ended ("idle", "expired", "revoked").
+    # On an ended session's marker only: why it ended ("idle", "expired",
+    # "signed_out", "password_changed", "account_disabled").
     ended_reason = UnicodeAttribute(null=True)
     # Only a backstop: expiry is enforced on every request and by the cleanup job.
     expires_at = TTLAttribute()
@@ -117,8 +118,8 @@ def refresh_session(session: SessionModel, seen_at: float) -> bool:
 
 def end_session(session: SessionModel, reason: str, ended_at: float, keep_for: int) -> None:
     """Replace a session by a marker that says why it ended, so the browser still holding the
-    token can be told (idle, expired, revoked) instead of a bare "signed out". The marker holds
-    no credential, and its `last_seen_at` is when it ended, for the cleanup."""
+    token can be told (idle, expired, signed out elsewhere...) instead of a bare "signed out".
+    The marker holds no credential, and its `last_seen_at` is when it ended, for the cleanup."""
     SessionModel(
         session_hash=ENDED_PREFIX + session.session_hash,
         user_id=session.user_id,

@@ -45,11 +45,12 @@ _STRING_METHODS = frozenset({
 })
 # Filters whose result is at most a small multiple of their input (checked after the call);
 # the ones that can multiply (join, replace) are checked before, and the others (center,
-# indent, wordwrap, format, lipsum...) are not offered.
+# indent, wordwrap, format, lipsum, and sum, which adds lists in quadratic time inside one
+# call no deadline can interrupt) are not offered.
 _LINEAR_FILTERS = (
     "abs", "capitalize", "count", "d", "default", "e", "escape", "first", "float", "int",
     "last", "length", "list", "lower", "max", "min", "reverse", "round", "string", "striptags",
-    "sum", "title", "trim", "truncate", "upper", "urlencode", "wordcount", "unique", "sort",
+    "title", "trim", "truncate", "upper", "urlencode", "wordcount", "unique", "sort",
     "select", "reject", "map",
 )
 # Nodes that buffer output outside the counted stream, or call themselves (time without output).
@@ -98,12 +99,29 @@ def _tick(iterations: int = 0) -> None:
         raise TemplateProblem("template_too_slow", "the template takes too long to render")
 
 
+_SIZE_WALK = 10_000  # items a size estimate looks at before calling the value too large
+
+
 def _size(value: Any) -> int:
-    if isinstance(value, str | list | tuple | dict | set | frozenset):
-        return len(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return 0 if value.bit_length() <= MAX_INT_BITS else MAX_VALUE_CHARS + 1
-    return 0
+    """About how many characters `value` prints as: a container counts what it holds, not only
+    how many items (a list of one 100,000-character text is that long), in a bounded walk."""
+    budget = [_SIZE_WALK]
+
+    def size(item: Any) -> int:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return MAX_VALUE_CHARS + 1
+        if isinstance(item, str):
+            return len(item)
+        if isinstance(item, dict):
+            return len(item) + sum(size(k) + size(v) for k, v in item.items())
+        if isinstance(item, list | tuple | set | frozenset):
+            return len(item) + sum(size(element) for element in item)
+        if isinstance(item, int) and not isinstance(item, bool):
+            return 0 if item.bit_length() <= MAX_INT_BITS else MAX_VALUE_CHARS + 1
+        return 0
+
+    return size(value)
 
 
 def _refuse_over(size: int) -> None:

@@ -224,18 +224,21 @@ def _ended(reason: str) -> Unauthenticated:
 
 
 def _reason_ended(session_hash: str) -> str:
-    """Why a session that is no longer there ended: read only on the refusal path, so a valid
-    request still costs one GetItem. A revoked session's marker does not say who revoked it; the
-    user's record does (disabled, or a password changed after the session began)."""
+    """Why a session that is no longer there ended, as its marker says: read only on the
+    refusal path, so a valid request still costs one GetItem. The reason was decided when the
+    session ended; the account's state now is nobody's business who holds an old token."""
     marker = store.get_ended_session(session_hash)
     if marker is None or not marker.ended_reason:
         return "ended"  # signed out here, or ended too long ago to tell
-    if marker.ended_reason != "revoked":
-        return marker.ended_reason
-    user = user_store.get_user(marker.user_id)
+    return str(marker.ended_reason)
+
+
+def _why_ended_by_account(user: user_store.UserModel | None, started_at: float) -> str:
+    """Why the account's change ended a session that began at `started_at`: the account is
+    disabled (or gone), its password changed since, or else someone signed it out."""
     if user is None or user.status == "disabled":
         return "account_disabled"
-    if user.password_changed_at and user.password_changed_at >= marker.created_at:
+    if user.password_changed_at and user.password_changed_at >= started_at:
         return "password_changed"
     return "signed_out"
 
@@ -266,12 +269,14 @@ def end_sessions(user_id: str, keep: str | None = None) -> int:
     """Ends the user's other sessions, leaving markers so their browsers can say why."""
     ended = 0
     now = clock.now()
+    user = user_store.get_user(user_id)  # saved by the caller before it ends the sessions
     for session_hash in store.session_hashes_of_user(user_id):
         if session_hash == keep:
             continue
         session = store.get_session(session_hash)
         if session is not None:
-            store.end_session(session, "revoked", now, ENDED_KEPT_SECONDS)
+            reason = _why_ended_by_account(user, float(session.created_at))
+            store.end_session(session, reason, now, ENDED_KEPT_SECONDS)
             ended += 1
     return ended
 

@@ -311,6 +311,10 @@ def _finish_registration(request: dict[str, Any], caller: Anonymous) -> None:
     user_id = uuid.uuid5(_REGISTRATIONS, str(request.get("request_id") or email)).hex
     existing = store.find_user_by_email(email)
     if existing is not None and existing.user_id == user_id:
+        if existing.status == "unverified":
+            # An earlier delivery made the account and may have failed before its mail went:
+            # a fresh link (each is single-use; the last one mailed works).
+            _send_verification(existing)
         return
     if existing is not None:
         mailer.send_to_user(existing, "already_registered", {"link": mailer.link("/login")})
@@ -330,9 +334,13 @@ def _finish_registration(request: dict[str, Any], caller: Anonymous) -> None:
         store.create_user(user)
     except Conflict:
         return  # a concurrent registration of the same address won; same answer
+    _send_verification(user)
+    audit.record("auth.register", actor=caller, actor_email=email, target=user.user_id)
+
+
+def _send_verification(user: store.UserModel) -> None:
     token = _issue_token(user.user_id, "verify", VERIFY_TOKEN_SECONDS)
     mailer.send_to_user(user, "verify_email", {"link": mailer.link(f"/verify?token={token}")})
-    audit.record("auth.register", actor=caller, actor_email=email, target=user.user_id)
 
 
 def send_account_mail(body: str) -> None:

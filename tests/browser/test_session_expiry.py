@@ -104,11 +104,13 @@ def test_an_idle_tab_is_warned_then_signed_out_and_returns_to_its_draft(stack, o
     expect(page.get_by_label("Your reply")).to_have_value("")
 
 
-def test_the_ended_session_page_never_sends_anyone_to_another_site(stack, open_page):
+@pytest.mark.parametrize("crafted", ["%2F%2Fevil.example%2Fphish",
+                                     "%2F..%2F%2Fevil.example%2Fphish"])  # normalises to //
+def test_the_ended_session_page_never_sends_anyone_to_another_site(stack, open_page, crafted):
     # Given a crafted link to the expired page that names another site as `next`
     email, password = stack.new_customer("Rhea Redirect")
     page = open_page().page
-    page.goto("/session-expired?reason=signed_out&next=%2F%2Fevil.example%2Fphish")
+    page.goto(f"/session-expired?reason=signed_out&next={crafted}")
 
     # Then it says why in words, and signing in lands on the portal, not elsewhere
     expect(page.get_by_text("signed out from another place")).to_be_visible()

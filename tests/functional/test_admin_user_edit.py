@@ -190,3 +190,30 @@ def test_two_organizations_cannot_share_a_name(api, admin_token, fake_clock):
     assert rename(globex["id"], "GLOBEX LTD")[0] == 200
     _, listed, _ = api.call("GET", "/api/admin/orgs?limit=100", token=admin_token)
     assert sorted(o["name"] for o in listed["items"]) == sorted(["Acme", "Globex", "GLOBEX LTD"])
+
+
+@pytest.mark.parametrize("lookalike", ["Ac\u200bme", "\uff21cme", "Acme\u00ad", "Acme\u2060"])
+def test_an_organization_name_that_only_looks_different_is_refused(api, make_user, lookalike):
+    admin = api.login(make_user("admin")["email"])
+    assert api.call("POST", "/api/admin/orgs", {"name": "Acme"}, token=admin)[0] == 201
+    status, body, _ = api.call("POST", "/api/admin/orgs", {"name": lookalike}, token=admin)
+    assert (status, body["error"]["code"]) == (409, "org_name_taken")
+
+
+def test_two_renames_at_once_leave_no_claim_behind(api, make_user):
+    from chalicelib.data import orgs as org_store
+    from chalicelib.errors import Conflict
+
+    admin = api.login(make_user("admin")["email"])
+    status, created, _ = api.call("POST", "/api/admin/orgs", {"name": "Xname"}, token=admin)
+    assert status == 201, created
+    # Given two copies of the organization read before either rename
+    first, second = (org_store.get_org(created["org"]["id"]) for _ in range(2))
+    org_store.rename_org(first, "Yname")
+    # When the second rename, from the name it read, lands after the first
+    with pytest.raises(Conflict):
+        org_store.rename_org(second, "Zname")
+    # Then Yname is the organization's, and Zname is still free for anyone
+    assert org_store.get_org(created["org"]["id"]).name == "Yname"
+    status, _, _ = api.call("POST", "/api/admin/orgs", {"name": "Zname"}, token=admin)
+    assert status == 201

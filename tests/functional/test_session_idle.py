@@ -308,6 +308,13 @@ def test_a_session_revoked_by_an_admin_says_signed_out_elsewhere(
     # Then the page is told it was signed out elsewhere
     assert_ended(browser, "signed_out")
 
+    # And the old token learns nothing of what becomes of the account afterwards
+    status, body, _ = api.call(
+        "PATCH", f"/api/admin/users/{customer['id']}", {"status": "disabled"}, token=admin
+    )
+    assert status == 200, body
+    assert_ended(browser, "signed_out")
+
 
 def test_signing_out_here_gives_no_reason_to_explain(api, customer, fake_clock):
     token = api.login(customer["email"])

@@ -57,6 +57,11 @@ def problem(source: str) -> str:
     ("{% filter upper %}{{ name }}{% endfilter %}", "template_not_allowed"),
     ("{% include 'layout.html' %}", "template_not_allowed"),
     ("{{ name ~ }}", "template_syntax"),
+    # a list's size is what it prints, not how many items it holds
+    ("{% set a = 'x' * 100000 %}{{ [a] * 2000 }}", "template_too_long"),
+    ("{% set a = 'x' * 60000 %}{{ [a] + [a] }}", "template_too_long"),
+    # sum adds lists in quadratic time within one call: not offered
+    ("{{ ([[1]] * 100000)|sum(start=[]) }}", "template_syntax"),
 ])
 def test_each_way_of_breaking_a_mail_is_refused_with_its_reason(source, code):
     started = time.monotonic()

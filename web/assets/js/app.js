@@ -401,7 +401,23 @@ export function updateUser(user) {
   shell = null;
 }
 
+// Unsent drafts (web/assets/js/drafts.js) are kept under this prefix in sessionStorage.
+export const DRAFT_PREFIX = "parley.draft.";
+
+/** Someone who signs out on purpose, or whose account was disabled, is not coming back to
+ * their drafts: the next person at this browser must not find them in storage. */
+function forgetDrafts() {
+  try {
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith(DRAFT_PREFIX)) sessionStorage.removeItem(key);
+    }
+  } catch {
+    // storage unavailable: nothing was kept
+  }
+}
+
 async function logout() {
+  forgetDrafts();
   try {
     await post("/api/auth/logout", {}, { quiet: true });
   } catch {
@@ -435,6 +451,7 @@ function handleAuthProblem(error) {
     const expired = error.code === "session_expired" || (state.user && error.code !== "unauthenticated");
     const wasSignedIn = Boolean(state.user);
     const target = expiredPage(error);
+    if (error.details && error.details.reason === "account_disabled") forgetDrafts();
     endLocalSession();
     if (expired || wasSignedIn) navigate(target, { replace: true });
     else navigate("/login", { replace: true });

@@ -2,9 +2,7 @@
 // (and signing in again) or a reload. Kept in sessionStorage, per user and per form, so it never
 // outlives the tab nor shows to another account signed in on the same browser; cleared once sent.
 
-import { state } from "./app.js";
-
-const PREFIX = "parley.draft.";
+import { state, DRAFT_PREFIX as PREFIX } from "./app.js";
 
 function storageKey(name) {
   return state.user ? `${PREFIX}${state.user.id}:${name}` : null;
