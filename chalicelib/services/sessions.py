@@ -162,15 +162,7 @@ def check_session(
         store.touch_session(session, now, now - TOUCH_EVERY_SECONDS)
         last_seen = now
     return SessionCheck(
-        principal=Principal(
-            user_id=session.user_id,
-            role=session.role,
-            org_id=session.org_id,
-            org_view=session.org_view,
-            session_hash=session.session_hash,
-            must_change_password=session.must_change_password,
-            source_ip=source_ip,
-        ),
+        principal=_principal(session, source_ip),
         **_limits(session.created_at, last_seen),
     )
 
@@ -250,6 +242,11 @@ def principal_for_session(session_hash: str) -> Principal | None:
     session = store.get_session(session_hash)
     if session is None or _expiry_reason(session.created_at, session.last_seen_at, clock.now()):
         return None
+    return _principal(session, None)
+
+
+def _principal(session: store.SessionModel, source_ip: str | None) -> Principal:
+    """Who holds a session: the role, organization and flags copied into it at sign-in."""
     return Principal(
         user_id=session.user_id,
         role=session.role,
@@ -257,6 +254,7 @@ def principal_for_session(session_hash: str) -> Principal | None:
         org_view=session.org_view,
         session_hash=session.session_hash,
         must_change_password=session.must_change_password,
+        source_ip=source_ip,
     )
 
 

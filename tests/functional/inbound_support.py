@@ -247,3 +247,22 @@ class Office:
                                            body, token=self.tokens["agent"])
         assert status < 300, payload
         return payload
+
+
+def throttle_attachments_event_once(monkeypatch: Any) -> list[str]:
+    """The next delivery's attachments event fails once, as a DynamoDB throttle would, after
+    the message before it was written; returns the list the failure is noted in."""
+    from chalicelib.services import tickets
+
+    real = tickets.record_email_event
+    failures: list[str] = []
+
+    def throttled_once(ticket_id: str, text: str, details: dict[str, Any], *,
+                       resume: bool) -> Any:
+        if details.get("event") == "mail_attachments" and not failures:
+            failures.append(ticket_id)
+            raise RuntimeError("ProvisionedThroughputExceededException: rate exceeded")
+        return real(ticket_id, text, details, resume=resume)
+
+    monkeypatch.setattr(tickets, "record_email_event", throttled_once)
+    return failures

@@ -17,6 +17,7 @@ from tests.functional.inbound_support import (
     drain,
     make_mail,
     thread,
+    throttle_attachments_event_once,
     tickets_of,
 )
 
@@ -119,23 +120,13 @@ def test_an_address_that_folds_into_another_accounts_does_not_act_as_it(office, 
 #    are decided again without the staff's word) instead of carrying out the decision.
 def test_a_retry_after_a_release_carries_out_the_released_decision(office, monkeypatch):
     from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import tickets
 
     raw = make_mail(to=office.reply_address(), subject="Re: Printer", body="Spammy but real.",
                     attachments=[("a.txt", "text/plain", b"hello\n")])
     delivery_id = receive_mail(raw, verdicts={"spam": "FAIL"})
     drain()
     assert delivery(delivery_id)["outcome"] == "spam"
-    real = tickets.record_email_event
-    failures: list[str] = []
-
-    def throttled_once(ticket_id: str, text: str, details: dict, *, resume: bool) -> Any:
-        if details.get("event") == "mail_attachments" and not failures:
-            failures.append(ticket_id)
-            raise RuntimeError("throttled")
-        return real(ticket_id, text, details, resume=resume)
-
-    monkeypatch.setattr(tickets, "record_email_event", throttled_once)
+    throttle_attachments_event_once(monkeypatch)
     _, released, _ = office.api.call("POST", f"/api/admin/inbound/{delivery_id}/release",
                                      token=office.tokens["agent"])
     assert (released["status"], released["outcome"]) == ("quarantined", "error")

@@ -17,6 +17,7 @@ from tests.functional.inbound_support import (
     make_mail,
     outgoing_count,
     thread,
+    throttle_attachments_event_once,
     tickets_of,
 )
 from tests.functional.notification_support import Stream
@@ -67,23 +68,13 @@ def _team_alerts_to(address: str) -> None:
 
 def test_a_retried_staff_mail_keeps_its_file_internal_and_stores_it_once(office, monkeypatch):
     from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import tickets
 
     # Given an agent mailing the ticket's reply address with a file
     raw = make_mail(sender="sam@parley.test", to=office.reply_address("sam@parley.test"),
                     subject="Re: Printer", body="Internal: the quote we got.",
                     attachments=[("quote.pdf", "application/pdf", PDF)])
     # And a later step of that delivery failing once (DynamoDB throttled the files' event)
-    real = tickets.record_email_event
-    failures = []
-
-    def throttled_once(ticket_id: str, text: str, details: dict, *, resume: bool) -> Any:
-        if details.get("event") == "mail_attachments" and not failures:
-            failures.append(ticket_id)
-            raise RuntimeError("ProvisionedThroughputExceededException: rate exceeded")
-        return real(ticket_id, text, details, resume=resume)
-
-    monkeypatch.setattr(tickets, "record_email_event", throttled_once)
+    failures = throttle_attachments_event_once(monkeypatch)
     delivery_id = receive_mail(raw)
     first = drain()
     assert first[-1]["batchItemFailures"] and failures  # the queue will deliver it again
