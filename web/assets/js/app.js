@@ -404,8 +404,7 @@ export function updateUser(user) {
 // Unsent drafts (web/assets/js/drafts.js) are kept under this prefix in sessionStorage.
 export const DRAFT_PREFIX = "parley.draft.";
 
-/** Someone who signs out on purpose, or whose account was disabled, is not coming back to
- * their drafts: the next person at this browser must not find them in storage. */
+/** Signed out on purpose or disabled: the next person at this browser must not find drafts. */
 function forgetDrafts() {
   try {
     for (const key of Object.keys(sessionStorage)) {
@@ -462,7 +461,6 @@ function handleAuthProblem(error) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
 // The session clock (session.js, loaded once signed in: the sign-in page does without it)
 
 let sessionModule = null;

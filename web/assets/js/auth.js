@@ -18,7 +18,7 @@ export function safeNext(next) {
     const url = new URL(next, location.origin);
     if (url.origin !== location.origin) return null;
     if (["/login", "/sign-in", "/session-expired"].includes(url.pathname)) return null;
-    // What it returns is checked too: "/..//evil.example" normalises to "//evil.example".
+    // "/..//evil" normalises to "//evil"
     if (url.pathname.startsWith("//") || url.pathname.startsWith("/\\")) return null;
     return url.pathname + url.search;
   } catch {
