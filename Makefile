@@ -17,8 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: $(STAMP)
 	$(BIN)/parley dev --port $(PORT)
 
+# On every core: the tests share nothing but the CDK synthesis, which one worker does for all
+# infra tests (xdist_group "cdk-synth").
 test: $(STAMP) infra-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json) and checkov (its own venv).
 INFRA_NODE := infra/node_modules/.installed
@@ -52,8 +54,17 @@ test-infra: $(STAMP) infra-deps
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
-lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/mypy chalicelib app.py
+# The web client's types: tsc (npm, pinned in package-lock.json) checks web/assets/js's JSDoc
+# against tsconfig.json (strict); it builds nothing, the browser runs the modules as they are.
+WEB_NODE := node_modules/.installed
+
+$(WEB_NODE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make lint needs Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(STAMP) $(WEB_NODE)
+	$(BIN)/ruff check . && $(BIN)/mypy chalicelib parley_dev app.py && node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache infra/node_modules infra/.venv-checkov infra/cdk.out
+	rm -rf $(VENV) .pytest_cache node_modules infra/node_modules infra/.venv-checkov infra/cdk.out

@@ -11,7 +11,7 @@ from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGE = 100  # what the detail answers at once (chalicelib/services/tickets.py THREAD_PAGE)
+PAGE = 100  # what the detail answers at once (chalicelib/services/tickets/threads.py THREAD_PAGE)
 
 
 def _long_thread(stack, customer: str, subject: str, first: str, later: str,

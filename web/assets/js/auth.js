@@ -1,17 +1,20 @@
+// @ts-check
 // Pages before (and at) sign-in: sign in, forgotten password, reset, registration, email
 // verification, the forced password change, and the page that says the session ended.
 
 import { h, field, notice, append, icon } from "./dom.js";
-import { post, get } from "./api.js";
-import { t, errorText } from "./i18n.js";
-import { state, navigate, homeFor, signedIn, setTitle, updateUser } from "./app.js";
+import { post, get, ApiError } from "./api.js";
+import { t, errorText, language } from "./i18n.js";
+import { state, homeFor, setTitle } from "./shell/state.js";
+import { navigate } from "./shell/navigation.js";
+import { signedIn, updateUser } from "./shell/account.js";
 
 // Why a session ended, as the server says it (error.details.reason).
 const END_REASONS = new Set(["idle", "expired", "signed_out", "password_changed", "account_disabled"]);
 
 /** `next` only when it is a path of this portal: never another site ("//host", "/\\host",
  * "https://..."), so a crafted sign-in link cannot send a person elsewhere once signed in. */
-export function safeNext(next) {
+export function safeNext(/** @type {string | null} */ next) {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
   if (/[\u0000-\u001f\\]/.test(next)) return null;
   try {
@@ -26,6 +29,7 @@ export function safeNext(next) {
   }
 }
 
+/** @param {string} title @param {string | null} lead @param {Child[]} content */
 function card(title, lead, ...content) {
   return h("section", { class: "auth" },
     h("div", { class: "auth__card" },
@@ -34,19 +38,22 @@ function card(title, lead, ...content) {
       ...content));
 }
 
+/** @param {string} type @param {string} name @param {string} autocomplete @param {Record<string, unknown>} [extra] */
 function input(type, name, autocomplete, extra = {}) {
   return h("input", { class: "input", type, name, autocomplete, required: true, ...extra });
 }
 
-function submitButton(label) {
+function submitButton(/** @type {string} */ label) {
   return h("button", { class: "btn btn--primary btn--block", type: "submit", text: label });
 }
 
-/** Runs `action` on submit with the button busy and the error shown in `status`. */
+/** Runs `action` on submit with the button busy and the error shown in `status`.
+ * A refusal is an ApiError, or a {code, message} the page throws itself.
+ * @param {HTMLFormElement} form @param {HTMLElement} status @param {() => Promise<void>} action */
 function handleSubmit(form, status, action) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const button = form.querySelector("[type=submit]");
+    const button = /** @type {HTMLButtonElement} */ (form.querySelector("[type=submit]"));
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     status.replaceChildren();
@@ -54,7 +61,7 @@ function handleSubmit(form, status, action) {
       await action();
     } catch (error) {
       // A weak password's reason (what to change) only the server can say.
-      const text = error && error.code === "weak_password" && error.message
+      const text = error instanceof ApiError && error.code === "weak_password" && error.message
         ? `${t("error.weak_password")} ${error.message}` : errorText(error);
       status.replaceChildren(notice("error", text));
     } finally {
@@ -64,6 +71,7 @@ function handleSubmit(form, status, action) {
   });
 }
 
+/** @type {PageFn} */
 export async function login({ main, query }) {
   setTitle(t("auth.signIn"));
   const email = field(t("auth.email"), input("email", "email", "username", { autofocus: true }));
@@ -74,6 +82,7 @@ export async function login({ main, query }) {
       h("a", { href: "/forgot-password", text: t("auth.forgot") })),
     status, submitButton(t("auth.signIn")));
   handleSubmit(form, status, async () => {
+    /** @type {SignedIn} */
     const result = await post("/api/auth/login", {
       email: email.control.value.trim(), password: password.control.value,
     }, { quiet: true });
@@ -92,6 +101,7 @@ export async function login({ main, query }) {
     info, form, registration));
 }
 
+/** @type {PageFn} */
 export async function forgot({ main }) {
   setTitle(t("auth.forgotTitle"));
   const email = field(t("auth.email"), input("email", "email", "username", { autofocus: true }));
@@ -105,6 +115,7 @@ export async function forgot({ main }) {
     h("p", { class: "auth__alt" }, h("a", { href: "/login", text: t("auth.backToSignIn") }))));
 }
 
+/** @type {PageFn} */
 export async function reset({ main, query }) {
   setTitle(t("auth.resetTitle"));
   const token = query.get("token") || "";
@@ -131,6 +142,7 @@ export async function reset({ main, query }) {
   append(main, card(t("auth.resetTitle"), t("auth.resetLead"), form));
 }
 
+/** @type {PageFn} */
 export async function register({ main }) {
   setTitle(t("auth.registerTitle"));
   if (!state.branding.self_registration) {
@@ -146,7 +158,6 @@ export async function register({ main }) {
   const form = h("form", { class: "form" }, name, email, password, status,
     submitButton(t("auth.register")));
   handleSubmit(form, status, async () => {
-    const { language } = await import("./i18n.js");
     await post("/api/auth/register", {
       name: name.control.value.trim(), email: email.control.value.trim(),
       password: password.control.value, language: language(),
@@ -158,6 +169,7 @@ export async function register({ main }) {
       h("a", { href: "/login", text: t("auth.signIn") }))));
 }
 
+/** @type {PageFn} */
 export async function verify({ main, query }) {
   setTitle(t("auth.verifyTitle"));
   const token = query.get("token") || "";
@@ -174,7 +186,7 @@ export async function verify({ main, query }) {
     try {
       await post("/api/auth/verify", { token, password: password.control.value }, { quiet: true });
     } catch (error) {
-      if (error.code === "invalid_token") throw { code: "verify_failed" };
+      if (error instanceof ApiError && error.code === "invalid_token") throw { code: "verify_failed" };
       throw error;
     }
     form.replaceWith(notice("success", t("auth.verified")),
@@ -183,9 +195,11 @@ export async function verify({ main, query }) {
   append(main, card(t("auth.verifyTitle"), t("auth.verifyLead"), form));
 }
 
+/** @type {PageFn} */
 export async function expired({ main, query }) {
   setTitle(t("auth.expiredTitle"));
-  const reason = END_REASONS.has(query.get("reason")) ? query.get("reason") : "ended";
+  const asked = query.get("reason") || "";
+  const reason = END_REASONS.has(asked) ? asked : "ended";
   // A disabled account cannot sign in again: no way back to offer.
   const next = reason === "account_disabled" ? null : safeNext(query.get("next"));
   const href = next ? `/login?${new URLSearchParams({ next })}` : "/login";
@@ -195,6 +209,7 @@ export async function expired({ main, query }) {
     h("a", { class: "btn btn--primary btn--block", href, text: t("auth.signInAgain") })));
 }
 
+/** @type {PageFn} */
 export async function changePassword({ main }) {
   setTitle(t("auth.changeTitle"));
   const forced = Boolean(state.user && state.user.must_change_password);
@@ -215,6 +230,7 @@ export async function changePassword({ main }) {
     await post("/api/auth/password", {
       current_password: current.control.value, new_password: password.control.value,
     });
+    /** @type {Me} */
     const me = await get("/api/me");
     updateUser(me.user);
     navigate(homeFor(me.user), { replace: true });

@@ -1,28 +1,27 @@
+// @ts-check
 // A ticket's documents: the list, drag-and-drop (or chosen) uploads through the presigned POST
 // the API hands out, and downloads through a short-lived link. Shared by portal and console.
 //
-// Upload: POST {base}/attachments {filename, content_type, size} → {url, fields, attachment id};
-// the browser POSTs the form straight to S3; POST {base}/attachments/{id}/confirm makes the
-// server verify the object (size, type, checksum) before anyone sees it.
+// Upload: POST {base}/attachments {filename, content_type, size} → {attachment, upload: {url,
+// fields}}; the browser POSTs the form straight to S3; POST {base}/attachments/{id}/confirm
+// makes the server verify the object (size, type, checksum) before anyone sees it.
+// The list: GET {base}/attachments → {items}; a download: GET .../{id}?redirect=false → {url}.
 
 import { h, icon, formatBytes, clear, notice, uid } from "./dom.js";
 import { get, post, ApiError } from "./api.js";
 import { t, errorText, relativeTime } from "./i18n.js";
 
-function attachmentId(answer) {
-  if (!answer) return null;
-  return answer.attachment_id || (answer.attachment && answer.attachment.id) || answer.id || null;
-}
-
-/** Uploads one file to a ticket; resolves to the confirmed attachment's id. */
+/** Uploads one file to a ticket; resolves to the confirmed attachment's id.
+ * @param {string} base @param {File} file @param {Record<string, string>} [extra] */
 export async function uploadFile(base, file, extra = {}) {
+  /** @type {UploadAnswer} */
   const answer = await post(`${base}/attachments`, {
     filename: file.name, content_type: file.type || "", size: file.size, ...extra,
   });
-  const id = attachmentId(answer);
-  const target = answer.upload || answer.presigned || answer;
+  const id = answer.attachment.id;
+  const target = answer.upload;
   const form = new FormData();
-  for (const [key, value] of Object.entries(target.fields || {})) form.append(key, value);
+  for (const [key, value] of Object.entries(target.fields)) form.append(key, value);
   form.append("file", file);
   // "no-cors": the storage answers without CORS headers; whether the object arrived intact is
   // what the confirm call below checks on the server.
@@ -35,7 +34,9 @@ export async function uploadFile(base, file, extra = {}) {
   return id;
 }
 
+/** @param {string} base @param {string} id */
 export async function downloadAttachment(base, id) {
+  /** @type {DownloadLink} */
   const answer = await get(`${base}/attachments/${encodeURIComponent(id)}`, { redirect: "false" });
   // The link carries Content-Disposition: attachment, so following it saves the file and the
   // page stays where it is.
@@ -46,11 +47,8 @@ export async function downloadAttachment(base, id) {
   link.remove();
 }
 
-function itemsOf(answer) {
-  return (answer && (answer.items || answer.attachments || answer.documents)) || [];
-}
-
-/** A drop zone that also works with the keyboard (a real file input behind a button). */
+/** A drop zone that also works with the keyboard (a real file input behind a button).
+ * @param {{onFiles: (files: File[]) => void, multiple?: boolean, compact?: boolean}} options */
 export function dropZone({ onFiles, multiple = true, compact = false }) {
   const inputId = uid("files");
   const fileInput = h("input", { id: inputId, type: "file", class: "sr-only", multiple, tabindex: "-1",
@@ -59,7 +57,7 @@ export function dropZone({ onFiles, multiple = true, compact = false }) {
     icon("paperclip"), h("span", { text: t("documents.choose") }));
   choose.addEventListener("click", () => fileInput.click());
   fileInput.addEventListener("change", () => {
-    if (fileInput.files.length) onFiles([...fileInput.files]);
+    if (fileInput.files && fileInput.files.length) onFiles([...fileInput.files]);
     fileInput.value = "";
   });
   const zone = h("div", { class: ["dropzone", compact && "dropzone--compact"] },
@@ -87,20 +85,23 @@ export function dropZone({ onFiles, multiple = true, compact = false }) {
     const files = event.dataTransfer ? [...event.dataTransfer.files] : [];
     if (files.length) onFiles(files);
   });
-  zone.fileInput = fileInput;
   return zone;
 }
 
-/** Names of the documents seen so far, by id: messages show their attachments by name. */
+/** Names of the documents seen so far, by id: messages show their attachments by name.
+ * @type {Map<string, string>} */
 export const documentNames = new Map();
 
-function uploaderName(item) {
+/** A customer reads a name (or nothing: the portal may not name agents); staff a person. */
+function uploaderName(/** @type {Attachment} */ item) {
   if (!item.uploaded_by) return "";
   return typeof item.uploaded_by === "string" ? item.uploaded_by : item.uploaded_by.name || "";
 }
 
 /** The documents card of a ticket. `base` is /api/portal/tickets/<id> or the console's;
- *  `uploadExtra` goes with each upload request (the console shares its uploads). */
+ *  `uploadExtra` goes with each upload request (the console shares its uploads).
+ * @param {{base: string, canUpload?: boolean, onUploaded?: (file: File) => void,
+ *   uploadExtra?: Record<string, string>, onList?: (items: Attachment[]) => void, hint?: string}} options */
 export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra = {}, onList, hint }) {
   const list = h("ul", { class: "documents__list", "aria-live": "polite" });
   const status = h("div", { class: "documents__status", "aria-live": "polite" });
@@ -109,7 +110,7 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
   const heading = h("h2", { class: "card__title", id: section.getAttribute("aria-labelledby") },
     icon("paperclip"), h("span", { text: t("documents.title") }), count);
 
-  const show = (items) => {
+  const show = (/** @type {Attachment[]} */ items) => {
     clear(list);
     count.textContent = String(items.length);
     if (!items.length) {
@@ -117,8 +118,8 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
       return;
     }
     for (const item of items) {
-      const id = item.id || item.attachment_id;
-      const name = item.filename || item.name || id;
+      const id = item.id;
+      const name = item.filename || id;
       documentNames.set(id, name);
       const button = h("button", { type: "button", class: "btn btn--ghost btn--small documents__download" },
         icon("download"), h("span", { class: "sr-only", text: t("documents.download", { name }) }));
@@ -148,18 +149,20 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
   // alive: see the authorizer's BACKGROUND_ROUTES).
   const refresh = async (background = false) => {
     try {
-      const items = itemsOf(await get(`${base}/attachments`, background ? { refresh: 1 } : null, { quiet: true }));
+      /** @type {{items: Attachment[]}} */
+      const answer = await get(`${base}/attachments`, background ? { refresh: 1 } : null, { quiet: true });
+      const items = answer.items;
       show(items);
       if (onList) onList(items);
       return true;
     } catch (error) {
-      if (error.status === 401) return false; // the page's own requests report it
+      if (error instanceof ApiError && error.status === 401) return false; // the page's own requests report it
       status.replaceChildren(notice("error", errorText(error)));
       return false;
     }
   };
 
-  const upload = async (files) => {
+  const upload = async (/** @type {File[]} */ files) => {
     for (const file of files) {
       const line = h("p", { class: "documents__progress" }, t("documents.uploading", { name: file.name }));
       status.replaceChildren(line);
@@ -179,12 +182,12 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
   if (canUpload && hint) section.append(h("p", { class: "field__hint documents__hint", text: hint }));
   show([]);
   refresh();
-  section.refresh = refresh;
-  return section;
+  return Object.assign(section, { refresh });
 }
 
 /** Files picked for a message not sent yet (compose, reply): a list with remove buttons. */
 export function pendingFiles() {
+  /** @type {File[]} */
   const files = [];
   const list = h("ul", { class: "pending-files" });
   const render = () => {
@@ -220,7 +223,8 @@ export function pendingFiles() {
   };
 }
 
-/** A message's attachments: buttons that download them, named once the documents are listed. */
+/** A message's attachments: buttons that download them, named once the documents are listed.
+ * @param {string} base @param {string[]} ids */
 export function attachmentChips(base, ids) {
   if (!ids || !ids.length) return null;
   return h("ul", { class: "message__attachments", "aria-label": t("documents.attachments") },
@@ -232,9 +236,10 @@ export function attachmentChips(base, ids) {
     }));
 }
 
-export function nameChips(root) {
+export function nameChips(/** @type {Element} */ root) {
   for (const chip of root.querySelectorAll("[data-attachment-chip]")) {
-    const name = documentNames.get(chip.dataset.attachmentChip);
-    if (name) chip.querySelector(".chip__name").textContent = name;
+    const name = chip instanceof HTMLElement && documentNames.get(chip.dataset.attachmentChip || "");
+    const label = chip.querySelector(".chip__name");
+    if (name && label) label.textContent = name;
   }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Building the page with DOM APIs only. Every string a user or the API supplied becomes a text
 // node or an attribute value; nothing is ever parsed as HTML (no innerHTML anywhere), and URLs
 // pass through safeHref / safeImageSrc before they reach an attribute.
@@ -8,9 +9,14 @@ const BOOLEAN_PROPS = new Set(["checked", "disabled", "hidden", "required", "sel
 /**
  * h("button", {class: "btn", onClick: fn, type: "button"}, "Label", child, [more])
  * Props: class, text, on<Event>, dataset, aria-* / data-* / other attributes, href, src, value.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag @param {Record<string, any> | null} props @param {Child[]} children
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
+  /** @type {Record<string, any>} */
+  const any = el;
   if (props) {
     for (const [key, value] of Object.entries(props)) {
       if (value === undefined || value === null || value === false && !BOOLEAN_PROPS.has(key)) continue;
@@ -25,8 +31,8 @@ export function h(tag, props, ...children) {
       } else if (key === "src") {
         const safe = safeImageSrc(value);
         if (safe) el.setAttribute("src", safe);
-      } else if (key === "value") el.value = value;
-      else if (BOOLEAN_PROPS.has(key)) el[key] = Boolean(value);
+      } else if (key === "value") any.value = value;
+      else if (BOOLEAN_PROPS.has(key)) any[key] = Boolean(value);
       else if (key === "style") throw new Error("inline styles are not allowed by the CSP");
       else el.setAttribute(key, value === true ? "" : String(value));
     }
@@ -35,14 +41,17 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+/** @template {Element} E @param {E} parent @param {Child[]} children @returns {E} */
 export function append(parent, ...children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false || child === "") continue;
-    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children) {
+    if (Array.isArray(child)) append(parent, ...child);
+    else if (child === null || child === undefined || child === false || child === "") continue;
+    else parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return parent;
 }
 
+/** @template {Element} E @param {E} el @returns {E} */
 export function clear(el) {
   el.replaceChildren();
   return el;
@@ -50,7 +59,7 @@ export function clear(el) {
 
 /** Internal paths ("/tickets/1"), http(s) and mailto links; anything else (javascript:, data:,
  *  protocol-relative //host) is refused. */
-export function safeHref(value) {
+export function safeHref(/** @type {unknown} */ value) {
   const text = String(value ?? "").trim();
   if (text.startsWith("/") && !text.startsWith("//") && !text.startsWith("/\\")) return text;
   if (text.startsWith("#")) return text;
@@ -63,7 +72,7 @@ export function safeHref(value) {
   return null;
 }
 
-export function safeImageSrc(value) {
+export function safeImageSrc(/** @type {unknown} */ value) {
   const text = String(value ?? "").trim();
   if (/^data:image\/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(text)) return text;
   if (text.startsWith("/") && !text.startsWith("//")) return text;
@@ -82,7 +91,10 @@ export function uid(prefix = "id") {
   return `${prefix}-${idCounter}`;
 }
 
-/** A labelled form field: label, control, optional hint and error region. */
+/** A labelled form field: label, control, optional hint and error region.
+ * @template {Control} C
+ * @param {Child} label @param {C} control @param {{hint?: string, optional?: string}} [options]
+ * @returns {Field<C>} */
 export function field(label, control, { hint, optional } = {}) {
   if (!control.id) control.id = uid("f");
   const hintEl = hint ? h("p", { class: "field__hint", id: `${control.id}-hint`, text: hint }) : null;
@@ -93,23 +105,25 @@ export function field(label, control, { hint, optional } = {}) {
     h("label", { for: control.id, class: "field__label" }, label,
       optional ? h("span", { class: "field__optional", text: ` ${optional}` }) : null),
     control, hintEl, errorEl);
-  wrapper.control = control;
-  wrapper.setError = (message) => {
-    errorEl.textContent = message || "";
-    errorEl.hidden = !message;
-    if (message) control.setAttribute("aria-invalid", "true");
-    else control.removeAttribute("aria-invalid");
-  };
-  return wrapper;
+  return Object.assign(wrapper, {
+    control,
+    setError(/** @type {string | undefined} */ message) {
+      errorEl.textContent = message || "";
+      errorEl.hidden = !message;
+      if (message) control.setAttribute("aria-invalid", "true");
+      else control.removeAttribute("aria-invalid");
+    },
+  });
 }
 
 /** A region that says what just happened, politely, to screen readers too. */
+/** @param {"error" | "success" | "info" | "warning"} kind @param {Child} text */
 export function notice(kind, text) {
   return h("div", { class: `notice notice--${kind}`, role: kind === "error" ? "alert" : "status" },
     text);
 }
 
-export function icon(name) {
+export function icon(/** @type {string} */ name) {
   // Tiny inline SVG icons built with DOM APIs (no markup strings).
   const paths = ICONS[name] || ICONS.dot;
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -125,6 +139,7 @@ export function icon(name) {
   return svg;
 }
 
+/** @type {Record<string, string[]>} */
 const ICONS = {
   dot: ["M12 10a2 2 0 1 0 0 4 2 2 0 0 0 0-4z"],
   bell: ["M18 16v-5a6 6 0 1 0-12 0v5l-2 2h16l-2-2z", "M10 20a2 2 0 0 0 4 0"],
@@ -151,14 +166,14 @@ const ICONS = {
     "M12 3c-3 3-3 15 0 18"],
 };
 
-export function formatBytes(bytes) {
+export function formatBytes(/** @type {number} */ bytes) {
   const n = Number(bytes) || 0;
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function initials(name) {
+export function initials(/** @type {string | null | undefined} */ name) {
   const parts = String(name || "").trim().split(/\s+/).filter(Boolean);
   if (!parts.length) return "?";
   return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();

@@ -1,15 +1,19 @@
+// @ts-check
 // Unsent text kept in this tab: a reply, an answer or a new message survives the session ending
 // (and signing in again) or a reload. Kept in sessionStorage, per user and per form, so it never
 // outlives the tab nor shows to another account signed in on the same browser; cleared once sent.
 
-import { state, DRAFT_PREFIX as PREFIX } from "./app.js";
+import { state } from "./shell/state.js";
 
-function storageKey(name) {
+const PREFIX = "parley.draft.";
+
+function storageKey(/** @type {string} */ name) {
   return state.user ? `${PREFIX}${state.user.id}:${name}` : null;
 }
 
 /** Restores `control`'s text saved under `name`, saves it as it is typed (an empty control
- * forgets it). Returns {clear()} for after sending. */
+ * forgets it). Returns {clear()} for after sending.
+ * @param {HTMLInputElement | HTMLTextAreaElement} control @param {string} name */
 export function keepDraft(control, name) {
   const key = storageKey(name);
   const save = () => {
@@ -41,4 +45,15 @@ export function keepDraft(control, name) {
       }
     },
   };
+}
+
+/** Signed out on purpose or disabled: the next person at this browser must not find drafts. */
+export function forgetDrafts() {
+  try {
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith(PREFIX)) sessionStorage.removeItem(key);
+    }
+  } catch {
+    // storage unavailable: nothing was kept
+  }
 }

@@ -1,20 +1,26 @@
+// @ts-check
 // The in-portal notification feed, for customers and agents alike.
 
 import { h, append, icon, notice, clear } from "./dom.js";
 import { get, post } from "./api.js";
 import { t, errorText, relativeTime } from "./i18n.js";
-import { setTitle, refreshCounts, navigate } from "./app.js";
+import { setTitle } from "./shell/state.js";
+import { navigate } from "./shell/navigation.js";
+import { refreshCounts } from "./shell/counts.js";
 import { loadMoreButton, emptyState } from "./ui.js";
 
+/** @type {Record<string, string>} */
 const KIND_ICONS = { reply: "send", status: "check", customer_message: "inbox", assigned: "user" };
 
-function describe(item) {
+function describe(/** @type {FeedItem} */ item) {
   const key = `notifications.kind.${item.kind}`;
   return t(key, { actor: item.actor || t("thread.team"), status: item.status ? t(`status.${item.status}`) : "" });
 }
 
+/** @type {PageFn} */
 export async function notifications({ main }) {
   setTitle(t("notifications.title"));
+  /** @type {string | null} */
   let cursor = null;
   const list = h("ul", { class: "feed" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
@@ -23,13 +29,14 @@ export async function notifications({ main }) {
   const markAll = h("button", { type: "button", class: "btn btn--secondary" }, icon("check"),
     h("span", { text: t("notifications.markAll") }));
 
-  const setUnread = (unread) => {
+  const setUnread = (/** @type {number} */ unread) => {
     lead.textContent = t("notifications.unreadCount", { count: unread });
     markAll.disabled = !unread;
   };
 
   markAll.addEventListener("click", async () => {
     try {
+      /** @type {{unread: number}} */
       const result = await post("/api/notifications/read", { ids: "all" });
       for (const item of list.querySelectorAll(".is-unread")) item.classList.remove("is-unread");
       for (const dot of list.querySelectorAll(".unread-dot")) dot.remove();
@@ -41,7 +48,7 @@ export async function notifications({ main }) {
     }
   });
 
-  const entry = (item) => {
+  const entry = (/** @type {FeedItem} */ item) => {
     const link = h("a", { class: "feed__link", href: item.link },
       h("span", { class: "feed__icon", "aria-hidden": "true" }, icon(KIND_ICONS[item.kind] || "bell")),
       h("span", { class: "feed__text" },
@@ -59,7 +66,7 @@ export async function notifications({ main }) {
         // reading the ticket matters more than the mark
       }
       refreshCounts();
-      navigate(link.getAttribute("href"));
+      navigate(link.getAttribute("href") || item.link);
     });
     return h("li", { class: ["feed__item", !item.read && "is-unread"] }, link);
   };
@@ -67,6 +74,7 @@ export async function notifications({ main }) {
   async function load() {
     more.busy(true);
     try {
+      /** @type {Page<FeedItem> & {unread: number}} */
       const page = await get("/api/notifications", { limit: 25, cursor });
       for (const item of page.items) list.append(entry(item));
       if (!list.children.length) {

@@ -1,8 +1,9 @@
+// @ts-check
 // New messages in an open ticket without a reload: the WebSocket API where one is configured
 // (GET /api/notifications/live says where, with a one-minute ticket), polling
 // `.../messages?after=<seq>` every few seconds otherwise, or whenever the socket drops.
 
-import { get } from "./api.js";
+import { get, ApiError } from "./api.js";
 
 const POLL_MS = 3000;
 const SAFETY_POLL_MS = 30000; // with a socket: a slow poll catches anything a push missed
@@ -10,15 +11,21 @@ const SAFETY_POLL_MS = 30000; // with a socket: a slow poll catches anything a p
 /**
  * follow({ticketId, lastSeq, poll: after => Promise<{messages, last_seq, ticket?}>, onUpdate})
  * Returns a function that stops following.
+ * @template {{seq: number}} M
+ * @template T
+ * @param {{ticketId: string, lastSeq: number, poll: (after: number) => Promise<MessagesPage<M, T>>,
+ *   onUpdate: (update: MessagesPage<M, T>) => void}} given
  */
 export function follow({ ticketId, lastSeq, poll, onUpdate }) {
   let seq = lastSeq || 0;
   let stopped = false;
-  let timer = null;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  let timer;
+  /** @type {WebSocket | null} */
   let socket = null;
   let busy = false;
 
-  const deliver = (update) => {
+  const deliver = (/** @type {MessagesPage<M, T> | null} */ update) => {
     if (stopped || !update) return;
     const fresh = (update.messages || []).filter((m) => m.seq > seq);
     if (update.last_seq && update.last_seq > seq) seq = update.last_seq;
@@ -34,7 +41,7 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
     try {
       deliver(await poll(seq));
     } catch (error) {
-      if (error && (error.status === 401 || error.status === 404)) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
         stop();
         return;
       }
@@ -44,12 +51,13 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
     }
   };
 
-  const schedule = (ms) => {
+  const schedule = (/** @type {number} */ ms) => {
     clearInterval(timer);
     timer = setInterval(tick, ms);
   };
 
   const openSocket = async () => {
+    /** @type {{enabled: boolean, url?: string, ticket?: string} | null} */
     let access;
     try {
       access = await get("/api/notifications/live", null, { quiet: true });
@@ -57,17 +65,19 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
       access = null;
     }
     if (stopped || !access || !access.enabled || !access.url || typeof WebSocket === "undefined") return;
+    let opened;
     try {
-      socket = new WebSocket(`${access.url}?ticket=${encodeURIComponent(access.ticket)}`);
+      opened = new WebSocket(`${access.url}?ticket=${encodeURIComponent(access.ticket || "")}`);
     } catch {
       socket = null;
       return;
     }
-    socket.addEventListener("open", () => {
-      socket.send(JSON.stringify({ action: "subscribe", ticket_id: ticketId }));
+    socket = opened;
+    opened.addEventListener("open", () => {
+      opened.send(JSON.stringify({ action: "subscribe", ticket_id: ticketId }));
       schedule(SAFETY_POLL_MS);
     });
-    socket.addEventListener("message", (event) => {
+    opened.addEventListener("message", (event) => {
       let frame;
       try {
         frame = JSON.parse(event.data);
@@ -77,7 +87,7 @@ export function follow({ ticketId, lastSeq, poll, onUpdate }) {
       if (frame.type === "messages" && frame.ticket_id === ticketId) deliver(frame);
       else if (frame.type === "subscribed" && frame.last_seq > seq) tick();
     });
-    socket.addEventListener("close", () => {
+    opened.addEventListener("close", () => {
       socket = null;
       if (!stopped) schedule(POLL_MS); // back to polling
     });

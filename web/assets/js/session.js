@@ -1,19 +1,25 @@
+// @ts-check
 // The session clock. Only what a person does keeps the session open (the server ignores the
 // page's background polls), so a tab left alone is signed out after the idle timeout; a minute
 // before, a dialog offers to stay signed in. Every signed-in answer says how long is left
 // (X-Session-Ends-In), so another tab's activity moves this tab's clock too.
 
 import { h } from "./dom.js";
-import { get, post } from "./api.js";
+import { get, post, ApiError } from "./api.js";
 import { t } from "./i18n.js";
 
 const WARN_MS = 60 * 1000;
 let endsAt = 0; // performance.now() at which the session ends without activity
-let timer = null;
-let warning = null; // {dialog, text, returnFocus} while the dialog is shown
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let timer;
+/** @type {{dialog: HTMLDialogElement, text: HTMLElement, returnFocus: Element | null} | null} */
+let warning = null; // while the dialog is shown
+/** @typedef {{ended: (error: ApiError) => void, signOut: () => void}} Hooks */
+/** @type {Hooks} */
 let hooks = { ended: () => {}, signOut: () => {} };
 
-/** `secondsLeft` from the server; hooks.ended(error) when it has ended, hooks.signOut(). */
+/** `secondsLeft` from the server; hooks.ended(error) when it has ended, hooks.signOut().
+ * @param {number} secondsLeft @param {Hooks} given */
 export function sessionClock(secondsLeft, given) {
   if (!Number.isFinite(secondsLeft)) return;
   hooks = given;
@@ -39,7 +45,7 @@ export function recheck() {
 
 export function stopSessionClock() {
   clearTimeout(timer);
-  timer = null;
+  timer = undefined;
   endsAt = 0;
   closeWarning();
 }
@@ -49,7 +55,7 @@ async function checkEnded() {
     // Not activity: if another tab kept the session open, the answer's header moves the clock.
     await get("/api/auth/session", null, { quiet: true });
   } catch (error) {
-    if (error.status === 401) hooks.ended(error);
+    if (error instanceof ApiError && error.status === 401) hooks.ended(error);
     else if (endsAt) timer = setTimeout(checkEnded, 5000);
   }
 }
@@ -58,11 +64,11 @@ async function staySignedIn() {
   try {
     await post("/api/auth/session/refresh", {}, { quiet: true }); // its header closes the dialog
   } catch (error) {
-    if (error.status === 401) hooks.ended(error);
+    if (error instanceof ApiError && error.status === 401) hooks.ended(error);
   }
 }
 
-function showWarning(left) {
+function showWarning(/** @type {number} */ left) {
   if (!warning) {
     const title = h("h2", { class: "card__title", id: "session-warning-title", text: t("session.warningTitle") });
     const text = h("p", { id: "session-warning-text" });
@@ -93,5 +99,5 @@ function closeWarning() {
   warning = null;
   dialog.close();
   dialog.remove();
-  if (returnFocus && returnFocus.isConnected) returnFocus.focus();
+  if (returnFocus instanceof HTMLElement && returnFocus.isConnected) returnFocus.focus();
 }

@@ -1,29 +1,31 @@
+// @ts-check
 // Small building blocks shared by the portal, the console and the admin pages.
 
 import { h, icon } from "./dom.js";
 import { t } from "./i18n.js";
 
+/** @type {Record<string, string>} */
 const STATUS_TONES = {
   open: "info", new: "new", pending: "warning", resolved: "success", closed: "neutral",
 };
 
-export function statusBadge(status) {
+export function statusBadge(/** @type {string} */ status) {
   return h("span", { class: `status status--${STATUS_TONES[status] || "neutral"}`, dataset: { status } },
     h("span", { class: "status__dot", "aria-hidden": "true" }),
     t(`status.${status}`));
 }
 
 /** A "Load more" button; show(false) hides it, busy(true) disables it while loading. */
-export function loadMoreButton(onClick) {
+export function loadMoreButton(/** @type {() => unknown} */ onClick) {
   const button = h("button", { type: "button", class: "btn btn--secondary", hidden: true,
     text: t("common.loadMore") });
   button.addEventListener("click", onClick);
   return {
     element: button,
-    show: (visible) => {
+    show: (/** @type {boolean} */ visible) => {
       button.hidden = !visible;
     },
-    busy: (busy) => {
+    busy: (/** @type {boolean} */ busy) => {
       button.disabled = busy;
       if (busy) button.setAttribute("aria-busy", "true");
       else button.removeAttribute("aria-busy");
@@ -32,7 +34,7 @@ export function loadMoreButton(onClick) {
 }
 
 /** "123 / 10000" under a text area; announced only when close to the limit. */
-export function counter(textarea, max) {
+export function counter(/** @type {HTMLTextAreaElement} */ textarea, /** @type {number} */ max) {
   const output = h("p", { class: "counter muted", "aria-live": "off" });
   const update = () => {
     const length = textarea.value.length;
@@ -45,7 +47,9 @@ export function counter(textarea, max) {
   return output;
 }
 
-/** A group of toggle buttons (one pressed). Arrow keys move between them. */
+/** A group of toggle buttons (one pressed). Arrow keys move between them. `set(key)` presses one.
+ * @param {string} label @param {[string, string][]} options @param {string} value
+ * @param {(key: string) => void} onChange */
 export function segmented(label, options, value, onChange) {
   let current = value;
   const buttons = options.map(([key, text]) => {
@@ -61,26 +65,26 @@ export function segmented(label, options, value, onChange) {
   const group = h("div", { class: "segmented", role: "group", "aria-label": label }, buttons);
   group.addEventListener("keydown", (event) => {
     if (!["ArrowLeft", "ArrowRight"].includes(event.key)) return;
-    const index = buttons.indexOf(document.activeElement);
+    const index = buttons.findIndex((button) => button === document.activeElement);
     if (index < 0) return;
     const next = buttons[(index + (event.key === "ArrowRight" ? 1 : buttons.length - 1)) % buttons.length];
     next.focus();
     event.preventDefault();
   });
-  function set(key) {
+  function set(/** @type {string} */ key) {
     current = key;
     for (const button of buttons) button.setAttribute("aria-pressed", String(button.dataset.value === key));
   }
-  group.set = set;
-  return group;
+  return Object.assign(group, { set });
 }
 
 /** An empty list's message, with an optional way forward (a link or button) under it. */
+/** @param {string} text @param {Child} [action] */
 export function emptyState(text, action = null) {
   return h("div", { class: "empty" }, icon("inbox"), h("p", { text }), action);
 }
 
-export function troubleshooterCard(troubleshooter) {
+export function troubleshooterCard(/** @type {TroubleshooterAnswers} */ troubleshooter) {
   return h("section", { class: "card", "aria-labelledby": "ts-title" },
     h("h2", { class: "card__title", id: "ts-title", text: t("ticket.troubleshooter") }),
     h("p", { class: "muted", text: troubleshooter.name }),

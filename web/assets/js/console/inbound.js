@@ -1,123 +1,81 @@
+// @ts-check
 // Staff: mail the inbound checks held back. A held message is read here first, as text (its
 // HTML never reaches the page: a suspect message's markup is what must not run in a staff
 // member's browser), then released by an agent who trusts it, run again when it could not be
 // handled (an error, an attempt that died), or discarded. A dropped message a person did write
 // (taken for an automatic reply, say) is forced through. Loaded only for agents and admins.
 
-import { h, append, clear, notice, uid, formatBytes } from "./dom.js";
-import { get, post } from "./api.js";
-import { t, has, errorText, formatDate } from "./i18n.js";
-import { setTitle } from "./app.js";
-import { loadMoreButton, emptyState } from "./ui.js";
+import { h, append, clear, notice, uid } from "../dom.js";
+import { get, post } from "../api.js";
+import { t, has, errorText, formatDate } from "../i18n.js";
+import { setTitle } from "../shell/state.js";
+import { loadMoreButton, emptyState } from "../ui.js";
+import { readerBody } from "./held_reader.js";
 
 const STATUSES = ["quarantined", "processing", "failed", "rejected", "dropped", "done"];
-const VERDICT_NAMES = ["spam", "virus", "spf", "dkim", "dmarc"];
 // Held mail a person may open: everything that was received and not (yet) handled.
 const READABLE = ["quarantined", "failed", "dropped", "rejected"];
+/** @type {Record<string, string>} */
 const STATUS_TONES = {
   quarantined: "warning", processing: "info", failed: "warning", rejected: "neutral",
   dropped: "neutral", done: "success",
 };
 
 /** Why a delivery ended where it did: our words for the outcomes we know, its code otherwise. */
-function outcomeText(item) {
+function outcomeText(/** @type {InboundItem} */ item) {
   const key = `inbound.outcome.${item.outcome}`;
   return has(key) ? t(key) : item.outcome || "";
 }
 
-function statusChip(item) {
+function statusChip(/** @type {InboundItem} */ item) {
   const status = item.stuck ? "stuck" : item.status;
   return h("span", { class: `status status--${item.stuck ? "warning" : STATUS_TONES[item.status] || "neutral"}` },
     h("span", { class: "status__dot", "aria-hidden": "true" }), t(`inbound.status.${status}`));
 }
 
-function retryable(item) {
+function retryable(/** @type {InboundItem} */ item) {
   return (item.status === "quarantined" && !item.releasable) || item.status === "failed" || item.stuck;
 }
 
-function discardable(item) {
+function discardable(/** @type {InboundItem} */ item) {
   return item.status === "quarantined" || item.status === "failed" || item.stuck;
 }
 
-function readable(item) {
+function readable(/** @type {InboundItem} */ item) {
   // An unreadable notice named no message at all.
   return READABLE.includes(item.status) && item.outcome !== "unreadable";
 }
 
-function forcible(item) {
+function forcible(/** @type {InboundItem} */ item) {
   return item.status === "dropped" && Boolean(item.forcible);
 }
 
-/** The release this hold calls for: [action body, label] choices, in the order offered. */
+/** The release this hold calls for: [action body, label] choices, in the order offered.
+ * @param {InboundItem} item @returns {[Record<string, string>, string][]} */
 function releaseChoices(item) {
   if (!item.releasable) return [];
   if (item.outcome === "unverified_sender") {
     return [[{}, t("inbound.releaseAs", { sender: item.sender || t("inbound.unknownSender") })]];
   }
   if (item.outcome === "not_participant") {
-    return [
-      item.answers_ticket_number
-        ? [{ into: "ticket" }, t("inbound.releaseInto", { number: item.answers_ticket_number })] : null,
-      [{ into: "new" }, t("inbound.releaseNew")],
-    ].filter(Boolean);
+    /** @type {[Record<string, string>, string][]} */
+    const choices = [];
+    if (item.answers_ticket_number) {
+      choices.push([{ into: "ticket" }, t("inbound.releaseInto", { number: item.answers_ticket_number })]);
+    }
+    choices.push([{ into: "new" }, t("inbound.releaseNew")]);
+    return choices;
   }
   return [[{}, t("inbound.release")]];
 }
 
 /** A hold that is a judgment of who wrote it is let through only from the reader. */
-function releasableFromRow(item) {
-  return item.releasable && !["unverified_sender", "not_participant"].includes(item.outcome);
-}
-
-function mailbox(address, name) {
-  if (!address) return t("inbound.unknownSender");
-  return name && name !== address ? `${name} <${address}>` : address;
-}
-
-/** The message as text: every value goes into text nodes (h's `text`), never parsed as HTML. */
-function readerBody(held) {
-  const facts = [
-    [t("inbound.reader.from"), mailbox(held.from.address, held.from.name)],
-    held.envelope_from && held.envelope_from.toLowerCase() !== (held.from.address || "").toLowerCase()
-      ? [t("inbound.reader.envelope"), held.envelope_from] : null,
-    held.to.length ? [t("inbound.reader.to"), held.to.join(", ")] : null,
-    held.cc.length ? [t("inbound.reader.cc"), held.cc.join(", ")] : null,
-    held.reply_to.length && held.reply_to.join(",").toLowerCase() !== (held.from.address || "").toLowerCase()
-      ? [t("inbound.reader.replyTo"), held.reply_to.join(", ")] : null,
-    held.date ? [t("inbound.reader.date"), formatDate(held.date)] : null,
-  ].filter(Boolean);
-  const checks = VERDICT_NAMES.filter((name) => held.verdicts[name]).map((name) => {
-    const status = held.verdicts[name];
-    const word = has(`inbound.verdict.${status}`) ? t(`inbound.verdict.${status}`) : status;
-    return h("li", { text: t("inbound.checkResult", { check: t(`inbound.check.${name}`), result: word }) });
-  });
-  if (held.dmarc_policy) checks.push(h("li", { text: t("inbound.dmarcPolicy", { policy: held.dmarc_policy }) }));
-  const doubt = held.sender_doubt
-    || (held.delivery.outcome === "unverified_sender" ? held.delivery.reason || " " : "");
-  return [
-    doubt ? notice("warning", h("div", {}, h("strong", { text: t("inbound.reader.doubt") }), " ", doubt.trim())) : null,
-    h("dl", { class: "qa" },
-      facts.map(([label, value]) => [h("dt", { text: label }), h("dd", { text: value })]),
-      checks.length ? [h("dt", { text: t("inbound.reader.checks") }), h("dd", {}, h("ul", {}, checks))] : null),
-    h("h3", { class: "section-title", text: t("inbound.reader.message") }),
-    held.text.trim()
-      ? h("pre", { class: "message__body", text: held.text })
-      : h("p", { class: "muted", text: t("inbound.reader.noText") }),
-    held.text_truncated ? h("p", { class: "muted", text: t("inbound.reader.truncated") }) : null,
-    held.has_html ? h("p", { class: "muted", text: t("inbound.reader.htmlHidden") }) : null,
-    held.attachments.length ? [
-      h("h3", { class: "section-title", text: t("inbound.reader.attachments") }),
-      h("ul", {}, held.attachments.map((file) =>
-        h("li", { class: "break", text: `${file.filename} (${file.content_type}, ${formatBytes(file.size)})` }))),
-    ] : null,
-    held.warnings.length ? h("details", { class: "disclosure" },
-      h("summary", { text: t("inbound.reader.warnings", { count: held.warnings.length }) }),
-      h("ul", {}, held.warnings.map((warning) => h("li", { class: "break", text: warning })))) : null,
-  ];
+function releasableFromRow(/** @type {InboundItem} */ item) {
+  return item.releasable && !["unverified_sender", "not_participant"].includes(item.outcome || "");
 }
 
 /** What a release or retry came to, in a sentence, with the conversation it became. */
-async function resultMessage(item) {
+async function resultMessage(/** @type {InboundItem} */ item) {
   if (item.status === "done" && item.ticket_id) {
     let number = "";
     try {
@@ -139,9 +97,12 @@ async function resultMessage(item) {
   return notice("info", t("inbound.result.other", { status: t(`inbound.status.${item.status}`), why: outcomeText(item) }));
 }
 
+/** @type {PageFn} */
 export async function inbound({ main, query }) {
   setTitle(t("inbound.title"));
-  let status = STATUSES.includes(query.get("status")) ? query.get("status") : "quarantined";
+  const asked = query.get("status") || "";
+  let status = STATUSES.includes(asked) ? asked : "quarantined";
+  /** @type {string | null} */
   let cursor = null;
   const tbody = h("tbody", {});
   const result = h("div", { class: "form-status", "aria-live": "polite", tabindex: "-1" });
@@ -149,7 +110,7 @@ export async function inbound({ main, query }) {
   const filter = h("select", { class: "select select--small", id: uid("inbound-status") },
     STATUSES.map((value) => h("option", { value, text: t(`inbound.status.${value}`), selected: value === status })));
 
-  const row = (item) => {
+  const row = (/** @type {InboundItem} */ item) => {
     const actions = h("div", { class: "toolbar__group" });
     const tr = h("tr", { dataset: { deliveryId: item.id } },
       h("td", { "data-label": t("inbound.received"), class: "nowrap", text: formatDate(item.received_at) }),
@@ -161,7 +122,9 @@ export async function inbound({ main, query }) {
         item.stuck && item.lease_until
           ? h("p", { class: "muted", text: t("inbound.stuckSince", { when: formatDate(item.lease_until) }) }) : null),
       h("td", { class: "col-actions" }, actions));
+    /** @type {HTMLTableRowElement | null} */
     let reader = null;
+    /** @type {HTMLButtonElement | null} */
     let readButton = null;
 
     const closeReader = () => {
@@ -176,10 +139,11 @@ export async function inbound({ main, query }) {
 
     /** Runs an action; the row (and its reader) make way for the delivery as it now is. */
     const buttons = () => [...actions.querySelectorAll("button"), ...(reader ? reader.querySelectorAll("button") : [])];
-    const run = async (action, body) => {
+    const run = async (/** @type {string} */ action, /** @type {Record<string, string>} */ body) => {
       for (const button of buttons()) button.disabled = true;
       result.replaceChildren(notice("info", t("inbound.working")));
       try {
+        /** @type {InboundItem} */
         const updated = await post(`/api/admin/inbound/${encodeURIComponent(item.id)}/${action}`, body);
         if (reader) reader.remove();
         tr.replaceWith(row(updated));
@@ -192,6 +156,8 @@ export async function inbound({ main, query }) {
       }
     };
 
+    /** @param {string} action @param {string} label @param {string} style
+     * @param {Record<string, string>} [body] @param {HTMLElement} [where] */
     const act = (action, label, style, body = {}, where = actions) => {
       const button = h("button", { type: "button", class: `btn btn--small ${style}`, text: label });
       button.addEventListener("click", () => run(action, body));
@@ -209,13 +175,14 @@ export async function inbound({ main, query }) {
         content);
       reader = h("tr", { class: "inbound-reader", id: uid("held") },
         h("td", { colspan: "5" }, section));
-      readButton.setAttribute("aria-controls", reader.id);
-      readButton.setAttribute("aria-expanded", "true");
+      readButton?.setAttribute("aria-controls", reader.id);
+      readButton?.setAttribute("aria-expanded", "true");
       tr.after(reader);
       // Opened below its row, which may be at the bottom of the screen: bring it into view.
-      section.querySelector("h2").focus({ preventScroll: true });
+      section.querySelector("h2")?.focus({ preventScroll: true });
       section.scrollIntoView({ block: "nearest" });
       const opened = reader;
+      /** @type {HeldMail} */
       let held;
       try {
         held = await get(`/api/admin/inbound/${encodeURIComponent(item.id)}`);
@@ -237,7 +204,7 @@ export async function inbound({ main, query }) {
     };
 
     /** What may be done with the message once read: the release it calls for, retry, discard. */
-    const readerActions = (current) => {
+    const readerActions = (/** @type {InboundItem} */ current) => {
       const bar = h("div", { class: "form__actions" });
       const hint = current.outcome === "unverified_sender"
         ? t("inbound.releaseAsHint", { sender: current.sender || t("inbound.unknownSender") })
@@ -255,7 +222,7 @@ export async function inbound({ main, query }) {
     };
 
     /** Discarding is for good: it is asked once more, in place, the safe answer focused. */
-    const confirmDiscard = (bar, discard) => {
+    const confirmDiscard = (/** @type {HTMLElement} */ bar, /** @type {HTMLButtonElement} */ discard) => {
       const questionId = uid("discard-q");
       const cancel = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("common.cancel") });
       const confirm = h("button", { type: "button", class: "btn btn--danger btn--small", text: t("inbound.discardConfirm") });
@@ -274,11 +241,12 @@ export async function inbound({ main, query }) {
     };
 
     if (readable(item)) {
-      readButton = h("button", { type: "button", class: "btn btn--secondary btn--small", text: t("inbound.read"),
+      const button = h("button", { type: "button", class: "btn btn--secondary btn--small", text: t("inbound.read"),
         "aria-label": t("inbound.readLabel", { subject: item.subject || t("inbound.noSubject") }),
         "aria-expanded": "false" });
-      readButton.addEventListener("click", () => (reader ? closeReader() : openReader()));
-      actions.append(readButton);
+      button.addEventListener("click", () => (reader ? closeReader() : openReader()));
+      actions.append(button);
+      readButton = button;
     }
     if (releasableFromRow(item)) act("release", t("inbound.release"), "btn--primary");
     if (retryable(item)) act("retry", t("inbound.retry"), "btn--secondary");
@@ -290,9 +258,10 @@ export async function inbound({ main, query }) {
     return tr;
   };
 
-  async function load(reset) {
+  async function load(/** @type {boolean} */ reset) {
     more.busy(true);
     try {
+      /** @type {Page<InboundItem>} */
       const page = await get("/api/admin/inbound", { status, limit: 50, cursor: reset ? null : cursor });
       if (reset) clear(tbody);
       for (const item of page.items) tbody.append(row(item));

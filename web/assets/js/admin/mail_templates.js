@@ -1,37 +1,41 @@
+// @ts-check
 // The settings page's mail editor: every mail the portal sends, per language, starting from its
 // built-in text, with the variables it may use and a preview rendered by the server with sample
 // data. What differs from the built-in text is saved with the other settings; a wording the
 // server refuses shows its reason beside its editor. The preview is text, set with textContent.
 
-import { h, field } from "./dom.js";
-import { get, post } from "./api.js";
-import { t, has, errorText, LANGUAGES } from "./i18n.js";
+import { h, field } from "../dom.js";
+import { get, post, problemsOf } from "../api.js";
+import { t, has, errorText, LANGUAGES } from "../i18n.js";
 
 const CATALOG = "/api/admin/settings/mail-templates";
 const PREVIEW = "/api/admin/settings/mail-templates/preview";
 
-/** A stable text of a wording map, whatever order its keys came in. */
+/** A stable text of a wording map, whatever order its keys came in.
+ * @param {any} value @returns {string} */
 function canonical(value) {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`).join(",")}}`;
 }
 
-function mailName(name) {
+function mailName(/** @type {string} */ name) {
   const key = `admin.template.${name}`;
   return has(key) ? t(key) : name;
 }
 
-function variableText(variable) {
+function variableText(/** @type {MailTemplate["variables"][number]} */ variable) {
   const key = `admin.mailVar.${variable.name}`;
   return has(key) ? t(key) : variable.description;
 }
 
 /** The reason the server gave for refusing one part, in the reader's language. */
-export function refusalText(detail) {
+export function refusalText(/** @type {ErrorDetail} */ detail) {
   const key = `error.${detail.code}`;
-  return has(key) ? t(key, { reason: detail.reason || "" }) : detail.message;
+  return has(key) ? t(key, { reason: String(detail.reason || "") }) : detail.message || "";
 }
 
+/** One mail's editor in one language, from its saved wording or else the built-in one.
+ * @param {MailTemplate} template @param {string} lang @param {MailWording | null | undefined} saved */
 function editor(template, lang, saved) {
   const builtin = template.builtin[lang];
   const subject = h("input", { class: "input input--small", maxlength: 300,
@@ -41,7 +45,7 @@ function editor(template, lang, saved) {
   body.value = (saved && saved.body) || builtin.body;
   const errorEl = h("p", { class: "field__error mail-template__error", role: "alert", hidden: true });
   const output = h("div", { class: "mail-template__preview", "aria-live": "polite" });
-  const setError = (message) => {
+  const setError = (/** @type {string | undefined} */ message) => {
     errorEl.textContent = message || "";
     errorEl.hidden = !message;
     for (const control of [subject, body]) {
@@ -63,13 +67,14 @@ function editor(template, lang, saved) {
     output.replaceChildren();
     previewButton.disabled = true;
     try {
+      /** @type {{preview: {subject: string, text: string}}} */
       const { preview } = await post(PREVIEW, { template: template.name, language: lang, ...wording() });
       // Text only: never the mail's HTML in the admin page.
       output.replaceChildren(h("div", { class: "notice notice--info mail-template__shown" },
         h("p", {}, h("strong", { text: `${t("admin.templateSubject")}: ` }), preview.subject),
         h("p", { class: "mail-template__text", text: preview.text })));
     } catch (error) {
-      const [detail] = Array.isArray(error.details) ? error.details : [];
+      const [detail] = problemsOf(error);
       setError(detail && detail.code ? refusalText(detail) : errorText(error));
     } finally {
       previewButton.disabled = false;
@@ -91,15 +96,19 @@ function editor(template, lang, saved) {
 }
 
 /** The mail templates control of the settings page (key "notification_templates"). */
+/** @param {Registry} registry @param {Settings} settings */
 export function templatesControl(registry, settings) {
+  /** @type {Record<string, Record<string, MailWording | null>>} */
   const current = settings.notification_templates || {};
+  /** @type {ReturnType<typeof editor>[]} */
   const editors = [];
   const list = h("div", { class: "mail-templates" }, h("p", { class: "muted", text: t("common.loading") }));
   const errorEl = h("p", { class: "field__error", hidden: true });
   const wrapper = h("fieldset", { class: "field fieldset" },
     h("legend", { class: "field__label", text: t("admin.templates") }),
     h("p", { class: "field__hint", text: t("admin.templatesHint") }), list, errorEl);
-  wrapper.setError = (message, detail) => {
+  /** @param {string} [message] @param {ErrorDetail} [detail] */
+  const setError = (message, detail) => {
     if (!message) {
       for (const one of editors) one.setError("");
       errorEl.textContent = "";
@@ -107,7 +116,7 @@ export function templatesControl(registry, settings) {
       return;
     }
     const target = detail && editors.find((one) => one.template === detail.template && one.lang === detail.language);
-    if (target) {
+    if (detail && target) {
       target.setError(refusalText(detail));
       const disclosure = target.element.closest("details");
       if (disclosure) disclosure.open = true;
@@ -116,7 +125,7 @@ export function templatesControl(registry, settings) {
     errorEl.textContent = message;
     errorEl.hidden = false;
   };
-  get(CATALOG).then(({ templates }) => {
+  get(CATALOG).then((/** @type {{templates: MailTemplate[]}} */ { templates }) => {
     list.replaceChildren(...templates.map((template) => {
       const mine = Object.keys(LANGUAGES).map((lang) => editor(template, lang, (current[template.name] || {})[lang]));
       editors.push(...mine);
@@ -128,11 +137,12 @@ export function templatesControl(registry, settings) {
             template.required.includes(variable.name) ? h("strong", { text: ` (${t("admin.mailRequired")})` }) : null))),
         h("div", { class: "grid grid--3" }, mine.map((one) => one.element)));
     }));
-  }).catch((error) => {
+  }).catch((/** @type {unknown} */ error) => {
     list.replaceChildren(h("p", { class: "field__error", text: errorText(error) }));
   });
   return registry.add("notification_templates", () => {
     if (!editors.length) return current;
+    /** @type {Record<string, Record<string, MailWording | null>>} */
     const result = {};
     for (const one of editors) {
       const wording = one.wording();
@@ -143,5 +153,5 @@ export function templatesControl(registry, settings) {
       result[one.template][one.lang] = wording.subject === null && wording.body === null ? null : wording;
     }
     return canonical(result) === canonical(current) ? current : result;
-  }, wrapper);
+  }, Object.assign(wrapper, { setError }));
 }

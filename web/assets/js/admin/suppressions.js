@@ -1,13 +1,14 @@
+// @ts-check
 // Administration: suppressed addresses, the ones the portal no longer emails because their mail
 // bounced for good or their owner reported it as spam, with the evidence, and lifting one.
 // Everything the evidence says came from outside (a remote mail server's words): text only.
 
-import { h, append, clear, icon, notice, uid } from "./dom.js";
-import { api, get } from "./api.js";
-import { t, has, errorText, formatDate } from "./i18n.js";
-import { adminPage } from "./admin.js";
-import { loadMoreButton, emptyState } from "./ui.js";
-import { reasonText } from "./suppressed.js";
+import { h, append, clear, icon, notice, uid } from "../dom.js";
+import { api, get } from "../api.js";
+import { t, has, errorText, formatDate } from "../i18n.js";
+import { loadMoreButton, emptyState } from "../ui.js";
+import { reasonText } from "../suppressed.js";
+import { adminPage } from "./page.js";
 
 // What an admin judges an entry by comes first; the identifiers that trace it in SES's or our
 // logs follow, folded away.
@@ -15,7 +16,7 @@ const EVIDENCE_FIRST = ["source", "status", "diagnostic", "complaint_type"];
 const EVIDENCE_ORDER = [...EVIDENCE_FIRST, "bounce_type", "bounce_subtype", "timestamp", "reporting_mta",
   "user_agent", "message_id", "ses_message_id", "feedback_id", "delivery_id"];
 
-function evidenceItems(entries) {
+function evidenceItems(/** @type {[string, unknown][]} */ entries) {
   return entries.map(([key, value]) => {
     const labelKey = `suppressions.evidenceKey.${key}`;
     const sourceKey = `suppressions.source.${value}`;
@@ -27,8 +28,8 @@ function evidenceItems(entries) {
   });
 }
 
-function evidenceList(evidence) {
-  const rank = (key) => (EVIDENCE_ORDER.includes(key) ? EVIDENCE_ORDER.indexOf(key) : EVIDENCE_ORDER.length);
+function evidenceList(/** @type {SuppressionEntry["evidence"]} */ evidence) {
+  const rank = (/** @type {string} */ key) => (EVIDENCE_ORDER.includes(key) ? EVIDENCE_ORDER.indexOf(key) : EVIDENCE_ORDER.length);
   const entries = Object.entries(evidence || {}).sort(([a], [b]) => rank(a) - rank(b));
   if (!entries.length) return null;
   const first = entries.filter(([key]) => EVIDENCE_FIRST.includes(key));
@@ -40,7 +41,9 @@ function evidenceList(evidence) {
       h("dl", { class: "audit-details" }, evidenceItems(rest))) : null);
 }
 
+/** @type {PageFn} */
 export async function suppressions({ main }) {
+  /** @type {string | null} */
   let cursor = null;
   let lookingUp = "";
   const tbody = h("tbody", {});
@@ -48,7 +51,7 @@ export async function suppressions({ main }) {
   const more = loadMoreButton(() => load(false));
   more.element.textContent = t("admin.more");
 
-  const row = (entry) => {
+  const row = (/** @type {SuppressionEntry} */ entry) => {
     const action = h("td", { class: "col-actions" });
     const tr = h("tr", { dataset: { email: entry.email } },
       h("td", { "data-label": t("suppressions.address"), class: "break" }, h("strong", { text: entry.email })),
@@ -97,9 +100,10 @@ export async function suppressions({ main }) {
   const emptyRow = () => h("tr", {}, h("td", { colspan: "5" },
     emptyState(lookingUp ? t("suppressions.notFound", { email: lookingUp }) : t("suppressions.none"))));
 
-  async function load(reset) {
+  async function load(/** @type {boolean} */ reset) {
     more.busy(true);
     try {
+      /** @type {Page<SuppressionEntry>} */
       const page = await get("/api/admin/suppressions",
         lookingUp ? { email: lookingUp } : { limit: 50, cursor: reset ? null : cursor });
       if (reset) clear(tbody);

@@ -1,0 +1,380 @@
+// The shapes the API answers with, as the pages read them: the server's side of each is the
+// TypedDict in chalicelib/shapes/ (or what chalicelib/services/ builds, for aggregates not there
+// yet). Types only: tsconfig.json reads this file for `tsc --noEmit`; no page downloads it.
+// Declared globally, so a module names them in JSDoc (`@type {PortalTicketView}`) without an import.
+
+/** A refusal's body: `{"error": {code, message, details}}`; api.js throws it as an ApiError. */
+interface ErrorDetail {
+  field?: string;
+  code?: string;
+  message?: string;
+  [name: string]: unknown;
+}
+
+type Role = "customer" | "agent" | "admin";
+
+// -- accounts ---------------------------------------------------------------------------------
+
+interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  language: string;
+  status: "active" | "disabled" | "unverified";
+  org_id: string | null;
+  org_view: boolean;
+  team_ids: string[];
+  must_change_password: boolean;
+}
+
+/** POST /api/auth/login */
+interface SignedIn {
+  user: User;
+  csrf_token: string;
+  expires_in: number;
+}
+
+/** GET /api/me */
+interface Me {
+  user: User;
+  mail_suppressed: Suppression | null;
+}
+
+/** Why the portal no longer emails an address (services/suppressions.py). */
+interface Suppression {
+  reason: string;
+  detail?: string | null;
+  since: string;
+}
+
+/** An admin's row of GET /api/admin/suppressions. */
+interface SuppressionEntry extends Suppression {
+  email: string;
+  evidence: Record<string, string>;
+}
+
+interface BannerLink {
+  label: string;
+  url: string;
+}
+
+/** GET /api/portal/branding */
+interface Branding {
+  portal_name: string;
+  logo_url: string | null;
+  primary_color: string;
+  accent_color: string;
+  banner_links: BannerLink[];
+  announcement: string;
+  self_registration: boolean;
+  default_language: string;
+}
+
+/** A page of a list; `next_cursor` null on the last one. */
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+// -- tickets: the portal's side ---------------------------------------------------------------
+
+type TicketStatus = "new" | "open" | "pending" | "resolved" | "closed";
+
+interface Topic {
+  id: string;
+  name: string;
+  team_id?: string;
+}
+
+interface TroubleshooterQuestion {
+  text: string;
+  options: string[];
+}
+
+interface Troubleshooter {
+  id: string;
+  name: string;
+  topic: string;
+  intro?: string;
+  questions: TroubleshooterQuestion[];
+}
+
+/** The answers a ticket opened from a troubleshooter carries. */
+interface TroubleshooterAnswers {
+  id?: string;
+  name: string;
+  answers: { question: string; answer: string }[];
+}
+
+/** GET /api/portal/config */
+interface PortalConfig {
+  topics: Topic[];
+  org_view: boolean;
+  max_message_length: number;
+  troubleshooters?: Troubleshooter[];
+}
+
+interface PortalTicket {
+  id: string;
+  number: number;
+  subject: string;
+  topic: string;
+  topic_name: string;
+  channel: string;
+  status: TicketStatus;
+  created_at: string;
+  last_activity_at: string;
+  message_count: number;
+  unread: boolean;
+  messaging_blocked: boolean;
+  blocked_reason: string | null;
+  rating: number | null;
+  rating_comment: string | null;
+  troubleshooter: TroubleshooterAnswers | null;
+  requester?: { id: string; name: string };
+}
+
+interface PortalMessage {
+  id: string;
+  seq: number;
+  kind: "mine" | "customer" | "team";
+  author: string;
+  body: string;
+  attachment_ids: string[];
+  created_at: string;
+}
+
+interface ReplyRefusal {
+  code: string;
+  message: string;
+}
+
+/** GET /api/portal/tickets/{id}, and what resolving answers. */
+interface PortalTicketView {
+  ticket: PortalTicket;
+  messages: PortalMessage[];
+  earlier_cursor: string | null;
+  message_count: number;
+  can_reply: boolean;
+  reply_refusal: ReplyRefusal | null;
+  can_rate: boolean;
+}
+
+/** GET .../messages?after= (live.js) and ?before= (earlier pages); the portal's new messages
+ * come with the ticket's summary. */
+interface MessagesPage<M, T = never> {
+  messages: M[];
+  last_seq?: number;
+  earlier_cursor?: string | null;
+  ticket?: T;
+}
+
+interface FolderEntry {
+  id: string;
+  ticket_id: string;
+  ticket_number: number;
+  title: string;
+  author: string;
+  preview: string;
+  read: boolean;
+  created_at: string;
+}
+
+type FolderUnread = Record<string, number>;
+
+interface FeedItem {
+  id: string;
+  kind: string;
+  ticket_id: string;
+  link: string;
+  ticket_number: number;
+  title: string;
+  actor: string | null;
+  status: string | null;
+  read: boolean;
+  created_at: string;
+}
+
+// -- tickets: the console's side --------------------------------------------------------------
+
+interface Person {
+  id: string;
+  name: string;
+}
+
+interface Requester extends Person {
+  email: string;
+  org_id?: string | null;
+  email_suppressed?: boolean;
+  suppression?: Suppression | null;
+}
+
+interface ConsoleTicket {
+  id: string;
+  number: number;
+  title: string;
+  subject: string;
+  topic: string;
+  channel: string;
+  status: TicketStatus;
+  team_id: string;
+  requester: Requester;
+  assignee: Person | null;
+  created_at: string;
+  last_activity_at: string;
+  message_count: number;
+  unread: boolean;
+  messaging_blocked: boolean;
+  blocked_reason: string | null;
+  rating: number | null;
+  rating_comment: string | null;
+}
+
+interface ConsoleMessage {
+  id: string;
+  seq: number;
+  kind: string;
+  visibility: "public" | "internal";
+  internal: boolean;
+  author: { id: string | null; name: string | null; role: Role | "system" };
+  body: string;
+  channel: string;
+  details: Record<string, any> | null;
+  attachment_ids: string[];
+  created_at: string;
+}
+
+/** GET /api/console/tickets/{id}, and what each change of a ticket answers. */
+interface ConsoleTicketView {
+  ticket: ConsoleTicket;
+  messages?: ConsoleMessage[];
+  earlier_cursor?: string | null;
+  message_count?: number;
+  troubleshooter?: TroubleshooterAnswers | null;
+}
+
+/** GET /api/console/config */
+interface ConsoleConfig {
+  topics: Topic[];
+  teams: string[];
+  team_names?: Record<string, string>;
+  max_message_length: number;
+}
+
+interface Agent extends Person {
+  email: string;
+}
+
+// -- documents (services/attachments.py) ------------------------------------------------------
+
+/** One document of a ticket: `uploaded_by` is a name for a customer, a person for staff. */
+interface Attachment {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  status: string;
+  created_at: string;
+  uploaded_by: string | { id: string; name: string; role: string };
+  internal?: boolean;
+  message_id?: string | null;
+}
+
+/** POST .../attachments: the pending document, and the form to POST the file to S3 with. */
+interface UploadAnswer {
+  attachment: Attachment;
+  upload: { url: string; fields: Record<string, string>; expires_at: string };
+}
+
+/** GET .../attachments/{id}?redirect=false */
+interface DownloadLink {
+  url: string;
+  expires_in: number;
+}
+
+// -- administration ---------------------------------------------------------------------------
+
+interface Org {
+  id: string;
+  name: string;
+}
+
+interface Team {
+  id: string;
+  name: string;
+  email: string | null;
+  topics: string[];
+}
+
+/** GET /api/admin/settings: every setting, by name (the page shows those it does not know too). */
+type Settings = Record<string, any>;
+
+interface AuditEntry {
+  at: string;
+  action: string;
+  outcome: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  target: string | null;
+  source_ip: string | null;
+  details: Record<string, unknown> | null;
+}
+
+interface AuditChange {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+  more?: number;
+}
+
+interface MailTemplate {
+  name: string;
+  builtin: Record<string, { subject: string; body: string }>;
+  variables: { name: string; description: string }[];
+  required: string[];
+}
+
+/** A wording the admin saved for one mail in one language; null parts keep the built-in. */
+interface MailWording {
+  subject: string | null;
+  body: string | null;
+}
+
+// -- held inbound mail (services/held_mail.py) ------------------------------------------------
+
+interface InboundItem {
+  id: string;
+  status: string;
+  outcome?: string | null;
+  reason?: string | null;
+  sender?: string | null;
+  subject?: string | null;
+  received_at: string;
+  stuck?: boolean;
+  lease_until?: string | null;
+  releasable?: boolean;
+  forcible?: boolean;
+  answers_ticket_number?: number | null;
+  ticket_id?: string | null;
+}
+
+/** GET /api/admin/inbound/{id}/message: what a held message says, text only. */
+interface HeldMail {
+  delivery: InboundItem;
+  from: { address: string; name: string };
+  envelope_from: string;
+  to: string[];
+  cc: string[];
+  reply_to: string[];
+  subject: string;
+  date: string | null;
+  verdicts: Record<string, string>;
+  dmarc_policy: string;
+  sender_doubt: string;
+  text: string;
+  text_truncated: boolean;
+  has_html: boolean;
+  attachments: { filename: string; content_type: string; size: number; inline: boolean }[];
+  warnings: string[];
+}
