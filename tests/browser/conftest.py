@@ -100,7 +100,7 @@ class Stack:
         such as spam="FAIL"); returns its delivery id. The stack's pump then handles it."""
         options = [part for name, value in verdicts.items() for part in (f"--{name}", value)]
         received = subprocess.run(  # noqa: S603 - our own CLI
-            [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+            [sys.executable, "-c", "import sys; from parley_dev.cli import main; sys.exit(main())",
              "mail", "receive", "-", *options],
             cwd=PROJECT_DIR, input=raw, capture_output=True, timeout=60,
             env={**_stack_environment(), "PARLEY_DEV_STATE": str(self.state_file)},
@@ -195,9 +195,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state_file = tmp_path_factory.mktemp("stack") / "parley-dev.json"
     env = {**_stack_environment(), "POWERTOOLS_LOG_LEVEL": "ERROR",
            "PARLEY_DEV_STATE": str(state_file)}
-    log = (ARTIFACTS / "browser-stack.log").open("wb")
+    # One stack per test worker (make test runs on every core), each with its own log.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    log = (ARTIFACTS / f"browser-stack{'-' + worker if worker else ''}.log").open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from parley_dev.cli import main; sys.exit(main())",
          "dev", "--port", str(port)],
         cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -234,16 +236,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def launch_chromium() -> Iterator[Callable[..., Any]]:
+    """Launches the machine's Chromium, with Playwright's launch options (`env`, say: a test of
+    fonts gives its own fontconfig); the caller closes what it launched. One Playwright serves
+    the session: its sync API refuses a second one in the same thread."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
     if not path:
         pytest.skip("no Chromium on this machine")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        yield lambda **options: playwright.chromium.launch(
+            executable_path=path, args=CHROMIUM_ARGS, **options)
+
+
+@pytest.fixture(scope="session")
+def browser(launch_chromium: Callable[..., Any]) -> Iterator[Any]:
+    launched = launch_chromium()
+    yield launched
+    launched.close()
 
 
 @dataclass
