@@ -11,6 +11,8 @@ event would be billed for. A script, not a test.
    recipients, and the function's own CPU time (all but the time inside the emulator),
    for the session authorizer and the route separately, as they are separate Lambda functions.
    docs/deploy.md's cost estimate is built from these figures.
+3. Cold import: `import app` against a bare `import chalice, boto3, pynamodb.models`
+   (tests/bench_cold_start.py).
 
 `python -m tests.bench --quick` measures at 1,000 messages only, with fewer rounds.
 """
@@ -254,8 +256,8 @@ def _inbound(rounds: int) -> Cost:
     queued); what is measured is the handler's invocation."""
     from chalicelib.adapters.aws import client
     from chalicelib.config import get_settings
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.local.pump import FakeContext
+    from parley_dev.local.inbound import receive_mail
+    from parley_dev.local.pump import FakeContext
     from tests.functional.inbound_support import make_mail, sqs_record
     from tests.functional.notification_support import handler
 
@@ -285,8 +287,8 @@ def run_size(total_messages: int, rounds: int, with_billing: bool) -> dict[str, 
 
     import app as app_module
     from chalicelib.adapters.aws import reset_clients
-    from chalicelib.local.resources import create_resources
     from chalicelib.services import settings
+    from parley_dev.local.resources import create_resources
     from tests.conftest import Api
 
     with mock_aws():
@@ -357,6 +359,9 @@ def main() -> None:
     from tests.bench_account_mail import print_medians
 
     print_medians(rounds)
+    from tests.bench_cold_start import print_ratio
+
+    print_ratio()
     try:
         from tests.bench_mail import messages_per_second
     except ImportError:

@@ -23,9 +23,9 @@ def medians(rounds: int = 30) -> dict[str, tuple[float, float]]:
     import app as app_module
     from chalicelib.adapters.aws import reset_clients
     from chalicelib.data import users as user_store
-    from chalicelib.local.resources import create_resources
     from chalicelib.services import settings, throttles
     from chalicelib.services.passwords import hash_password
+    from parley_dev.local.resources import create_resources
     from tests.conftest import Api
 
     # Each address is asked once, but every request comes from the one test client's address:

@@ -65,7 +65,7 @@ def seed_other_customers(
 
 
 def seed_thread(ticket_id: str, visibilities: Sequence[str]) -> None:
-    """Append messages to a ticket's thread, numbered as services/tickets.py numbers them (a
+    """Append messages to a ticket's thread, numbered as services/tickets/commit.py numbers them (a
     position each, a public number for public ones), with the ticket's counters to match: a
     long thread in a second instead of a transaction per message."""
     ticket = TicketModel.get(ticket_id, consistent_read=True)

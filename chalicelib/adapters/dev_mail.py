@@ -6,17 +6,17 @@ from __future__ import annotations
 import email
 import email.policy
 from html import escape
-from typing import Any
 
 from chalicelib.config import get_settings
+from chalicelib.shapes.dev import SentMail
 
 
-def sent_messages() -> list[dict[str, Any]]:
+def sent_messages() -> list[SentMail]:
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
     backend = ses_backends[DEFAULT_ACCOUNT_ID][get_settings().region]
-    result = []
+    result: list[SentMail] = []
     for raw in reversed(getattr(backend, "sent_messages", [])):
         data = getattr(raw, "raw_data", None)
         if data is None:
@@ -37,7 +37,7 @@ def sent_messages() -> list[dict[str, Any]]:
     return result
 
 
-def render_page(messages: list[dict[str, Any]]) -> str:
+def render_page(messages: list[SentMail]) -> str:
     rows = []
     for m in messages:
         headers = "".join(

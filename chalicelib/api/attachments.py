@@ -1,26 +1,34 @@
 """Documents on a ticket, for the portal and the console: ask for an upload, confirm it, list
-the documents area, download. The same service answers both sides; the ticket's own access
-check decides who sees what."""
+the documents area, download. The same service answers both sides, each in its own shape; the
+ticket's own access check decides who sees what.
+
+Services are imported in the view: a cold start loads only what the route it answers needs (the
+documents' service brings S3 and the file checks)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.pagination import RefreshQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import CUSTOMERS, STAFF, route
-from chalicelib.services import attachments
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.attachments import (
+    CustomerAttachmentAnswer,
+    CustomerAttachmentList,
+    CustomerUpload,
+    DownloadLink,
+    StaffAttachmentAnswer,
+    StaffAttachmentList,
+    StaffUpload,
+)
 
 blueprint = Blueprint(__name__)
 PORTAL = "/api/portal/tickets/{ticket_id}/attachments"
 CONSOLE = "/api/console/tickets/{ticket_id}/attachments"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class UploadBody(Strict):
@@ -45,7 +53,11 @@ class DownloadQuery(Strict):
     )
 
 
-def _download(url: str, query: DownloadQuery) -> Response | dict[str, Any]:
+def _download(principal: Principal, ticket_id: str, attachment_id: str,
+              query: DownloadQuery) -> Response | DownloadLink:
+    from chalicelib.services import attachments
+
+    url = attachments.download_url(principal, ticket_id, attachment_id)
     if not query.redirect:
         return {"url": url, "expires_in": attachments.DOWNLOAD_SECONDS}
     return Response(body="", status_code=302, headers={"Location": url})
@@ -56,30 +68,39 @@ def _download(url: str, query: DownloadQuery) -> Response | dict[str, Any]:
 
 @route(blueprint, PORTAL, method="POST", access=CUSTOMERS, body=UploadBody, status=201,
        tag="portal", summary="Ask to upload a document: a presigned POST form for S3.")
-def portal_request_upload(caller: Principal, ticket_id: str, body: UploadBody) -> dict[str, Any]:
-    return attachments.request_upload(
+def portal_request_upload(caller: Principal, ticket_id: str, body: UploadBody) -> CustomerUpload:
+    from chalicelib.services import attachments
+
+    return attachments.request_customer_upload(
         caller, ticket_id, filename=body.filename, content_type=body.content_type, size=body.size
     )
 
 
 @route(blueprint, PORTAL + "/{attachment_id}/confirm", method="POST", access=CUSTOMERS,
        tag="portal", summary="Verify an uploaded document; only then is it visible.")
-def portal_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> dict[str, Any]:
-    return {"attachment": attachments.confirm_upload(caller, ticket_id, attachment_id)}
+def portal_confirm(
+    caller: Principal, ticket_id: str, attachment_id: str
+) -> CustomerAttachmentAnswer:
+    from chalicelib.services import attachments
+
+    return {"attachment": attachments.confirm_customer_upload(caller, ticket_id, attachment_id)}
 
 
 @route(blueprint, PORTAL, access=CUSTOMERS, tag="portal", query=RefreshQuery,
        polled_with="refresh", summary="The ticket's documents area: name, size, who, when.")
-def portal_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
-    return attachments.list_attachments(caller, ticket_id)
+def portal_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> CustomerAttachmentList:
+    from chalicelib.services import attachments
+
+    return attachments.list_customer_attachments(caller, ticket_id)
 
 
 @route(blueprint, PORTAL + "/{attachment_id}", access=CUSTOMERS, query=DownloadQuery,
-       tag="portal", summary="Download: a redirect to a link valid for five minutes.")
+       tag="portal", answers=DownloadLink,
+       summary="Download: a redirect to a link valid for five minutes.")
 def portal_download(
     caller: Principal, ticket_id: str, attachment_id: str, query: DownloadQuery
-) -> Response | dict[str, Any]:
-    return _download(attachments.download_url(caller, ticket_id, attachment_id), query)
+) -> Response | DownloadLink:
+    return _download(caller, ticket_id, attachment_id, query)
 
 
 # -- console --------------------------------------------------------------------------------
@@ -87,10 +108,10 @@ def portal_download(
 
 @route(blueprint, CONSOLE, method="POST", access=STAFF, body=StaffUploadBody, status=201,
        tag="console", summary="Ask to upload a document (internal unless shared).")
-def console_request_upload(
-    caller: Principal, ticket_id: str, body: StaffUploadBody
-) -> dict[str, Any]:
-    return attachments.request_upload(
+def console_request_upload(caller: Principal, ticket_id: str, body: StaffUploadBody) -> StaffUpload:
+    from chalicelib.services import attachments
+
+    return attachments.request_staff_upload(
         caller, ticket_id, filename=body.filename, content_type=body.content_type,
         size=body.size, visibility=body.visibility,
     )
@@ -98,19 +119,24 @@ def console_request_upload(
 
 @route(blueprint, CONSOLE + "/{attachment_id}/confirm", method="POST", access=STAFF,
        tag="console", summary="Verify an uploaded document; only then is it visible.")
-def console_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> dict[str, Any]:
-    return {"attachment": attachments.confirm_upload(caller, ticket_id, attachment_id)}
+def console_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> StaffAttachmentAnswer:
+    from chalicelib.services import attachments
+
+    return {"attachment": attachments.confirm_staff_upload(caller, ticket_id, attachment_id)}
 
 
 @route(blueprint, CONSOLE, access=STAFF, tag="console", query=RefreshQuery,
        polled_with="refresh", summary="The ticket's documents, internal ones included.")
-def console_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
-    return attachments.list_attachments(caller, ticket_id)
+def console_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> StaffAttachmentList:
+    from chalicelib.services import attachments
+
+    return attachments.list_staff_attachments(caller, ticket_id)
 
 
 @route(blueprint, CONSOLE + "/{attachment_id}", access=STAFF, query=DownloadQuery,
-       tag="console", summary="Download: a redirect to a link valid for five minutes.")
+       tag="console", answers=DownloadLink,
+       summary="Download: a redirect to a link valid for five minutes.")
 def console_download(
     caller: Principal, ticket_id: str, attachment_id: str, query: DownloadQuery
-) -> Response | dict[str, Any]:
-    return _download(attachments.download_url(caller, ticket_id, attachment_id), query)
+) -> Response | DownloadLink:
+    return _download(caller, ticket_id, attachment_id, query)

@@ -1,17 +1,19 @@
-"""Admin: the audit log, newest first."""
+"""Admin: the audit log, newest first.
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery
 from chalicelib.api.routing import ADMINS, route
-from chalicelib.services import audit
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.audit import AuditPage
 
 blueprint = Blueprint(__name__)
 
@@ -35,7 +37,9 @@ class AuditQuery(PageQuery):
     summary="Audit entries (sign-ins, failures, lockouts, password and admin changes), by kind "
     "(changes or sign-ins), action, person (address) and date range.",
 )
-def list_audit(caller: Principal, query: AuditQuery) -> dict[str, Any]:
+def list_audit(caller: Principal, query: AuditQuery) -> AuditPage:
+    from chalicelib.services import audit
+
     items, cursor = audit.list_entries(
         query.cursor, query.limit, kind=query.kind, action=query.action, actor=query.actor,
         since=query.since, until=query.until,

@@ -1,54 +1,59 @@
-"""Sign-in, sign-out, password change and reset, self-registration, and who am I."""
+"""Sign-in, sign-out, password change and reset, self-registration, and who am I.
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from chalicelib.api.network import read_cookie
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import ANY_USER, PUBLIC, route
 from chalicelib.config import get_settings
-from chalicelib.services import sessions, suppressions, users
 from chalicelib.services.principal import Anonymous, Principal
+from chalicelib.shapes.auth import Me, SessionStatus, SignInAnswer
+from chalicelib.shapes.common import Accepted, Ok
 
 blueprint = Blueprint(__name__)
 TAG = "auth"
 DEVICE_COOKIE_SECONDS = 90 * 24 * 3600
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+class AuthBody(Strict):
+    """No string in an account body is longer than this, whatever field it claims to be."""
+
+    model_config = ConfigDict(str_max_length=10_000)
 
 
-class LoginBody(Strict):
+class LoginBody(AuthBody):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class PasswordChangeBody(Strict):
+class PasswordChangeBody(AuthBody):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
 
 
-class ResetRequestBody(Strict):
+class ResetRequestBody(AuthBody):
     email: str = Field(min_length=1, max_length=254)
 
 
-class ResetConfirmBody(Strict):
+class ResetConfirmBody(AuthBody):
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=1, max_length=1024)
 
 
-class RegisterBody(Strict):
+class RegisterBody(AuthBody):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=1024)
     language: Literal["en", "fr", "pl"] = "en"
 
 
-class VerifyBody(Strict):
+class VerifyBody(AuthBody):
     token: str = Field(min_length=10, max_length=200)
     password: str = Field(
         min_length=1, max_length=1024, description="The one chosen at registration"
@@ -64,7 +69,9 @@ def _cookie(name: str, value: str, max_age: int, path: str = "/") -> str:
 
 def _device_cookie(value: str) -> str:
     """Sent only to the sign-in route, the one place it is read."""
-    return _cookie(sessions.DEVICE_COOKIE, value, DEVICE_COOKIE_SECONDS, path="/api/auth/login")
+    from chalicelib.services.sessions import DEVICE_COOKIE
+
+    return _cookie(DEVICE_COOKIE, value, DEVICE_COOKIE_SECONDS, path="/api/auth/login")
 
 
 @route(
@@ -75,18 +82,23 @@ def _device_cookie(value: str) -> str:
     body=LoginBody,
     tag=TAG,
     summary="Sign in with email and password; sets the session cookie and returns the token.",
+    answers=SignInAnswer,
 )
 def login(caller: Anonymous, body: LoginBody) -> Response:
+    from chalicelib.api.network import read_cookie
+    from chalicelib.services import sessions
+
     headers = {k.lower(): v for k, v in (blueprint.current_request.headers or {}).items()}
     device = read_cookie(headers, sessions.DEVICE_COOKIE)
     signed_in = sessions.sign_in(body.email, body.password, caller, device)
+    answer: SignInAnswer = {
+        "user": signed_in.user,
+        "token": signed_in.token,
+        "csrf_token": signed_in.csrf_token,
+        "expires_in": signed_in.max_age,
+    }
     return Response(
-        body={
-            "user": signed_in.user,
-            "token": signed_in.token,
-            "csrf_token": signed_in.csrf_token,
-            "expires_in": signed_in.max_age,
-        },
+        body=answer,
         status_code=200,
         headers={
             "Set-Cookie": [
@@ -105,11 +117,15 @@ def login(caller: Anonymous, body: LoginBody) -> Response:
     tag=TAG,
     before_password_change=True,
     summary="End this session on the server and clear the cookie.",
+    answers=Ok,
 )
 def logout(caller: Principal) -> Response:
+    from chalicelib.services import sessions
+
     sessions.sign_out(caller)
+    answer: Ok = {"ok": True}
     return Response(
-        body={"ok": True},
+        body=answer,
         status_code=200,
         headers={"Set-Cookie": _cookie(sessions.SESSION_COOKIE, "", 0)},
     )
@@ -123,7 +139,9 @@ def logout(caller: Principal) -> Response:
     before_password_change=True,
     summary="The signed-in user, and why the portal does not email them, if it does not.",
 )
-def me(caller: Principal) -> dict[str, Any]:
+def me(caller: Principal) -> Me:
+    from chalicelib.services import suppressions, users
+
     user = users.get_me(caller)
     return {"user": user, "mail_suppressed": suppressions.mail_suppression(user["email"])}
 
@@ -138,7 +156,9 @@ def me(caller: Principal) -> dict[str, Any]:
     summary="When this session ends without activity (idle_expires_at) and at the latest "
     "(expires_at), in epoch seconds with the server's now. Reading it is not activity.",
 )
-def session_status(caller: Principal) -> dict[str, Any]:
+def session_status(caller: Principal) -> SessionStatus:
+    from chalicelib.services import sessions
+
     return sessions.session_status(caller)
 
 
@@ -151,7 +171,9 @@ def session_status(caller: Principal) -> dict[str, Any]:
     before_password_change=True,
     summary="Keep this session signed in (\"Stay signed in\"): restarts the idle timeout.",
 )
-def keep_session_alive(caller: Principal) -> dict[str, Any]:
+def keep_session_alive(caller: Principal) -> SessionStatus:
+    from chalicelib.services import sessions
+
     return sessions.keep_session_alive(caller)
 
 
@@ -164,12 +186,13 @@ def keep_session_alive(caller: Principal) -> dict[str, Any]:
     tag=TAG,
     before_password_change=True,
     summary="Change the password; ends every other session of the user.",
+    answers=Ok,
 )
 def change_password(caller: Principal, body: PasswordChangeBody) -> Response:
+    from chalicelib.services import users
+
     device_cookie = users.change_password(caller, body.current_password, body.new_password)
-    return Response(
-        body={"ok": True}, status_code=200, headers={"Set-Cookie": _device_cookie(device_cookie)}
-    )
+    return _ok_with_device_cookie(device_cookie)
 
 
 @route(
@@ -182,7 +205,9 @@ def change_password(caller: Principal, body: PasswordChangeBody) -> Response:
     tag=TAG,
     summary="Email a single-use reset link. The same answer whether or not the email exists.",
 )
-def request_reset(caller: Anonymous, body: ResetRequestBody) -> dict[str, Any]:
+def request_reset(caller: Anonymous, body: ResetRequestBody) -> Accepted:
+    from chalicelib.services import users
+
     users.request_password_reset(body.email, caller)
     return {"ok": True, "message": "If an account exists for this address, we sent it a link."}
 
@@ -195,11 +220,20 @@ def request_reset(caller: Anonymous, body: ResetRequestBody) -> dict[str, Any]:
     body=ResetConfirmBody,
     tag=TAG,
     summary="Set a new password with a reset or invite token; ends every session of the user.",
+    answers=Ok,
 )
 def confirm_reset(caller: Anonymous, body: ResetConfirmBody) -> Response:
+    from chalicelib.services import users
+
     device_cookie = users.confirm_password_reset(body.token, body.new_password, caller)
+    return _ok_with_device_cookie(device_cookie)
+
+
+def _ok_with_device_cookie(device_cookie: str) -> Response:
+    """The password changed: this browser gets a device cookie signed for the new one."""
+    answer: Ok = {"ok": True}
     return Response(
-        body={"ok": True}, status_code=200, headers={"Set-Cookie": _device_cookie(device_cookie)}
+        body=answer, status_code=200, headers={"Set-Cookie": _device_cookie(device_cookie)}
     )
 
 
@@ -213,7 +247,9 @@ def confirm_reset(caller: Anonymous, body: ResetConfirmBody) -> Response:
     tag=TAG,
     summary="Self-registration (when enabled): emails a verification link.",
 )
-def register(caller: Anonymous, body: RegisterBody) -> dict[str, Any]:
+def register(caller: Anonymous, body: RegisterBody) -> Accepted:
+    from chalicelib.services import users
+
     users.register(body.email, body.name, body.password, body.language, caller)
     return {"ok": True, "message": "Check your mailbox to confirm the address."}
 
@@ -227,6 +263,8 @@ def register(caller: Anonymous, body: RegisterBody) -> dict[str, Any]:
     tag=TAG,
     summary="Confirm a self-registered address (with the password chosen at registration).",
 )
-def verify(caller: Anonymous, body: VerifyBody) -> dict[str, Any]:
+def verify(caller: Anonymous, body: VerifyBody) -> Ok:
+    from chalicelib.services import users
+
     users.verify_email(body.token, body.password, caller)
     return {"ok": True}

@@ -8,6 +8,10 @@ API Gateway does the same.
 It never denies by itself: it establishes who is calling (or why nobody valid is) and the route
 layer turns that into the answer, so every refusal has the same JSON shape and status locally and
 on AWS. A route without this authorizer cannot be registered except as explicitly public.
+
+Every route module imports this one (through api/routing.py), so the sessions service is
+imported in the authorizer's function: a route's cold start does not load it for nothing (on AWS
+the authorizer is a function of its own).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from chalice.app import AuthRequest, AuthResponse, Blueprint, ChaliceAuthorizer
 
 from chalicelib.api.network import client_ip, read_cookie, require_origin
 from chalicelib.errors import ParleyError, Unauthenticated
-from chalicelib.services import sessions
 
 
 class SessionAuthRequest(AuthRequest):
@@ -89,6 +92,8 @@ def refreshes_session(route_key: tuple[str, str], query_names: frozenset[str]) -
 
 @blueprint.authorizer(ttl_seconds=0)
 def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
+    from chalicelib.services import sessions
+
     try:
         # A request that bypassed CloudFront is refused without a session lookup (route() answers).
         require_origin(auth_request.headers)
@@ -144,5 +149,7 @@ def _credentials(headers: dict[str, str]) -> tuple[str, str | None]:
     if scheme.lower() == "bearer" and credential:
         return credential, None
     if scheme.lower() == "csrf" and credential:
-        return read_cookie(headers, sessions.SESSION_COOKIE) or "", credential
+        from chalicelib.services.sessions import SESSION_COOKIE
+
+        return read_cookie(headers, SESSION_COOKIE) or "", credential
     raise Unauthenticated("Sign in first.", code="unauthenticated")

@@ -1,24 +1,31 @@
-"""The agent console's API: conversations and the answer actions."""
+"""The agent console's API: conversations and the answer actions.
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import STAFF, route
-from chalicelib.services import teams, tickets
+from chalicelib.services.fields import MAX_MESSAGE_LENGTH
 from chalicelib.services.principal import Principal
-from chalicelib.services.settings import get_portal_settings
+from chalicelib.shapes.console import ConsoleConfig
+from chalicelib.shapes.tickets import (
+    ConsoleEarlierMessages,
+    ConsoleMessageAnswer,
+    ConsoleNewMessages,
+    ConsoleTicketPage,
+    ConsoleTicketView,
+    TeammateList,
+)
 
 blueprint = Blueprint(__name__)
 TAG = "console"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -33,7 +40,7 @@ class ConversationQuery(PageQuery):
 
 class AnswerBody(Strict):
     action: Literal["send", "send_leave_open", "resolve_silently", "note"]
-    body: str = Field(max_length=tickets.MAX_BODY)
+    body: str = Field(max_length=MAX_MESSAGE_LENGTH)
     attachment_ids: list[AttachmentId] = Field(
         default_factory=list, max_length=10,
         description="Confirmed documents of this ticket that go with the message.",
@@ -69,7 +76,7 @@ class OnBehalfBody(Strict):
     requester_id: str = Field(min_length=1, max_length=64)
     topic: str = Field(min_length=1, max_length=40)
     subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(max_length=tickets.MAX_BODY)
+    body: str = Field(max_length=MAX_MESSAGE_LENGTH)
 
 
 class AgentQuery(Strict):
@@ -80,7 +87,10 @@ class AgentQuery(Strict):
 @route(blueprint, "/api/console/config", access=STAFF, tag=TAG,
        summary="What the console pages need: every topic (hidden ones too), the teams' ids and "
                "their names (a team without a record shows its id).")
-def console_config(caller: Principal) -> dict[str, Any]:
+def console_config(caller: Principal) -> ConsoleConfig:
+    from chalicelib.services import teams
+    from chalicelib.services.settings import get_portal_settings
+
     settings = get_portal_settings()
     team_ids = sorted({t.team_id for t in settings.topics})
     names = {team["id"]: team["name"] for team in teams.list_teams()}
@@ -88,14 +98,16 @@ def console_config(caller: Principal) -> dict[str, Any]:
         "topics": [{"id": t.id, "name": t.name, "team_id": t.team_id} for t in settings.topics],
         "teams": team_ids,
         "team_names": {team_id: names.get(team_id) or team_id for team_id in team_ids},
-        "max_message_length": tickets.MAX_BODY,
+        "max_message_length": MAX_MESSAGE_LENGTH,
     }
 
 
 @route(blueprint, "/api/console/tickets", access=STAFF, query=ConversationQuery, tag=TAG,
        summary="Conversations: open or closed, by assignee (me / none / id) or team, search.")
-def list_conversations(caller: Principal, query: ConversationQuery) -> dict[str, Any]:
-    return tickets.list_console_tickets(
+def list_conversations(caller: Principal, query: ConversationQuery) -> ConsoleTicketPage:
+    from chalicelib.services.tickets import console
+
+    return console.list_console_tickets(
         caller, status=query.status, assignee=query.assignee, team=query.team, q=query.q,
         limit=query.limit, cursor=query.cursor,
     )
@@ -103,8 +115,10 @@ def list_conversations(caller: Principal, query: ConversationQuery) -> dict[str,
 
 @route(blueprint, "/api/console/tickets", method="POST", access=STAFF, body=OnBehalfBody,
        status=201, tag=TAG, summary="Open a ticket on behalf of a customer.")
-def create_on_behalf(caller: Principal, body: OnBehalfBody) -> dict[str, Any]:
-    return tickets.create_on_behalf(
+def create_on_behalf(caller: Principal, body: OnBehalfBody) -> ConsoleTicketView:
+    from chalicelib.services.tickets import create
+
+    return create.create_on_behalf(
         caller, requester_id=body.requester_id, topic=body.topic, subject=body.subject,
         body=body.body,
     )
@@ -114,8 +128,12 @@ def create_on_behalf(caller: Principal, body: OnBehalfBody) -> dict[str, Any]:
        query=RefreshQuery, polled_with="refresh",
        summary="A conversation with the newest page of its thread, internal notes included "
        "(earlier_cursor reads back).")
-def get_conversation(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
-    return tickets.console_view(caller, ticket_id)
+def get_conversation(
+    caller: Principal, ticket_id: str, query: RefreshQuery
+) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
+    return console.console_view(caller, ticket_id)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}", method="PATCH", access=STAFF,
@@ -123,58 +141,76 @@ def get_conversation(caller: Principal, ticket_id: str, query: RefreshQuery) -> 
        summary="Edit the title; set pending (waiting on the customer) or open.")
 def update_conversation(
     caller: Principal, ticket_id: str, body: ConversationPatch
-) -> dict[str, Any]:
-    return tickets.update_conversation(caller, ticket_id, title=body.title, status=body.status)
+) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
+    return console.update_conversation(caller, ticket_id, title=body.title, status=body.status)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/messages", access=STAFF, query=ThreadQuery,
        tag=TAG, polled_with="after",
        summary="Messages after a sequence number (polling for live updates), or the "
        "page before an earlier_cursor.")
-def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
+def new_messages(
+    caller: Principal, ticket_id: str, query: ThreadQuery
+) -> ConsoleNewMessages | ConsoleEarlierMessages:
+    from chalicelib.services.tickets import console
+
     if query.before is not None:
-        return tickets.console_earlier_messages(caller, ticket_id, query.before)
-    return tickets.console_new_messages(caller, ticket_id, query.after)
+        return console.console_earlier_messages(caller, ticket_id, query.before)
+    return console.console_new_messages(caller, ticket_id, query.after)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/messages", method="POST", access=STAFF,
        body=AnswerBody, status=201, tag=TAG,
        summary="Answer: send, send_leave_open, resolve_silently or note.")
-def answer(caller: Principal, ticket_id: str, body: AnswerBody) -> dict[str, Any]:
-    return {"message": tickets.answer(
+def answer(caller: Principal, ticket_id: str, body: AnswerBody) -> ConsoleMessageAnswer:
+    from chalicelib.services.tickets import console
+
+    return {"message": console.answer(
         caller, ticket_id, body.action, body.body, body.attachment_ids
     )}
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/assign", method="POST", access=STAFF,
        body=AssignBody, tag=TAG, summary="Assign to an agent or to nobody.")
-def assign(caller: Principal, ticket_id: str, body: AssignBody) -> dict[str, Any]:
+def assign(caller: Principal, ticket_id: str, body: AssignBody) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
     expected = (
         body.expected_assignee_id if "expected_assignee_id" in body.model_fields_set
-        else tickets.UNSET
+        else console.UNSET
     )
-    return tickets.assign(caller, ticket_id, body.assignee_id, expected)
+    return console.assign(caller, ticket_id, body.assignee_id, expected)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/close", method="POST", access=STAFF,
        tag=TAG, summary="Close (assignee only).")
-def close(caller: Principal, ticket_id: str) -> dict[str, Any]:
-    return tickets.close(caller, ticket_id)
+def close(caller: Principal, ticket_id: str) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
+    return console.close(caller, ticket_id)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/block", method="POST", access=STAFF,
        body=BlockBody, tag=TAG, summary="Block customer messaging on this ticket, with a reason.")
-def block(caller: Principal, ticket_id: str, body: BlockBody) -> dict[str, Any]:
-    return tickets.set_blocked(caller, ticket_id, True, body.reason)
+def block(caller: Principal, ticket_id: str, body: BlockBody) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
+    return console.set_blocked(caller, ticket_id, True, body.reason)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/unblock", method="POST", access=STAFF,
        tag=TAG, summary="Unblock customer messaging.")
-def unblock(caller: Principal, ticket_id: str) -> dict[str, Any]:
-    return tickets.set_blocked(caller, ticket_id, False, "")
+def unblock(caller: Principal, ticket_id: str) -> ConsoleTicketView:
+    from chalicelib.services.tickets import console
+
+    return console.set_blocked(caller, ticket_id, False, "")
 
 
 @route(blueprint, "/api/console/agents", access=STAFF, query=AgentQuery, tag=TAG,
        summary="Teammate search for the assignee picker.")
-def agents(caller: Principal, query: AgentQuery) -> dict[str, Any]:
-    return {"items": tickets.search_agents(query.q, query.limit)}
+def agents(caller: Principal, query: AgentQuery) -> TeammateList:
+    from chalicelib.services.tickets import console
+
+    return {"items": console.search_agents(query.q, query.limit)}

@@ -1,14 +1,15 @@
 """Local-only pages (registered by app.py only on the local and test stages): the mail that
-SES would have sent, read from the embedded AWS emulator."""
+SES would have sent, read from the embedded AWS emulator.
+
+The emulator's reader is imported in the view: it brings moto and the mail parser."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.routing import PUBLIC, route
 from chalicelib.services.principal import Anonymous
+from chalicelib.shapes.dev import SentMailList
 
 blueprint = Blueprint(__name__)
 
@@ -18,9 +19,10 @@ blueprint = Blueprint(__name__)
     "/dev/mail",
     access=PUBLIC,
     tag="dev",
+    answers=SentMailList,
     summary="Local stage only: every mail sent, rendered with its headers (?format=json too).",
 )
-def sent_mail(caller: Anonymous) -> Response | dict[str, Any]:
+def sent_mail(caller: Anonymous) -> Response | SentMailList:
     from chalicelib.adapters.dev_mail import render_page, sent_messages
 
     messages = sent_messages()

@@ -1,27 +1,25 @@
 """Staff: the inbound mail log. Quarantined mail is listed here to be read, then released
 (spam, virus, DMARC, an unproven sender, a stranger in a ticket's thread: an agent's call), run
 again (mail that could not be handled, or whose attempt died) or discarded; dropped mail a
-person did write is forced through."""
+person did write is forced through.
+
+Services are imported in the view: a cold start loads only what the route it answers needs
+(`services.inbound` brings the MIME parser and its charset and HTML libraries)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services.principal import Principal
-
-if TYPE_CHECKING:
-    from chalicelib.services.held_mail import HeldMessage
+from chalicelib.shapes.inbound import Delivery, DeliveryPage, HeldMessage
 
 blueprint = Blueprint(__name__)
-
-# `services.inbound` and `services.held_mail` are imported inside each route: they bring the MIME
-# parser and its charset and HTML libraries, which no other route of the API function needs at
-# cold start.
 
 
 class InboundQuery(PageQuery):
@@ -32,9 +30,7 @@ class InboundQuery(PageQuery):
     ] = "quarantined"
 
 
-class ReleaseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReleaseBody(Strict):
     into: Literal["ticket", "new"] | None = Field(
         default=None,
         description='For a reply from someone outside the ticket (not_participant): "ticket" '
@@ -51,10 +47,10 @@ class ReleaseBody(BaseModel):
     tag="admin",
     summary="Received mail by outcome, newest first (default: the quarantine).",
 )
-def list_inbound(caller: Principal, query: InboundQuery) -> dict[str, Any]:
-    from chalicelib.services import inbound
+def list_inbound(caller: Principal, query: InboundQuery) -> DeliveryPage:
+    from chalicelib.services.inbound import deliveries
 
-    return inbound.list_deliveries(query.status, query.limit, query.cursor)
+    return deliveries.list_deliveries(query.status, query.limit, query.cursor)
 
 
 @route(
@@ -66,9 +62,9 @@ def list_inbound(caller: Principal, query: InboundQuery) -> dict[str, Any]:
     "(never its HTML, never the attachments' bytes).",
 )
 def read_inbound(caller: Principal, delivery_id: str) -> HeldMessage:
-    from chalicelib.services import held_mail
+    from chalicelib.services.inbound import held
 
-    return held_mail.read_held(delivery_id)
+    return held.read_held(delivery_id)
 
 
 @route(
@@ -79,10 +75,10 @@ def read_inbound(caller: Principal, delivery_id: str) -> HeldMessage:
     tag="admin",
     summary="Run a quarantined, failed or stuck delivery again (no change for any other).",
 )
-def retry_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
-    from chalicelib.services import inbound
+def retry_inbound(caller: Principal, delivery_id: str) -> Delivery:
+    from chalicelib.services.inbound import held
 
-    return inbound.retry_delivery(caller, delivery_id)
+    return held.retry_delivery(caller, delivery_id)
 
 
 @route(
@@ -95,10 +91,10 @@ def retry_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
     summary="Let a held message through: a spam, virus or DMARC verdict (attachments of a virus "
     "verdict stay out), an unproven sender, or a stranger's reply to a ticket (`into`).",
 )
-def release_inbound(caller: Principal, delivery_id: str, body: ReleaseBody) -> dict[str, Any]:
-    from chalicelib.services import inbound
+def release_inbound(caller: Principal, delivery_id: str, body: ReleaseBody) -> Delivery:
+    from chalicelib.services.inbound import held
 
-    return inbound.release_delivery(caller, delivery_id, into=body.into)
+    return held.release_delivery(caller, delivery_id, into=body.into)
 
 
 @route(
@@ -110,10 +106,10 @@ def release_inbound(caller: Principal, delivery_id: str, body: ReleaseBody) -> d
     summary="Discard a held or failed message: dropped for good, audited (no change the second "
     "time).",
 )
-def discard_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
-    from chalicelib.services import held_mail
+def discard_inbound(caller: Principal, delivery_id: str) -> Delivery:
+    from chalicelib.services.inbound import held
 
-    return held_mail.discard_delivery(caller, delivery_id)
+    return held.discard_delivery(caller, delivery_id)
 
 
 @route(
@@ -125,7 +121,7 @@ def discard_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
     summary="Run a dropped message (an automatic reply, an unknown sender...) again as a "
     "person's message, audited.",
 )
-def force_inbound(caller: Principal, delivery_id: str) -> dict[str, Any]:
-    from chalicelib.services import inbound
+def force_inbound(caller: Principal, delivery_id: str) -> Delivery:
+    from chalicelib.services.inbound import held
 
-    return inbound.force_delivery(caller, delivery_id)
+    return held.force_delivery(caller, delivery_id)

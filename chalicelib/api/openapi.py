@@ -25,17 +25,35 @@ ERROR_SCHEMA = {
 }
 
 
+def _shape_schema(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a response shape; the TypedDicts it names go into the components,
+    once each. Two different shapes under one name would make one of them lie: refused."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(shape).json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        if schemas.setdefault(name, definition) != definition:
+            raise RuntimeError(f"two response shapes are both named {name}")
+    return schema
+
+
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     for spec in ROUTES:
+        success: dict[str, Any] = {}
+        shape = spec.response_shape()
+        if shape is not None:
+            success = {"schema": _shape_schema(shape, schemas)}
         operation: dict[str, Any] = {
             "summary": spec.summary,
             "tags": [spec.tag],
             "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.path.lower())}",
             "responses": {
-                str(spec.status): {"description": "Success", "content": {"application/json": {}}},
+                str(spec.status): {
+                    "description": "Success", "content": {"application/json": success},
+                },
                 "4XX": {
                     "description": "The request was refused; the body says why.",
                     "content": {

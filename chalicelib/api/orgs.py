@@ -1,24 +1,23 @@
-"""Admin: organizations."""
+"""Admin: organizations.
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import ADMINS, route
-from chalicelib.services import orgs
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.orgs import OrgAnswer, OrgPage
 
 blueprint = Blueprint(__name__)
 TAG = "admin"
 
 
-class CreateOrgBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CreateOrgBody(Strict):
     name: str = Field(min_length=1, max_length=120)
 
 
@@ -32,7 +31,9 @@ class CreateOrgBody(BaseModel):
     tag=TAG,
     summary="Create an organization.",
 )
-def create_org(caller: Principal, body: CreateOrgBody) -> dict[str, Any]:
+def create_org(caller: Principal, body: CreateOrgBody) -> OrgAnswer:
+    from chalicelib.services import orgs
+
     return {"org": orgs.create_org(caller, body.name)}
 
 
@@ -44,7 +45,9 @@ def create_org(caller: Principal, body: CreateOrgBody) -> dict[str, Any]:
     tag=TAG,
     summary="Organizations by name.",
 )
-def list_orgs(caller: Principal, query: PageQuery) -> dict[str, Any]:
+def list_orgs(caller: Principal, query: PageQuery) -> OrgPage:
+    from chalicelib.services import orgs
+
     items, cursor = orgs.list_orgs(query.limit, query.cursor)
     return {"items": items, "next_cursor": cursor}
 
@@ -58,5 +61,7 @@ def list_orgs(caller: Principal, query: PageQuery) -> dict[str, Any]:
     tag=TAG,
     summary="Rename an organization (names are unique, whatever their case; audited).",
 )
-def rename_org(caller: Principal, org_id: str, body: CreateOrgBody) -> dict[str, Any]:
+def rename_org(caller: Principal, org_id: str, body: CreateOrgBody) -> OrgAnswer:
+    from chalicelib.services import orgs
+
     return {"org": orgs.rename_org(caller, org_id, body.name)}

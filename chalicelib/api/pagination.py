@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from chalicelib.api.requests import Strict
 
 
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PageQuery(Strict):
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2048)
 
 
-class RefreshQuery(BaseModel):
+class RefreshQuery(Strict):
     """A read the page repeats when a live update arrives, not because a person asked."""
-
-    model_config = ConfigDict(extra="forbid")
 
     refresh: Literal["1"] | None = Field(
         None, description="1 when a live update, not a person, asked: the read does not count "
@@ -28,10 +26,8 @@ class RefreshQuery(BaseModel):
 MAX_SEQ = 2**53
 
 
-class ThreadQuery(BaseModel):
+class ThreadQuery(Strict):
     """A thread's messages after a number (polling), or the page before an earlier_cursor."""
-
-    model_config = ConfigDict(extra="forbid")
 
     after: int = Field(0, ge=0, le=MAX_SEQ, description="Messages after this seq (polling).")
     before: str | None = Field(

@@ -1,24 +1,32 @@
-"""The customer portal's API: tickets, replies, folders."""
+"""The customer portal's API: tickets, replies, folders.
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
-from chalicelib.services import mailbox, tickets, troubleshooters
+from chalicelib.services.fields import MAX_MESSAGE_LENGTH
 from chalicelib.services.principal import Anonymous, Principal
-from chalicelib.services.settings import get_portal_settings
+from chalicelib.shapes.mailbox import FolderCounts, FolderEntryChange, FolderPage
+from chalicelib.shapes.portal import PortalBranding, PortalConfig
+from chalicelib.shapes.tickets import (
+    CustomerEarlierMessages,
+    CustomerMessageAnswer,
+    CustomerNewMessages,
+    CustomerTicketPage,
+    CustomerTicketView,
+    TicketRating,
+)
 
 blueprint = Blueprint(__name__)
 TAG = "portal"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -42,7 +50,7 @@ class Troubleshooter(Strict):
 class CreateTicketBody(Strict):
     topic: str = Field(min_length=1, max_length=40)
     subject: str = Field("", max_length=200)
-    body: str = Field("", max_length=tickets.MAX_BODY)
+    body: str = Field("", max_length=MAX_MESSAGE_LENGTH)
     troubleshooter: Troubleshooter | None = None
 
 
@@ -55,7 +63,7 @@ class TicketListQuery(PageQuery):
 
 
 class ReplyBody(Strict):
-    body: str = Field(max_length=tickets.MAX_BODY)
+    body: str = Field(max_length=MAX_MESSAGE_LENGTH)
     attachment_ids: list[AttachmentId] = Field(
         default_factory=list, max_length=10,
         description="Confirmed documents of this ticket that go with the message.",
@@ -69,7 +77,9 @@ class RatingBody(Strict):
 
 @route(blueprint, "/api/portal/branding", access=PUBLIC, tag=TAG,
        summary="What every page shows before and after sign-in: name, logo, colours, links.")
-def branding(caller: Anonymous) -> dict[str, Any]:
+def branding(caller: Anonymous) -> PortalBranding:
+    from chalicelib.services.settings import get_portal_settings
+
     # Public: only what the sign-in page shows anyway, nothing about users or tickets.
     settings = get_portal_settings()
     return {
@@ -77,7 +87,8 @@ def branding(caller: Anonymous) -> dict[str, Any]:
         "logo_url": settings.logo_url or None,
         "primary_color": settings.primary_color,
         "accent_color": settings.accent_color,
-        "banner_links": [link.model_dump() for link in settings.banner_links],
+        "banner_links": [{"label": link.label, "url": link.url}
+                         for link in settings.banner_links],
         "announcement": settings.announcement,
         "self_registration": settings.self_registration,
         "default_language": settings.default_language,
@@ -87,14 +98,17 @@ def branding(caller: Anonymous) -> dict[str, Any]:
 @route(blueprint, "/api/portal/config", access=CUSTOMERS, tag=TAG,
        summary="What the portal pages need: topics, troubleshooter forms, display modes, "
        "organization view.")
-def portal_config(caller: Principal) -> dict[str, Any]:
+def portal_config(caller: Principal) -> PortalConfig:
+    from chalicelib.services import troubleshooters
+    from chalicelib.services.settings import get_portal_settings
+
     settings = get_portal_settings()
     return {
         "portal_name": settings.portal_name,
         "topics": [{"id": t.id, "name": t.name} for t in settings.customer_topics()],
         "status_display": settings.status_display,
         "org_view": bool(settings.org_view_enabled and caller.org_view),
-        "max_message_length": tickets.MAX_BODY,
+        "max_message_length": MAX_MESSAGE_LENGTH,
         "troubleshooters": [troubleshooters.customer_shape(form)
                             for form in troubleshooters.offered(settings)],
     }
@@ -103,8 +117,10 @@ def portal_config(caller: Principal) -> dict[str, Any]:
 @route(blueprint, "/api/portal/tickets", method="POST", access=CUSTOMERS, body=CreateTicketBody,
        status=201, tag=TAG,
        summary="Open a ticket (topic, subject, text) or from a troubleshooter.")
-def create_ticket(caller: Principal, body: CreateTicketBody) -> dict[str, Any]:
-    return tickets.create_ticket(
+def create_ticket(caller: Principal, body: CreateTicketBody) -> CustomerTicketView:
+    from chalicelib.services.tickets import create
+
+    return create.create_ticket(
         caller,
         topic=body.topic,
         subject=body.subject,
@@ -117,8 +133,10 @@ def create_ticket(caller: Principal, body: CreateTicketBody) -> dict[str, Any]:
 
 @route(blueprint, "/api/portal/tickets", access=CUSTOMERS, query=TicketListQuery, tag=TAG,
        summary="My tickets, or my organization's: status filter, search, sort, cursor.")
-def list_tickets(caller: Principal, query: TicketListQuery) -> dict[str, Any]:
-    return tickets.list_customer_tickets(
+def list_tickets(caller: Principal, query: TicketListQuery) -> CustomerTicketPage:
+    from chalicelib.services.tickets import portal
+
+    return portal.list_customer_tickets(
         caller, scope=query.scope, status=query.status, q=query.q, topic=query.topic,
         sort=query.sort, limit=query.limit, cursor=query.cursor,
     )
@@ -128,52 +146,70 @@ def list_tickets(caller: Principal, query: TicketListQuery) -> dict[str, Any]:
        query=RefreshQuery, polled_with="refresh",
        summary="A ticket with the newest page of its public thread (earlier_cursor reads "
        "back); marks it read.")
-def get_ticket(caller: Principal, ticket_id: str, query: RefreshQuery) -> dict[str, Any]:
-    return tickets.customer_view(caller, ticket_id)
+def get_ticket(caller: Principal, ticket_id: str, query: RefreshQuery) -> CustomerTicketView:
+    from chalicelib.services.tickets import portal
+
+    return portal.customer_view(caller, ticket_id)
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/messages", access=CUSTOMERS, query=ThreadQuery,
        tag=TAG, polled_with="after",
        summary="Public messages after a sequence number (polling for live updates), "
        "or the page before an earlier_cursor.")
-def new_messages(caller: Principal, ticket_id: str, query: ThreadQuery) -> dict[str, Any]:
+def new_messages(
+    caller: Principal, ticket_id: str, query: ThreadQuery
+) -> CustomerNewMessages | CustomerEarlierMessages:
+    from chalicelib.services.tickets import portal
+
     if query.before is not None:
-        return tickets.customer_earlier_messages(caller, ticket_id, query.before)
-    return tickets.customer_new_messages(caller, ticket_id, query.after)
+        return portal.customer_earlier_messages(caller, ticket_id, query.before)
+    return portal.customer_new_messages(caller, ticket_id, query.after)
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/messages", method="POST", access=CUSTOMERS,
        body=ReplyBody, status=201, tag=TAG,
        summary="Reply; reopens a resolved or closed ticket within the reopen window.")
-def reply(caller: Principal, ticket_id: str, body: ReplyBody) -> dict[str, Any]:
-    return {"message": tickets.customer_reply(caller, ticket_id, body.body, body.attachment_ids)}
+def reply(caller: Principal, ticket_id: str, body: ReplyBody) -> CustomerMessageAnswer:
+    from chalicelib.services.tickets import portal
+
+    return {"message": portal.customer_reply(caller, ticket_id, body.body, body.attachment_ids)}
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/resolve", method="POST", access=CUSTOMERS,
        tag=TAG, summary="OK, resolved.")
-def resolve(caller: Principal, ticket_id: str) -> dict[str, Any]:
-    return tickets.customer_resolve(caller, ticket_id)
+def resolve(caller: Principal, ticket_id: str) -> CustomerTicketView:
+    from chalicelib.services.tickets import portal
+
+    return portal.customer_resolve(caller, ticket_id)
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/rating", method="PUT", access=CUSTOMERS,
        body=RatingBody, tag=TAG, summary="Rate 1-5 once resolved; a second rating replaces it.")
-def rate(caller: Principal, ticket_id: str, body: RatingBody) -> dict[str, Any]:
-    return tickets.rate(caller, ticket_id, body.score, body.comment)
+def rate(caller: Principal, ticket_id: str, body: RatingBody) -> TicketRating:
+    from chalicelib.services.tickets import portal
+
+    return portal.rate(caller, ticket_id, body.score, body.comment)
 
 
 @route(blueprint, "/api/portal/folders", access=CUSTOMERS, tag=TAG, refreshes_session=False,
        summary="Unread counts of Inbox, Sent and Trash.")
-def folders(caller: Principal) -> dict[str, Any]:
+def folders(caller: Principal) -> FolderCounts:
+    from chalicelib.services import mailbox
+
     return mailbox.folder_counts(caller)
 
 
 @route(blueprint, "/api/portal/folders/{folder}", access=CUSTOMERS, query=PageQuery, tag=TAG,
        summary="Messages in one folder, newest first.")
-def folder(caller: Principal, folder: str, query: PageQuery) -> dict[str, Any]:
+def folder(caller: Principal, folder: str, query: PageQuery) -> FolderPage:
+    from chalicelib.services import mailbox
+
     return mailbox.list_folder(caller, folder, query.limit, query.cursor)
 
 
 @route(blueprint, "/api/portal/folders/entries/{entry_id}/{action}", method="POST",
        access=CUSTOMERS, tag=TAG, summary="Mark read / unread, move to Trash, restore.")
-def change_entry(caller: Principal, entry_id: str, action: str) -> dict[str, Any]:
+def change_entry(caller: Principal, entry_id: str, action: str) -> FolderEntryChange:
+    from chalicelib.services import mailbox
+
     return mailbox.change(caller, entry_id, action)

@@ -13,10 +13,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import typing_extensions
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
@@ -80,6 +83,41 @@ class RouteSpec:
     tag: str
     before_password_change: bool
     responses: dict[int, str] = field(default_factory=dict)
+    handler: Callable[..., Any] | None = None
+    answers: Any = None
+
+    def response_shape(self) -> Any | None:
+        """What the view declares it answers (a TypedDict from chalicelib/shapes, or a list of
+        one): `answers=` for a view that builds its own Response (a cookie, a redirect), else its
+        return annotation; None when it declares no JSON shape. Read when the document is built
+        or a test checks an answer, never at a cold start."""
+        if self.answers is not None:
+            return self.answers
+        if self.handler is None:
+            return None
+        # Only the return annotation: parameters may name types imported for mypy alone. A shape
+        # imported that way is not found here, and the route counts as undeclared.
+        annotation = self.handler.__annotations__.get("return")
+        try:
+            shape = (eval(annotation, self.handler.__globals__)  # noqa: S307 - our own source
+                     if isinstance(annotation, str) else annotation)
+        except NameError:
+            return None
+        return shape if _is_shape(shape) else None
+
+
+def _is_shape(annotation: Any) -> bool:
+    """A TypedDict, a list of one, or a choice between them: what a client can rely on. A bare
+    dict or a raw Response declares nothing."""
+    # typing's own check does not know typing_extensions' TypedDict on Python 3.11.
+    if typing_extensions.is_typeddict(annotation):
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is list:
+        return _is_shape(args[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return all(_is_shape(arg) or arg is type(None) for arg in args)
+    return False
 
 
 ROUTES: list[RouteSpec] = []
@@ -100,6 +138,7 @@ def route(
     content_types: list[str] | None = None,
     refreshes_session: bool = True,
     polled_with: str | None = None,
+    answers: Any = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view. The view receives the caller (Principal, or Anonymous for PUBLIC routes),
     the URL parameters, and `body` / `query` when models are given.
@@ -152,7 +191,8 @@ def route(
         )(view)
         ROUTES.append(
             RouteSpec(
-                path, method, access, summary, body, query, status, tag, before_password_change
+                path, method, access, summary, body, query, status, tag, before_password_change,
+                handler=fn, answers=answers,
             )
         )
         return fn

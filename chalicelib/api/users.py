@@ -1,24 +1,25 @@
-"""Admin: users (customers, agents, admins)."""
+"""Admin: users (customers, agents, admins).
+
+Services are imported in the view: a cold start loads only what the route it answers needs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery
+from chalicelib.api.requests import Strict
 from chalicelib.api.routing import ADMINS, route
-from chalicelib.services import users
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.users import UserAnswer, UserPage
 
 blueprint = Blueprint(__name__)
 TAG = "admin"
 
 
-class CreateUserBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CreateUserBody(Strict):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=120)
     role: Literal["customer", "agent", "admin"]
@@ -29,9 +30,7 @@ class CreateUserBody(BaseModel):
     delivery: Literal["invite", "password"] = "invite"
 
 
-class UpdateUserBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UpdateUserBody(Strict):
     name: str | None = Field(None, min_length=1, max_length=120)
     language: Literal["en", "fr", "pl"] | None = None
     role: Literal["customer", "agent", "admin"] | None = None
@@ -59,7 +58,9 @@ class UserListQuery(PageQuery):
     tag=TAG,
     summary="Create a user; emails an invite link or a temporary password.",
 )
-def create_user(caller: Principal, body: CreateUserBody) -> dict[str, Any]:
+def create_user(caller: Principal, body: CreateUserBody) -> UserAnswer:
+    from chalicelib.services import users
+
     return {"user": users.create_user(caller, **body.model_dump())}
 
 
@@ -71,7 +72,9 @@ def create_user(caller: Principal, body: CreateUserBody) -> dict[str, Any]:
     tag=TAG,
     summary="List the customers of an organization (org_id), or staff by name prefix (q).",
 )
-def list_users(caller: Principal, query: UserListQuery) -> dict[str, Any]:
+def list_users(caller: Principal, query: UserListQuery) -> UserPage:
+    from chalicelib.services import users
+
     items, cursor = users.list_users(
         org_id=query.org_id, name_prefix=query.q, limit=query.limit, cursor=query.cursor
     )
@@ -79,7 +82,9 @@ def list_users(caller: Principal, query: UserListQuery) -> dict[str, Any]:
 
 
 @route(blueprint, "/api/admin/users/{user_id}", access=ADMINS, tag=TAG, summary="One user.")
-def get_user(caller: Principal, user_id: str) -> dict[str, Any]:
+def get_user(caller: Principal, user_id: str) -> UserAnswer:
+    from chalicelib.services import users
+
     return {"user": users.get_user(user_id)}
 
 
@@ -93,5 +98,7 @@ def get_user(caller: Principal, user_id: str) -> dict[str, Any]:
     summary="Edit or disable a user (name, language, role, organization and its view, teams "
     "from the team list); where rights shrink, the user's sessions end.",
 )
-def update_user(caller: Principal, user_id: str, body: UpdateUserBody) -> dict[str, Any]:
+def update_user(caller: Principal, user_id: str, body: UpdateUserBody) -> UserAnswer:
+    from chalicelib.services import users
+
     return {"user": users.update_user(caller, user_id, body.model_dump(exclude_none=True))}

@@ -12,6 +12,8 @@ thread and orders the customers' lists, so a note never reorders them nor shows 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,7 +28,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, Page, query_page, table_name, translate
+from chalicelib.data.base import REGION, Page, not_hidden, query_page, table_name, translate
 from chalicelib.errors import Conflict
 
 OPEN_CLASS = "open"
@@ -162,6 +164,48 @@ LISTS = {
 }
 
 
+@dataclass(frozen=True)
+class TicketFilter:
+    """What narrows a list within its partition, in plain values; only this module turns it
+    into a DynamoDB filter."""
+
+    state: str | None = None  # the status class: open | closed
+    status: str | None = None
+    topic: str | None = None
+    # Every word must appear, in any order; `customer_text` searches only what customers are
+    # shown (TicketModel.customer_search_text), otherwise the agents' search text.
+    words: Sequence[str] = ()
+    customer_text: bool = False
+    team_id: str | None = None
+    active_before: float | None = None  # last activity strictly before this time
+    # The admin's visibility rules (PortalSettings.hides): what customers never see.
+    hidden_topics: Collection[str] = ()
+    hidden_channels: Collection[str] = ()
+
+
+def _and(left: Condition | None, right: Condition) -> Condition:
+    return right if left is None else left & right
+
+
+def filter_condition(narrow: TicketFilter) -> Condition | None:
+    condition: Condition | None = None
+    if narrow.state is not None:
+        condition = TicketModel.state_class == narrow.state
+    if narrow.status is not None:
+        condition = _and(condition, TicketModel.status == narrow.status)
+    if narrow.topic:
+        condition = _and(condition, TicketModel.topic == narrow.topic)
+    searched = TicketModel.customer_search_text if narrow.customer_text else TicketModel.search_text
+    for word in narrow.words:
+        condition = _and(condition, searched.contains(word))
+    if narrow.team_id:
+        condition = _and(condition, TicketModel.team_id == narrow.team_id)
+    if narrow.active_before is not None:
+        condition = _and(condition, TicketModel.last_activity_at < narrow.active_before)
+    hidden = not_hidden(TicketModel, narrow.hidden_topics, narrow.hidden_channels)
+    return condition if hidden is None else _and(condition, hidden)
+
+
 def query_tickets(
     partition: str,
     key: str,
@@ -170,7 +214,7 @@ def query_tickets(
     limit: int,
     cursor: str | None,
     newest_first: bool = True,
-    filter_condition: Condition | None = None,
+    narrow: TicketFilter | None = None,
 ) -> Page[TicketModel]:
     return query_page(
         LISTS[(partition, sort)],
@@ -180,5 +224,5 @@ def query_tickets(
         limit=limit,
         cursor=cursor,
         newest_first=newest_first,
-        filter_condition=filter_condition,
+        filter_condition=filter_condition(narrow) if narrow else None,
     )

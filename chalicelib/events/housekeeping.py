@@ -18,7 +18,7 @@ def purge_trash(event: CloudWatchEvent) -> dict[str, Any]:
 
 @blueprint.schedule(Rate(1, unit=Rate.HOURS), name="auto_close")
 def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
-    from chalicelib.services.tickets import auto_close_resolved
+    from chalicelib.services.tickets.auto_close import auto_close_resolved
 
     return {"closed": auto_close_resolved()}
 

@@ -41,7 +41,7 @@ def inbound_mail(event: SQSEvent) -> dict[str, Any]:
 
 
 def _receive(record: SQSRecord) -> None:
-    from chalicelib.services.inbound import receive
+    from chalicelib.services.inbound.pipeline import receive
 
     receive(record.body, receive_count=_receive_count(record))
 
@@ -56,6 +56,6 @@ def _receive_count(record: SQSRecord) -> int:
 
 @blueprint.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_inbound")
 def sweep_inbound(event: CloudWatchEvent) -> dict[str, Any]:
-    from chalicelib.services.inbound import quarantine_abandoned
+    from chalicelib.services.inbound.deliveries import quarantine_abandoned
 
     return {"quarantined": quarantine_abandoned()}

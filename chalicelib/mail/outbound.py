@@ -54,7 +54,8 @@ NOTIFICATION_TEMPLATES: dict[str, frozenset[str]] = {
     "support_alert": _TICKET_VARIABLES | {"requester_name"},
     "digest": _TICKET_VARIABLES | {"count"},
 }
-# Account mail (services/users.py) and the polite answers to inbound mail (services/inbound.py).
+# Account mail (services/users.py) and the polite answers to inbound mail
+# (services/inbound/replies.py).
 OTHER_TEMPLATES: dict[str, frozenset[str]] = {
     "invite": _EVERY_MAIL | {"name", "link"},
     "password_reset": _EVERY_MAIL | {"name", "link"},

@@ -19,24 +19,32 @@ import contextlib
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from chalicelib import clock
 from chalicelib.adapters import s3
 from chalicelib.data import attachments as store
-from chalicelib.data import tickets as ticket_store
 from chalicelib.data import users as user_store
 from chalicelib.data.attachments import READY, AttachmentModel
 from chalicelib.data.messages import INTERNAL, PUBLIC
 from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, Unprocessable
 from chalicelib.observability import count
-from chalicelib.services import audit, files, tickets
+from chalicelib.services import audit, files
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import (
     MAX_ATTACHMENTS_PER_TICKET,
     PortalSettings,
     get_portal_settings,
+)
+from chalicelib.services.tickets import access, views
+from chalicelib.shapes.attachments import (
+    CustomerAttachment,
+    CustomerAttachmentList,
+    CustomerUpload,
+    StaffAttachment,
+    StaffAttachmentList,
+    StaffUpload,
+    UploadForm,
 )
 
 UPLOAD_WINDOW_SECONDS = 10 * 60  # how long the presigned POST form may be used
@@ -51,7 +59,23 @@ _ID = re.compile(r"[0-9a-f]{32}")
 # Upload: ask, then confirm
 
 
-def request_upload(
+def request_customer_upload(
+    principal: Principal, ticket_id: str, *, filename: str, content_type: str, size: int
+) -> CustomerUpload:
+    """A customer's file is for the team to see (public); none while messaging is blocked."""
+    settings = get_portal_settings()
+    ticket = access.customer_ticket(principal, ticket_id)
+    refusal = access.blocked_refusal(ticket)
+    if refusal:
+        raise refusal.error()
+    attachment, upload = _request_upload(
+        principal, ticket, settings, filename=filename, content_type=content_type, size=size,
+        visibility=PUBLIC,
+    )
+    return {"attachment": _customer_shape(attachment, principal, settings), "upload": upload}
+
+
+def request_staff_upload(
     principal: Principal,
     ticket_id: str,
     *,
@@ -59,20 +83,29 @@ def request_upload(
     content_type: str,
     size: int,
     visibility: str = INTERNAL,
-) -> dict[str, Any]:
-    """Check access and limits, record a pending upload, and hand out the form to POST to S3.
-
-    A customer's file is for the team to see (public). An agent's is internal until it is sent
-    with a public answer, unless the agent shares it (`visibility="public"`) straight away."""
+) -> StaffUpload:
+    """An agent's file is internal until it is sent with a public answer, unless the agent
+    shares it (`visibility="public"`) straight away."""
     settings = get_portal_settings()
-    ticket = _ticket(principal, ticket_id)
-    if principal.role == CUSTOMER:
-        if ticket.messaging_blocked:
-            raise Conflict(
-                ticket.blocked_reason or "Messaging on this ticket is blocked.",
-                code="messaging_blocked",
-            )
-        visibility = PUBLIC
+    ticket = access.staff_ticket(principal, ticket_id)
+    attachment, upload = _request_upload(
+        principal, ticket, settings, filename=filename, content_type=content_type, size=size,
+        visibility=visibility,
+    )
+    return {"attachment": _staff_shape(attachment), "upload": upload}
+
+
+def _request_upload(
+    principal: Principal,
+    ticket: TicketModel,
+    settings: PortalSettings,
+    *,
+    filename: str,
+    content_type: str,
+    size: int,
+    visibility: str,
+) -> tuple[AttachmentModel, UploadForm]:
+    """Check the limits, record a pending upload, and hand out the form to POST to S3."""
     declared = files.normalize_type(content_type) or files.guess_type(filename) or ""
     file_type = files.check_declared(
         declared, size, allowed=settings.attachment_types, max_bytes=settings.attachment_max_bytes
@@ -97,20 +130,40 @@ def request_upload(
         str(attachment.upload_key), file_type.mime, size, UPLOAD_WINDOW_SECONDS
     )
     count("AttachmentRequested")
-    return {
-        "attachment": _shape(attachment, principal, settings),
-        "upload": {**form, "expires_at": clock.iso(now + UPLOAD_WINDOW_SECONDS)},
+    upload: UploadForm = {
+        "url": str(form["url"]),
+        "fields": {str(k): str(v) for k, v in dict(form["fields"]).items()},
+        "expires_at": clock.iso(now + UPLOAD_WINDOW_SECONDS),
     }
+    return attachment, upload
 
 
-def confirm_upload(principal: Principal, ticket_id: str, attachment_id: str) -> dict[str, Any]:
+def confirm_customer_upload(
+    principal: Principal, ticket_id: str, attachment_id: str
+) -> CustomerAttachment:
+    settings = get_portal_settings()
+    ticket = access.customer_ticket(principal, ticket_id)
+    return _customer_shape(
+        _confirm_upload(principal, ticket, attachment_id, settings), principal, settings
+    )
+
+
+def confirm_staff_upload(
+    principal: Principal, ticket_id: str, attachment_id: str
+) -> StaffAttachment:
+    settings = get_portal_settings()
+    ticket = access.staff_ticket(principal, ticket_id)
+    return _staff_shape(_confirm_upload(principal, ticket, attachment_id, settings))
+
+
+def _confirm_upload(
+    principal: Principal, ticket: TicketModel, attachment_id: str, settings: PortalSettings
+) -> AttachmentModel:
     """Verify what arrived in S3 and make it visible. Confirming a verified file again answers
     the same as the first time (a retry after a lost answer is not an error)."""
-    settings = get_portal_settings()
-    ticket = _ticket(principal, ticket_id)
     attachment = _attachment(principal, ticket, attachment_id)
     if attachment.status == READY:
-        return _shape(attachment, principal, settings)
+        return attachment
     upload_key = str(attachment.upload_key)
     stored = s3.head_object(upload_key)
     if stored is None:
@@ -158,11 +211,11 @@ def confirm_upload(principal: Principal, ticket_id: str, attachment_id: str) -> 
         if current is None or current.storage_key != storage_key:
             s3.delete_object(storage_key)  # the cleanup or a concurrent confirm got there first
         if current is not None and current.status == READY:
-            return _shape(current, principal, settings)
+            return current
         raise NotFound("No such document.", code="attachment_not_found") from None
     s3.delete_object(upload_key)
     count("AttachmentConfirmed")
-    return _shape(attachment, principal, settings)
+    return attachment
 
 
 def _reject(principal: Principal, attachment: AttachmentModel, reason: str) -> None:
@@ -186,16 +239,14 @@ def store_bytes(
     *,
     visibility: str = PUBLIC,
     attachment_id: str | None = None,
-) -> dict[str, Any]:
+) -> StaffAttachment:
     """Store a file the server received itself (an inbound mail's attachment) under the same
     limits and checks as an upload; it is verified before it is recorded. Raises what a confirm
     would (InvalidInput, PayloadTooLarge, Unprocessable, Conflict `too_many_files`).
     `attachment_id`, derived from the delivery by the caller, makes a retry find the file an
     earlier attempt stored, as it was stored, instead of storing it a second time."""
     settings = get_portal_settings()
-    ticket = ticket_store.get_ticket(ticket_id)
-    if ticket is None:
-        raise NotFound("No such ticket.", code="ticket_not_found")
+    ticket = access.existing_ticket(ticket_id)
     if attachment_id is not None:
         earlier = store.get_attachment(ticket.ticket_id, attachment_id)
         if earlier is not None:
@@ -246,21 +297,32 @@ def store_bytes(
 # The documents area and downloads
 
 
-def list_attachments(principal: Principal, ticket_id: str) -> dict[str, Any]:
-    """The ticket's verified files, newest first (a customer sees only the public ones)."""
+def list_customer_attachments(principal: Principal, ticket_id: str) -> CustomerAttachmentList:
+    """The ticket's verified public files, newest first."""
     settings = get_portal_settings()
-    ticket = _ticket(principal, ticket_id)
+    ticket = access.customer_ticket(principal, ticket_id)
+    return {"items": [_customer_shape(a, principal, settings)
+                      for a in _ready_files(ticket, public_only=True)]}
+
+
+def list_staff_attachments(principal: Principal, ticket_id: str) -> StaffAttachmentList:
+    """The ticket's verified files, internal ones too, newest first."""
+    ticket = access.staff_ticket(principal, ticket_id)
+    return {"items": [_staff_shape(a) for a in _ready_files(ticket, public_only=False)]}
+
+
+def _ready_files(ticket: TicketModel, *, public_only: bool) -> list[AttachmentModel]:
     found = store.list_attachments(
-        ticket.ticket_id, public_only=not principal.is_staff, limit=MAX_ATTACHMENTS_PER_TICKET
+        ticket.ticket_id, public_only=public_only, limit=MAX_ATTACHMENTS_PER_TICKET
     )
     found.sort(key=lambda a: float(a.confirmed_at or a.created_at), reverse=True)
-    return {"items": [_shape(a, principal, settings) for a in found]}
+    return found
 
 
 def download_url(principal: Principal, ticket_id: str, attachment_id: str) -> str:
     """A short-lived link to the verified bytes, served as a download under the cleaned name
     and the verified type."""
-    ticket = _ticket(principal, ticket_id)
+    ticket = access.readable_ticket(principal, ticket_id)
     attachment = _attachment(principal, ticket, attachment_id)
     if attachment.status != READY or not attachment.storage_key:
         raise NotFound("No such document.", code="attachment_not_found")
@@ -275,7 +337,7 @@ def download_url(principal: Principal, ticket_id: str, attachment_id: str) -> st
 
 
 # ---------------------------------------------------------------------------------------------
-# Attaching to a message (called by services/tickets.py inside its rule function)
+# Attaching to a message (called by services/tickets/ inside its rule functions)
 
 
 def attachable(
@@ -343,13 +405,6 @@ def purge_stale_uploads(batch: int = 100) -> int:
 # Access and shapes
 
 
-def _ticket(principal: Principal, ticket_id: str) -> TicketModel:
-    """The ticket's own access check, per side: a ticket the caller may not see is a 404."""
-    if principal.is_staff:
-        return tickets.staff_ticket(principal, ticket_id)
-    return tickets.customer_ticket(principal, ticket_id)
-
-
 def _may_see(principal: Principal, attachment: AttachmentModel) -> bool:
     return principal.is_staff or attachment.visibility == PUBLIC
 
@@ -371,33 +426,19 @@ def _user_name(user_id: str) -> str:
     return user.name if user else ""
 
 
-def _shape(
+def _customer_shape(
     attachment: AttachmentModel, principal: Principal, settings: PortalSettings
-) -> dict[str, Any]:
-    if principal.is_staff:
-        return _staff_shape(attachment)
-    return _customer_shape(attachment, principal, settings)
-
-
-def _common(attachment: AttachmentModel) -> dict[str, Any]:
+) -> CustomerAttachment:
+    # Built field by field from a public file only: nothing internal can ride along.
+    if attachment.visibility != PUBLIC:
+        raise AssertionError("internal attachment on a customer path")
     return {
         "id": attachment.attachment_id,
         "filename": attachment.filename,
         "content_type": attachment.content_type,
         "size": int(attachment.size),
         "status": attachment.status,
-        "created_at": clock.iso(float(attachment.confirmed_at or attachment.created_at)),
-    }
-
-
-def _customer_shape(
-    attachment: AttachmentModel, principal: Principal, settings: PortalSettings
-) -> dict[str, Any]:
-    # Built field by field from a public file only: nothing internal can ride along.
-    if attachment.visibility != PUBLIC:
-        raise AssertionError("internal attachment on a customer path")
-    return {
-        **_common(attachment),
+        "created_at": _shown_at(attachment),
         "uploaded_by": _uploader_for_customer(attachment, settings),
         "mine": attachment.uploaded_by == principal.user_id,
         "message_id": attachment.message_id,
@@ -408,17 +449,17 @@ def _uploader_for_customer(attachment: AttachmentModel, settings: PortalSettings
     """Agents are shown to customers as the portal's author display says (as their messages)."""
     if attachment.uploader_role in (CUSTOMER, SYSTEM):
         return str(attachment.uploader_name)
-    return {
-        "none": "",
-        "team": settings.team_display_name,
-        "agent_name": str(attachment.uploader_name),
-        "custom": settings.author_custom_text,
-    }[settings.author_display]
+    return views.agent_shown_as(str(attachment.uploader_name), settings)
 
 
-def _staff_shape(attachment: AttachmentModel) -> dict[str, Any]:
+def _staff_shape(attachment: AttachmentModel) -> StaffAttachment:
     return {
-        **_common(attachment),
+        "id": attachment.attachment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": int(attachment.size),
+        "status": attachment.status,
+        "created_at": _shown_at(attachment),
         "visibility": attachment.visibility,
         "internal": attachment.visibility == INTERNAL,
         "sha256": attachment.sha256,
@@ -431,3 +472,7 @@ def _staff_shape(attachment: AttachmentModel) -> dict[str, Any]:
         "message_seq": int(attachment.message_seq) if attachment.message_seq is not None else None,
     }
 
+
+def _shown_at(attachment: AttachmentModel) -> str:
+    """When the file was confirmed (asked for, while it is pending)."""
+    return clock.iso(float(attachment.confirmed_at or attachment.created_at))

@@ -13,6 +13,7 @@ from chalicelib.data import audit as store
 from chalicelib.errors import InvalidInput
 from chalicelib.observability import get_logger
 from chalicelib.services.principal import Anonymous, Principal
+from chalicelib.shapes.audit import AuditEntry
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # What the admin page shows apart: sign-ins and the other account events of `auth.*` (resets,
@@ -64,7 +65,7 @@ def list_entries(
     actor: str | None = None,
     since: date | None = None,
     until: date | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[AuditEntry], str | None]:
     """Newest first, optionally of one kind or action, by one person (their address), between
     two days (UTC, both included). The cursor names the month and the position in it, so paging
     walks back month by month; at most twelve empty months are skipped in one call, and a date
@@ -86,7 +87,7 @@ def list_entries(
         (since.isoformat() if since else "0", f"{until.isoformat()}T~" if until else "~")
         if since or until else None
     )
-    entries: list[dict[str, Any]] = []
+    entries: list[AuditEntry] = []
     for _ in range(12):
         page = store.list_month(
             month, limit - len(entries), inner or None,
@@ -159,7 +160,7 @@ def _previous_month(month: str) -> str:
     return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
-def _public(item: store.AuditModel) -> dict[str, Any]:
+def _public(item: store.AuditModel) -> AuditEntry:
     return {
         "at": clock.iso(item.at),
         "action": item.action,

@@ -27,8 +27,11 @@ from chalicelib.data import live as store
 from chalicelib.data.messages import PUBLIC, MessageModel, position_of
 from chalicelib.errors import NotFound, ParleyError
 from chalicelib.observability import count, get_logger
-from chalicelib.services import sessions, tickets
+from chalicelib.services import sessions
 from chalicelib.services.principal import CUSTOMER, Principal
+from chalicelib.services.tickets import access, console, portal
+from chalicelib.shapes.notifications import LiveAccess
+from chalicelib.shapes.tickets import ConsoleNewMessages, CustomerNewMessages
 
 LIVE_TICKET_SECONDS = 60
 _TICKET_ID = re.compile(r"^[0-9a-zA-Z-]{1,64}$")
@@ -39,7 +42,7 @@ _DOMAIN_TAG = b"parley-live-ticket\x00"
 # Opening a connection
 
 
-def live_access(principal: Principal) -> dict[str, Any]:
+def live_access(principal: Principal) -> LiveAccess:
     """What a signed-in page needs to open a live connection: the URL and a ticket valid for a
     minute (a URL is logged in places a session token must never be)."""
     endpoint = get_settings().websocket_endpoint
@@ -136,11 +139,7 @@ def _answer(connection_id: str, body: str) -> dict[str, Any]:
     if not isinstance(ticket_id, str) or not _TICKET_ID.match(ticket_id):
         return _error("ticket_not_found", "No such ticket.")
     try:
-        ticket = (
-            tickets.customer_ticket(principal, ticket_id)
-            if principal.role == CUSTOMER
-            else tickets.staff_ticket(principal, ticket_id)
-        )
+        ticket = access.readable_ticket(principal, ticket_id)
     except NotFound:
         return _error("ticket_not_found", "No such ticket.")
     if not store.follow_ticket(connection_id, ticket_id):
@@ -172,23 +171,24 @@ def push_message(message: MessageModel) -> int:
             store.delete_connection(str(connection.connection_id))
             continue
         number = numbers[CUSTOMER if principal.role == CUSTOMER else "staff"]
+        update: CustomerNewMessages | ConsoleNewMessages
         try:
             if principal.role == CUSTOMER:
                 if message.visibility != PUBLIC:
                     continue
-                update = tickets.customer_new_messages(principal, ticket_id, number - 1)
+                update = portal.customer_new_messages(principal, ticket_id, number - 1)
             else:
-                update = tickets.console_new_messages(principal, ticket_id, number - 1)
+                update = console.console_new_messages(principal, ticket_id, number - 1)
         except NotFound:
             store.follow_ticket(str(connection.connection_id), None)  # no longer theirs to see
             continue
         # This message only: those after it are pushed by their own records.
-        update["messages"] = [m for m in update["messages"] if m["seq"] == number]
-        if not update["messages"]:
+        messages = [m for m in update["messages"] if m["seq"] == number]
+        if not messages:
             continue
-        update["last_seq"] = number
+        pushed_update = {**update, "messages": messages, "last_seq": number}
         if _post(endpoint, str(connection.connection_id),
-                 {"type": "messages", "ticket_id": ticket_id, **update}):
+                 {"type": "messages", "ticket_id": ticket_id, **pushed_update}):
             pushed += 1
     if pushed:
         count("LivePushes", pushed)

@@ -18,6 +18,7 @@ from chalicelib.config import get_settings
 from chalicelib.errors import InvalidInput
 from chalicelib.mail import outbound
 from chalicelib.observability import count, get_logger
+from chalicelib.shapes.mail_templates import MailPreview, MailTemplateEntry, MailWordingText
 
 if TYPE_CHECKING:
     from chalicelib.services.mail_sandbox import TemplateProblem
@@ -80,14 +81,14 @@ class Refusal:
 
 
 @lru_cache(maxsize=64)
-def builtin(template: str, language: str) -> dict[str, str]:
+def builtin(template: str, language: str) -> MailWordingText:
     """The built-in subject and body of a mail, as the admin starts editing them."""
     source = (outbound.TEMPLATES / language / f"{template}.txt").read_text(encoding="utf-8")
     first, _, body = source.partition("\n")
     return {"subject": first[len(outbound.SUBJECT_PREFIX):].strip(), "body": body.strip("\n")}
 
 
-def list_mail_templates() -> list[dict[str, Any]]:
+def list_mail_templates() -> list[MailTemplateEntry]:
     """Every mail the portal sends, with its built-in text per language and its variables."""
     return [
         {
@@ -167,7 +168,7 @@ def refuse_broken(templates: Any, portal_name: str) -> None:
 
 def preview(
     template: str, language: str, subject: str | None, body: str | None, portal_name: str
-) -> dict[str, str]:
+) -> MailPreview:
     """A mail as it would be sent with this (unsaved) wording and sample data; a wording that
     cannot be used is refused exactly as a save would refuse it."""
     wording = {"subject": subject, "body": body}

@@ -7,24 +7,30 @@ of a hidden topic or channel is neither listed, nor counted, nor found by its id
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from chalicelib import clock
 from chalicelib.data import mailbox as store
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.services.principal import Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.shapes.mailbox import (
+    FolderCounts,
+    FolderEntry,
+    FolderEntryChange,
+    FolderPage,
+    FolderUnread,
+)
 
 ACTIONS = ("read", "unread", "trash", "restore")
 
 
-def folder_counts(principal: Principal) -> dict[str, Any]:
+def folder_counts(principal: Principal) -> FolderCounts:
     return {"unread": _counts(principal.user_id, get_portal_settings())}
 
 
 def list_folder(
     principal: Principal, folder: str, limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> FolderPage:
     if folder not in store.FOLDERS:
         raise NotFound(f"No folder named {folder!r}.", code="unknown_folder")
     settings = get_portal_settings()
@@ -39,7 +45,7 @@ def list_folder(
     }
 
 
-def change(principal: Principal, entry_id: str, action: str) -> dict[str, Any]:
+def change(principal: Principal, entry_id: str, action: str) -> FolderEntryChange:
     if action not in ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}.", code="unknown_action")
     # The entry is looked up in the caller's own partition: another user's id simply misses.
@@ -86,10 +92,11 @@ def purge_trash() -> int:
     return purged
 
 
-def _counts(user_id: str, settings: PortalSettings) -> dict[str, int]:
-    return store.unread_counts(
+def _counts(user_id: str, settings: PortalSettings) -> FolderUnread:
+    counts = store.unread_counts(
         user_id, hidden_topics=settings.hidden_topics, hidden_channels=settings.hidden_channels
     )
+    return {"inbox": counts[store.INBOX], "sent": counts[store.SENT], "trash": counts[store.TRASH]}
 
 
 def _key(entry_id: str) -> str:
@@ -99,7 +106,7 @@ def _key(entry_id: str) -> str:
     return store.entry_key(ticket_id, int(seq))
 
 
-def _public(entry: store.MailboxModel) -> dict[str, Any]:
+def _public(entry: store.MailboxModel) -> FolderEntry:
     return {
         "id": f"{entry.ticket_id}.{int(entry.seq or 0)}",
         "folder": entry.folder,

@@ -1,7 +1,7 @@
 """Who hears of each new message, and the in-portal notification feed.
 
-Every ticket change writes one message (see services/tickets.py); the messages table's stream
-brings each new one here. The rules:
+Every ticket change writes one message (see services/tickets/commit.py); the messages table's
+stream brings each new one here. The rules:
 
 - an agent's public reply: the requester gets a secure notification (mail that a message is
   waiting, with a link, never its text) and a feed item;
@@ -43,8 +43,9 @@ from chalicelib.observability import get_logger
 from chalicelib.services import live, outbox
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.shapes.notifications import MarkedRead, Notification, NotificationFeed, UnreadCount
 
-# Message kinds (services/tickets.py writes them)
+# Message kinds (services/tickets/drafts.py names them)
 CUSTOMER_MESSAGE = "customer_message"
 AGENT_REPLY = "agent_reply"
 RESOLVE_NOTE = "resolve_note"
@@ -161,7 +162,7 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
 
 def _status_shown(change: Any, settings: PortalSettings) -> str | None:
     """The status to tell the requester of, from the change a message records (see
-    tickets._commit): a ticket resolved or closed, or reopened. Customers see Open / Closed
+    tickets/commit.py): a ticket resolved or closed, or reopened. Customers see Open / Closed
     unless the admin shows them every status; then a resolved ticket being closed is news too,
     while moving on within the open statuses (new → open) is not."""
     if not isinstance(change, dict):
@@ -230,7 +231,7 @@ def _item(
 # The feed, as its owner reads it
 
 
-def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> NotificationFeed:
     page = store.list_items(principal.user_id, limit=limit, cursor=cursor, **_hidden(principal))
     return {
         "items": [_view(item) for item in page.items],
@@ -239,7 +240,7 @@ def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> dict[s
     }
 
 
-def unread_count(principal: Principal) -> dict[str, Any]:
+def unread_count(principal: Principal) -> UnreadCount:
     unread, capped = store.count_unread(principal.user_id, UNREAD_CAP, **_hidden(principal))
     return {"unread": unread, "unread_capped": capped}
 
@@ -254,7 +255,7 @@ def _hidden(principal: Principal) -> dict[str, list[str]]:
             "hidden_channels": list(settings.hidden_channels)}
 
 
-def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> dict[str, Any]:
+def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> MarkedRead:
     """Ids are the owner's own item keys; anyone else's simply match nothing."""
     if ids == "all":
         marked = 0
@@ -274,7 +275,7 @@ def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> dict[str
     return {"marked": marked, **unread_count(principal)}
 
 
-def _view(item: NotificationModel) -> dict[str, Any]:
+def _view(item: NotificationModel) -> Notification:
     return {
         "id": item.item_key,
         "kind": item.kind,

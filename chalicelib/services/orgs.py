@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from chalicelib import clock
 from chalicelib.data import orgs as store
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.services import audit
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.orgs import Org
 
 
-def public_org(org: store.OrgModel) -> dict[str, Any]:
+def public_org(org: store.OrgModel) -> Org:
     return {"id": org.org_id, "name": org.name}
 
 
-def create_org(actor: Principal | None, name: str, org_id: str | None = None) -> dict[str, Any]:
+def create_org(actor: Principal | None, name: str, org_id: str | None = None) -> Org:
     """Names are unique whatever their case and spacing: two "Acme" would be told apart by
     nobody choosing one from a list."""
     org = store.create_org(
@@ -27,7 +27,7 @@ def create_org(actor: Principal | None, name: str, org_id: str | None = None) ->
     return public_org(org)
 
 
-def rename_org(actor: Principal, org_id: str, name: str) -> dict[str, Any]:
+def rename_org(actor: Principal, org_id: str, name: str) -> Org:
     org = store.get_org(org_id)
     if org is None:
         # The words the router gives an id no organization can have (api/routing.py MISSING):
@@ -49,13 +49,13 @@ def _clean(name: str) -> str:
     return cleaned
 
 
-def get_org(org_id: str) -> dict[str, Any]:
+def get_org(org_id: str) -> Org:
     org = store.get_org(org_id)
     if org is None:
         raise NotFound("No such organization.")
     return public_org(org)
 
 
-def list_orgs(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_orgs(limit: int, cursor: str | None) -> tuple[list[Org], str | None]:
     page = store.list_orgs(limit, cursor)
     return [public_org(o) for o in page.items], page.cursor

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib import clock
 from chalicelib.config import get_settings
@@ -16,9 +15,11 @@ from chalicelib.data.base import expiry
 from chalicelib.errors import Forbidden, TooManyRequests, Unauthenticated
 from chalicelib.observability import count
 from chalicelib.services import audit, passwords, throttles
+from chalicelib.services.identity import normalize_email, public_user
 from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
-from chalicelib.services.users import normalize_email, public_user
+from chalicelib.shapes.auth import SessionStatus
+from chalicelib.shapes.users import User
 
 SESSION_COOKIE = "parley_session"
 DEVICE_COOKIE = "parley_device"
@@ -37,7 +38,7 @@ ENDED_MESSAGES = {
 
 @dataclass(frozen=True)
 class SignedIn:
-    user: dict[str, Any]
+    user: User
     token: str
     csrf_token: str
     device_cookie: str
@@ -167,7 +168,7 @@ def check_session(
     )
 
 
-def session_status(principal: Principal) -> dict[str, Any]:
+def session_status(principal: Principal) -> SessionStatus:
     """When the caller's session ends if they do nothing more: the page warns a minute before.
     Reading it is not activity."""
     session = store.get_session(principal.session_hash)
@@ -176,7 +177,7 @@ def session_status(principal: Principal) -> dict[str, Any]:
     return _status(session.created_at, session.last_seen_at)
 
 
-def keep_session_alive(principal: Principal) -> dict[str, Any]:
+def keep_session_alive(principal: Principal) -> SessionStatus:
     """"Stay signed in": moves the idle clock now, even within the once-a-minute window."""
     session = store.get_session(principal.session_hash)
     now = clock.now()
@@ -185,7 +186,7 @@ def keep_session_alive(principal: Principal) -> dict[str, Any]:
     return _status(session.created_at, now)
 
 
-def _status(created_at: float, last_seen_at: float) -> dict[str, Any]:
+def _status(created_at: float, last_seen_at: float) -> SessionStatus:
     limits = _limits(created_at, last_seen_at)
     settings = get_portal_settings()
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -18,7 +18,9 @@ from chalicelib.data import settings as store
 from chalicelib.errors import InvalidInput
 from chalicelib.mail import outbound
 from chalicelib.services import audit, files
+from chalicelib.services.fields import EmailAddress, Language, MailTemplate, TemplateOverride
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.settings import SettingsValues
 
 LANGUAGES = ("en", "fr", "pl")
 _CACHE_SECONDS = 30.0
@@ -34,29 +36,6 @@ class Topic(BaseModel):
     id: str = Field(min_length=1, max_length=40, pattern=SLUG)
     name: str = Field(min_length=1, max_length=80)
     team_id: str = Field("support", min_length=1, max_length=40)
-
-
-# One address, nothing that could close or extend a header (no CR/LF, commas, brackets).
-EmailAddress = Annotated[
-    str, Field(max_length=254, pattern=r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-]
-# Every mail the portal sends (mail/outbound.py MAIL_TEMPLATES names each one's variables).
-MailTemplate = Literal[
-    "secure_notification", "acknowledgement", "support_alert", "digest",
-    "invite", "password_reset", "verify_email", "already_registered", "temporary_password",
-    "inbound_blocked", "inbound_unknown_sender",
-]
-Language = Literal["en", "fr", "pl"]
-
-
-class TemplateOverride(BaseModel):
-    """The admin's wording of one mail in one language (Jinja2, sandboxed); a part left empty
-    keeps the built-in text."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    subject: str | None = Field(None, max_length=300, pattern=r"^[^\r\n]*$")
-    body: str | None = Field(None, max_length=10_000)
 
 
 class AlertRecipients(BaseModel):
@@ -181,7 +160,7 @@ class PortalSettings(BaseModel):
     attachment_types: list[files.AllowedType] = Field(
         default_factory=lambda: list(files.DEFAULT_ALLOWED_TYPES), max_length=len(files.CATALOG)
     )
-    # Inbound mail (services/inbound.py): the topic of tickets opened by mail ("" = the first
+    # Inbound mail (services/inbound/): the topic of tickets opened by mail ("" = the first
     # topic); what becomes of mail from an address without an account: "create" an unverified
     # customer invited to set a password, "reject" with one polite answer a day, or "drop";
     # the organization created customers join ("" = an organization of their own each, so a
@@ -256,6 +235,12 @@ def get_portal_settings() -> PortalSettings:
     settings = PortalSettings.model_validate({**PortalSettings().model_dump(), **item.data})
     _cache = (now, settings)
     return settings
+
+
+def public_settings(settings: PortalSettings) -> SettingsValues:
+    """Every setting, as the admin's page reads and sends them back (the shape lists each one;
+    the tests compare every answer with it)."""
+    return cast("SettingsValues", settings.model_dump())
 
 
 def forget_cached_settings() -> None:

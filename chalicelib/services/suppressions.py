@@ -12,7 +12,7 @@ told why mail does not go out.
 from __future__ import annotations
 
 import json
-from typing import Any, TypedDict
+from typing import Any
 
 from chalicelib import clock
 from chalicelib.data import suppressions as store
@@ -20,33 +20,14 @@ from chalicelib.errors import NotFound
 from chalicelib.mail.tokens import normalize
 from chalicelib.observability import count, get_logger
 from chalicelib.services import audit
+from chalicelib.services.fields import MAX_ADDRESS  # a longer one gets no entry either
 from chalicelib.services.principal import Principal
+from chalicelib.shapes.suppressions import MailSuppression, SuppressionDetail, SuppressionEntry
 
 BOUNCE = "bounce"
 COMPLAINT = "complaint"
 SES_FEEDBACK = "ses_feedback"
-MAX_ADDRESS = 254  # RFC 5321: longer names no mailbox, so no entry either
 _MAX_EVIDENCE_VALUE = 500  # a diagnostic line is short; a hostile one is cut, never refused
-
-
-class MailSuppression(TypedDict):
-    """What a customer is told about their own address."""
-
-    reason: str
-    since: str
-
-
-class SuppressionDetail(MailSuppression):
-    """What agents see beside the requester."""
-
-    detail: str | None
-
-
-class SuppressionEntry(SuppressionDetail):
-    """One row of the admin list."""
-
-    email: str
-    evidence: dict[str, str]
 
 
 def record_feedback(raw_message: str) -> list[str]:

@@ -13,15 +13,16 @@ from chalicelib.mail import tokens
 from chalicelib.services import audit
 from chalicelib.services.principal import Principal
 from chalicelib.services.settings import get_portal_settings
+from chalicelib.shapes.teams import Team
 
 
-def list_teams() -> list[dict[str, Any]]:
+def list_teams() -> list[Team]:
     return [_public(team) for team in store.list_teams()]
 
 
 def create_team(
     actor: Principal | None, team_id: str, name: str, email: str | None
-) -> dict[str, Any]:
+) -> Team:
     team = store.create_team(store.TeamModel(
         team_id=team_id, name=name.strip(), email=_address(email), created_at=clock.now(),
     ))
@@ -31,7 +32,7 @@ def create_team(
     return _public(team)
 
 
-def update_team(actor: Principal, team_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_team(actor: Principal, team_id: str, changes: dict[str, Any]) -> Team:
     """`changes` holds the fields the admin sent: a name, and an address (None removes it)."""
     team = store.get_team(team_id)
     if team is None:
@@ -59,7 +60,7 @@ def _address(email: str | None) -> str | None:
     return address
 
 
-def _public(team: store.TeamModel) -> dict[str, Any]:
+def _public(team: store.TeamModel) -> Team:
     return {
         "id": team.team_id,
         "name": team.name,

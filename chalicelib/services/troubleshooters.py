@@ -13,6 +13,11 @@ from typing import Any
 
 from chalicelib.errors import InvalidInput
 from chalicelib.services.settings import PortalSettings, TroubleshooterForm
+from chalicelib.shapes.troubleshooters import (
+    OfferedTroubleshooter,
+    TroubleshooterAnswer,
+    TroubleshooterSummary,
+)
 
 CHANNEL = "troubleshooter"
 # The questions and answers of one summary together: as much as one message may hold, since
@@ -26,7 +31,7 @@ def offered(settings: PortalSettings) -> list[TroubleshooterForm]:
     return [form for form in settings.troubleshooters if not settings.hides(form.topic, CHANNEL)]
 
 
-def customer_shape(form: TroubleshooterForm) -> dict[str, Any]:
+def customer_shape(form: TroubleshooterForm) -> OfferedTroubleshooter:
     return {
         "id": form.id,
         "name": form.name,
@@ -38,11 +43,11 @@ def customer_shape(form: TroubleshooterForm) -> dict[str, Any]:
 
 def checked(
     settings: PortalSettings, troubleshooter: dict[str, Any], topic: str
-) -> dict[str, Any]:
+) -> TroubleshooterSummary:
     """The summary to store for a ticket started from a troubleshooter. With the `id` of a
     configured form: checked against it (`answered`). Without one (an API client's own form):
     stored as sent, but it may not pass itself off as a configured form by taking its name."""
-    answers = [
+    answers: list[TroubleshooterAnswer] = [
         {"question": _clean(item["question"]), "answer": _clean(item["answer"])}
         for item in troubleshooter.get("answers", [])
     ]
@@ -75,8 +80,8 @@ def _clean(text: str) -> str:
 
 
 def _answered(
-    settings: PortalSettings, form_id: str, topic: str, answers: Sequence[dict[str, str]]
-) -> dict[str, Any]:
+    settings: PortalSettings, form_id: str, topic: str, answers: Sequence[TroubleshooterAnswer]
+) -> TroubleshooterSummary:
     """The summary to store for a filled-in form (`answers` already cleaned): every question of
     the form answered once, a choice question with one of its choices. Answers are matched to
     questions by the question's text, so a form the admin changed after the page loaded is
@@ -100,7 +105,7 @@ def _answered(
                 code="invalid_answer", details={"question": asked},
             )
         given[asked] = item["answer"]
-    summary = []
+    summary: list[TroubleshooterAnswer] = []
     for question in form.questions:
         answer = given.get(question.text, "")
         if not answer:

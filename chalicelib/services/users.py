@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import uuid
 from typing import Any
@@ -13,49 +12,25 @@ from chalicelib import clock
 from chalicelib.adapters import queues
 from chalicelib.config import get_settings
 from chalicelib.data import orgs as org_store
+from chalicelib.data import sessions as session_store
 from chalicelib.data import tokens as token_store
 from chalicelib.data import users as store
 from chalicelib.data.base import expiry
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.observability import get_logger
-from chalicelib.services import audit, mailer, passwords, throttles
+from chalicelib.services import audit, mailer, passwords, sessions, throttles
+from chalicelib.services.identity import check_email, public_user
 from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
+from chalicelib.shapes.users import User
 
 PASSWORD_TOKEN_SECONDS = 30 * 60  # reset links
 INVITE_TOKEN_SECONDS = 7 * 24 * 3600
 VERIFY_TOKEN_SECONDS = 24 * 3600
 _REGISTRATIONS = uuid.UUID("0c8f4f4e-6d1b-4f7a-9b1e-7d3c2a5e9f11")  # request id → account id
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().casefold()
-
-
-def check_email(email: str) -> str:
-    email = normalize_email(email)
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise InvalidInput("This is not a valid email address.", code="invalid_email")
-    return email
-
-
-def public_user(user: store.UserModel) -> dict[str, Any]:
-    return {
-        "id": user.user_id,
-        "email": user.email,
-        "name": user.name,
-        "role": user.role,
-        "org_id": user.org_id,
-        "org_view": user.org_view,
-        "team_ids": sorted(user.team_ids or []),
-        "language": user.language,
-        "status": user.status,
-        "must_change_password": user.must_change_password,
-    }
-
-
-def get_me(principal: Principal) -> dict[str, Any]:
+def get_me(principal: Principal) -> User:
     user = store.get_user(principal.user_id)
     if user is None:
         raise Unauthenticated("Your account no longer exists.", code="session_expired")
@@ -73,7 +48,7 @@ def create_user(
     team_ids: list[str],
     language: str,
     delivery: str,
-) -> dict[str, Any]:
+) -> User:
     """An admin creates an account; the new user gets a temporary password or an invite link."""
     email = check_email(email)
     _check_place(role, org_id, org_view, team_ids, team_ids)
@@ -104,17 +79,15 @@ def create_user(
     return public_user(user)
 
 
-def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> User:
     """Admin edits: name, language, role, organization, organization view, teams, status.
     Sessions carry the role, the organization and its view, so a change to any of them, a team
     taken away or the account disabled ends the user's sessions: no request keeps rights the
     admin removed."""
-    from chalicelib.services import sessions
-
     user = store.get_user(user_id)
     if user is None:
         raise NotFound("No such user.")
-    before = public_user(user)
+    before: dict[str, Any] = dict(public_user(user))  # compared with `after` field by field
     role = changes.get("role", user.role)
     if user_id == actor.user_id and role != user.role:
         raise Conflict("You cannot change your own role.", code="own_role")
@@ -143,7 +116,8 @@ def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict
     if "status" in changes:
         user.status = changes["status"]
     store.save_user(user)
-    after = public_user(user)
+    answer = public_user(user)
+    after: dict[str, Any] = dict(answer)
     changed = sorted(k for k in after if after[k] != before[k])
     lost_teams = set(before["team_ids"]) - set(after["team_ids"])
     ended = 0
@@ -157,7 +131,7 @@ def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> dict
         ),
         "sessions_ended": ended,
     })
-    return after
+    return answer
 
 
 def _check_place(
@@ -198,9 +172,6 @@ def _check_place(
 def change_password(principal: Principal, current: str, new: str) -> str:
     """Returns a device cookie for the new password: the change revoked the old ones, and this
     browser has just proved it knows the password."""
-    from chalicelib.data import sessions as session_store
-    from chalicelib.services import sessions
-
     user = store.get_user(principal.user_id)
     if user is None or not passwords.verify_password(user.password_hash, current):
         audit.record("auth.password_change", actor=principal, outcome="failure")
@@ -254,8 +225,6 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> str:
     """Reset links and invite links end here: set the password, end every session. Returns a
     device cookie for the new password: the reset revoked the old ones, and this browser has
     proved it reads the mailbox, so a lock someone keeps on the account must not shut it out."""
-    from chalicelib.services import sessions
-
     token_hash = _hash(token)
     pending = token_store.get_valid_token(token_hash, "password", clock.now())
     preview = store.get_user(pending.user_id) if pending else None
@@ -443,7 +412,7 @@ def find_or_create_mail_customer(
     return user
 
 
-def get_user(user_id: str) -> dict[str, Any]:
+def get_user(user_id: str) -> User:
     user = store.get_user(user_id)
     if user is None:
         raise NotFound("No such user.")
@@ -452,7 +421,7 @@ def get_user(user_id: str) -> dict[str, Any]:
 
 def list_users(
     *, org_id: str | None, name_prefix: str, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[User], str | None]:
     """Customers of one organization, or staff (agents and admins) by name prefix."""
     if org_id:
         page = store.list_org_users(org_id, limit, cursor)

@@ -139,7 +139,7 @@ PROFILES: dict[str, FunctionAccess] = {
     # Received mail (SES -> S3 + SNS -> SQS): reads the raw message, threads it onto a ticket or
     # opens one (creating the customer when allowed), stores its attachments as documents and
     # acknowledges by mail; a quarantined message's raw mail is copied under quarantine/, which
-    # does not expire (chalicelib/services/inbound.py).
+    # does not expire (chalicelib/services/inbound/deliveries.py).
     "inbound_mail": FunctionAccess(
         tables={
             **MAIL,
@@ -164,7 +164,8 @@ PROFILES: dict[str, FunctionAccess] = {
         buckets={"inbound": levels("read write"), "documents": levels("write")},
         send_mail=True,
         # At most MAX_CONSUMER_TIMEOUT_S (the queue's visibility is six times it), and what the
-        # app's delivery lease is built on (FUNCTION_TIMEOUT_SECONDS in services/inbound.py).
+        # app's delivery lease is built on (FUNCTION_TIMEOUT_SECONDS in
+        # services/inbound/deliveries.py).
         timeout_s=60,
     ),
     # Deliveries left `processing` by an attempt that died, that no receive will bring back:

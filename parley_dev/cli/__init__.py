@@ -17,7 +17,7 @@ def _register_dev(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     dev.add_argument("--host", default="127.0.0.1")
 
     def run(args: argparse.Namespace) -> int:
-        from chalicelib.cli.dev import run_dev
+        from parley_dev.cli.dev import run_dev
 
         return run_dev(host=args.host, port=args.port)
 
@@ -46,7 +46,7 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     )
 
     def run(args: argparse.Namespace) -> int:
-        from chalicelib.cli.mail import run_parse
+        from parley_dev.cli.mail import run_parse
 
         return run_parse(
             args.file, as_json=args.json, domains=args.mail_domain, addresses=args.own_address
@@ -76,7 +76,7 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     receive.add_argument("--dmarc-policy", choices=("NONE", "QUARANTINE", "REJECT"), default="")
 
     def run_receive(args: argparse.Namespace) -> int:
-        from chalicelib.cli.mail import run_receive
+        from parley_dev.cli.mail import run_receive
 
         verdicts = {v: getattr(args, v) for v in ("spam", "virus", "spf", "dkim", "dmarc")}
         return run_receive(
@@ -105,7 +105,7 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     )
 
     def run_feedback(args: argparse.Namespace) -> int:
-        from chalicelib.cli.mail import run_feedback
+        from parley_dev.cli.mail import run_feedback
 
         if not (args.bounce or args.complaint):
             feedback.error("name an address with --bounce or --complaint")

@@ -85,22 +85,22 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
     moto_port = _free_port(host)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(_local_environment(f"http://{host}:{moto_port}", f"http://{host}:{port}"))
-    from chalicelib.local.moto_atomic import make_dynamodb_atomic
+    from parley_dev.local.moto_atomic import make_dynamodb_atomic
 
     make_dynamodb_atomic()  # the portal's request threads write concurrently, as on AWS
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
 
-    from chalicelib.local.demo import load_demo_data
-    from chalicelib.local.resources import create_resources
+    from parley_dev.local.demo import load_demo_data
+    from parley_dev.local.resources import create_resources
 
     create_resources()
     emails = load_demo_data()
 
     from chalice.cli.factory import CLIFactory
 
-    from chalicelib.local.pump import EventPump
-    from chalicelib.local.server import create_server
+    from parley_dev.local.pump import EventPump
+    from parley_dev.local.server import create_server
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name="local")

@@ -52,7 +52,7 @@ def run_receive(
         return 1
     if not _use_local_stack(endpoint, "receive"):
         return 2
-    from chalicelib.local.inbound import receive_mail
+    from parley_dev.local.inbound import receive_mail
 
     delivery_id = receive_mail(raw, destination=destination, verdicts=verdicts,
                                dmarc_policy=dmarc_policy)
@@ -70,7 +70,7 @@ def run_feedback(
     emulator, found as `parley mail receive` finds it."""
     if not _use_local_stack(endpoint, "feedback"):
         return 2
-    from chalicelib.local.feedback import BOUNCE, COMPLAINT, send_feedback
+    from parley_dev.local.feedback import BOUNCE, COMPLAINT, send_feedback
 
     if bounce:
         print(send_feedback(BOUNCE, bounce, bounce_subtype=bounce_subtype, diagnostic=diagnostic))
@@ -84,7 +84,7 @@ def _use_local_stack(endpoint: str | None, command: str) -> bool:
     (said on stderr) when no stack runs."""
     import os
 
-    from chalicelib.cli.dev import read_dev_state
+    from parley_dev.cli.dev import read_dev_state
 
     state = read_dev_state()
     endpoint = endpoint or state.get("endpoint")

@@ -132,19 +132,20 @@ def _seed_troubleshooters(now: float) -> None:
 
 
 def _seed_conversations() -> None:
-    from chalicelib.services import tickets
+    from chalicelib.services.tickets import console, create, portal
+    from chalicelib.services.tickets import email as ticket_mail
 
     def acting(email: str) -> Principal:
         user = user_store.find_user_by_email(email)
         assert user is not None, email
-        return tickets.principal_of(user)
+        return ticket_mail.principal_of(user)
 
     for customer, topic, subject, body, steps in CONVERSATIONS:
-        opened = tickets.create_ticket(acting(customer), topic=topic, subject=subject, body=body)
+        opened = create.create_ticket(acting(customer), topic=topic, subject=subject, body=body)
         ticket_id = opened["ticket"]["id"]
         for who, action, text in steps:
             if action == "rate":
-                tickets.customer_view(acting(who), ticket_id)  # read before rating, as a person
-                tickets.rate(acting(who), ticket_id, int(text), "Fixed within the hour, thanks!")
+                portal.customer_view(acting(who), ticket_id)  # read before rating, as a person
+                portal.rate(acting(who), ticket_id, int(text), "Fixed within the hour, thanks!")
             else:
-                tickets.answer(acting(who), ticket_id, action, text)
+                console.answer(acting(who), ticket_id, action, text)

@@ -99,6 +99,13 @@ _writes = [0]  # bumped after every write, under the lock: the index buckets bel
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 
 
+def items_replaced() -> None:
+    """Items were changed behind moto's API (the tests empty the tables between tests): every
+    index map built so far is stale."""
+    with _LOCK:
+        _writes[0] += 1
+
+
 def _index_bucket(table: Any, index_name: str, conditions: list[tuple[str, Any]]) -> list[Any]:
     """The items of one index partition, from a map of the whole index rebuilt after writes."""
     attrs = tuple(name for name, _ in conditions)

@@ -52,7 +52,7 @@ class FakeContext:
 class _Topic:
     name: str  # the handler's
     topic: str
-    queue: str = ""  # the topic's mirror queue (chalicelib/local/resources.py), once made
+    queue: str = ""  # the topic's mirror queue (parley_dev/local/resources.py), once made
     subscription_arn: str = ""
 
 
@@ -184,7 +184,7 @@ class EventPump(threading.Thread):
     def _pump_topic(self, topic: _Topic) -> int:
         """Like Lambda's SNS trigger: one invocation per notification, with one record."""
         if not topic.queue:
-            from chalicelib.local.resources import mirror_topic
+            from parley_dev.local.resources import mirror_topic
 
             topic.queue, topic.subscription_arn = mirror_topic(topic.topic)
         sqs = client("sqs")

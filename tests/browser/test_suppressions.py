@@ -52,7 +52,7 @@ WORDS = {
 def bounce(stack: Stack, address: str) -> None:
     """`parley mail feedback --bounce`, as a developer runs it against the running stack."""
     sent = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-c", "import sys; from chalicelib.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from parley_dev.cli import main; sys.exit(main())",
          "mail", "feedback", "--bounce", address],
         cwd=PROJECT_DIR, capture_output=True, timeout=60,
         env={**_stack_environment(), "PARLEY_DEV_STATE": str(stack.state_file)},

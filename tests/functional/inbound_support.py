@@ -11,7 +11,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from chalicelib import clock
-from chalicelib.local.pump import FakeContext
+from parley_dev.local.pump import FakeContext
 from tests.functional.notification_support import handler
 
 SUPPORT = "support@parley.test"
@@ -134,7 +134,7 @@ def deliver(
     dkim_domain: str | None = None,
 ) -> str:
     """Receive one mail the way SES would and run the handler on it; returns the SES id."""
-    from chalicelib.local.inbound import receive_mail
+    from parley_dev.local.inbound import receive_mail
 
     delivery_id = receive_mail(raw, verdicts=verdicts, dmarc_policy=dmarc_policy,
                                destination=destination, delivery_id=delivery_id,
@@ -154,7 +154,7 @@ def forget_queued() -> None:
 
 def delivery(delivery_id: str) -> dict[str, Any]:
     from chalicelib.data.inbound import get_delivery
-    from chalicelib.services.inbound import shape_delivery
+    from chalicelib.services.inbound.deliveries import shape_delivery
 
     record = get_delivery(delivery_id)
     assert record is not None, f"no delivery record for {delivery_id}"
@@ -252,9 +252,9 @@ class Office:
 def throttle_attachments_event_once(monkeypatch: Any) -> list[str]:
     """The next delivery's attachments event fails once, as a DynamoDB throttle would, after
     the message before it was written; returns the list the failure is noted in."""
-    from chalicelib.services import tickets
+    from chalicelib.services.tickets import email as ticket_mail
 
-    real = tickets.record_email_event
+    real = ticket_mail.record_email_event
     failures: list[str] = []
 
     def throttled_once(ticket_id: str, text: str, details: dict[str, Any], *,
@@ -264,5 +264,5 @@ def throttle_attachments_event_once(monkeypatch: Any) -> list[str]:
             raise RuntimeError("ProvisionedThroughputExceededException: rate exceeded")
         return real(ticket_id, text, details, resume=resume)
 
-    monkeypatch.setattr(tickets, "record_email_event", throttled_once)
+    monkeypatch.setattr(ticket_mail, "record_email_event", throttled_once)
     return failures

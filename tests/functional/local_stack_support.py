@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli.dev import PROJECT_DIR
+from parley_dev.cli.dev import PROJECT_DIR
 
 DEMO_PASSWORD = "parley-demo"  # chalicelib/services/sessions.py; local stage only
 
@@ -69,7 +69,7 @@ def local_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     afterwards; yields the URL, the emulator's endpoint, the process and its state file."""
     state, port = tmp_path / "dev.json", _free_port()
     stack = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-c", "from chalicelib.cli import main; main()", "dev", "--port",
+        [sys.executable, "-c", "from parley_dev.cli import main; main()", "dev", "--port",
          str(port)],
         cwd=PROJECT_DIR, env=stack_environment(state), stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib import clock
-from chalicelib.local.pump import FakeContext, _json_safe
+from parley_dev.local.pump import FakeContext, _json_safe
 from tests.conftest import Api
 
 WS_ENDPOINT = "https://live123.execute-api.eu-west-1.amazonaws.com/api"

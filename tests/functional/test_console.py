@@ -270,8 +270,12 @@ def both_read_first(monkeypatch):
 
 
 def test_two_agents_assigning_at_the_same_moment_one_wins(
-    cast, requests_per_thread, both_read_first
+    cast, requests_per_thread, both_read_first, monkeypatch
 ):
+    from chalicelib.services.tickets import commit
+
+    pauses: list[float] = []
+    monkeypatch.setattr(commit, "pause", pauses.append)  # the retry's pause, not slept here
     agents = ("sam", "kim")
     for who in agents:
         cast.token(who)  # signed in before the race starts
@@ -307,6 +311,8 @@ def test_two_agents_assigning_at_the_same_moment_one_wins(
         assert cast.console_ticket("sam", ticket["id"])["assignee"]["id"] == cast.id(winner)
         events = [m for m in thread(cast, "sam", ticket["id"]) if "Assigned" in m["body"]]
         assert len(events) == 1
+    # And each race cost the loser one retry, after a pause of a few milliseconds
+    assert len(pauses) == 2 and all(0.002 <= pause <= 0.02 for pause in pauses), pauses
 
 
 def test_assigning_with_a_stale_view_of_the_assignee_is_refused(cast):

@@ -26,10 +26,10 @@ PATHS = ("/api/me", "/api/portal/tickets/0123456789abcdef", "/api/no/such/thing"
 
 @pytest.fixture
 def local_server(aws: None) -> Iterator[int]:
-    """The portal's own request handler (chalicelib/local/server.py) on a free port, serving the
+    """The portal's own request handler (parley_dev/local/server.py) on a free port, serving the
     app against the in-process emulator; yields the port."""
     import app as app_module
-    from chalicelib.local.server import create_server
+    from parley_dev.local.server import create_server
 
     config = Config.create(chalice_stage="test", chalice_app=app_module.app)
     server = create_server(app_module.app, config, "127.0.0.1", 0)

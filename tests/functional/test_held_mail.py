@@ -213,16 +213,16 @@ def test_discarded_mail_is_dropped_for_good_audited_once_and_a_second_discard_ch
 def test_a_failed_delivery_discarded_stays_dropped_when_the_queue_brings_it_back(
     office, monkeypatch
 ):
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import people
+    from parley_dev.local.inbound import receive_mail
 
     # Given a mail whose first attempt failed, waiting for the queue's retry
-    original = inbound.tickets.open_email_ticket
+    original = people.ticket_mail.open_email_ticket
 
     def broken(**kwargs: Any) -> Any:
         raise RuntimeError("throttled")
 
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", broken)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", broken)
     delivery_id = receive_mail(make_mail(subject="Do not want"))
     assert drain()[-1]["batchItemFailures"]
     assert delivery(delivery_id)["status"] == "failed"
@@ -230,7 +230,7 @@ def test_a_failed_delivery_discarded_stays_dropped_when_the_queue_brings_it_back
     # When staff discard it, and the queue then brings the message back
     status, discarded = _call(office, "POST", f"/api/admin/inbound/{delivery_id}/discard")
     assert (status, discarded["outcome"]) == (200, "discarded"), discarded
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", original)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", original)
     drain()
 
     # Then it stays discarded: no conversation was made of it
@@ -242,13 +242,13 @@ def test_a_failed_delivery_discarded_stays_dropped_when_the_queue_brings_it_back
 def test_a_delivery_being_handled_cannot_be_discarded(office):
     from chalicelib import clock
     from chalicelib.data import inbound as store
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
+    from parley_dev.local.inbound import receive_mail
 
     # Given a delivery an attempt is handling right now
     delivery_id = receive_mail(make_mail(subject="In flight"))
     store.claim_delivery(delivery_id, fields={"bucket": "b", "object_key": "raw/x"},
-                         now=clock.now(), lease_seconds=inbound.LEASE_SECONDS)
+                         now=clock.now(), lease_seconds=deliveries.LEASE_SECONDS)
 
     # When staff try to discard it, Then they are told it is busy, and it is left alone
     status, answer = _call(office, "POST", f"/api/admin/inbound/{delivery_id}/discard")

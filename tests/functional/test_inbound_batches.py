@@ -16,18 +16,18 @@ def office(api, make_org, make_user, fake_clock) -> Office:
 
 
 def test_one_failing_mail_in_a_batch_is_reported_alone(office, monkeypatch):
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import people
+    from parley_dev.local.inbound import receive_mail
 
     # Given three mails waiting in the queue, the second of which cannot be handled yet
-    original = inbound.tickets.open_email_ticket
+    original = people.ticket_mail.open_email_ticket
 
     def fails_for_one(**kwargs):
         if kwargs["subject"] == "Unlucky":
             raise RuntimeError("database on fire")
         return original(**kwargs)
 
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", fails_for_one)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", fails_for_one)
     ids = [receive_mail(make_mail(subject=subject, body=f"About {subject}."))
            for subject in ("First", "Unlucky", "Third")]
     assert len(queued()) == 3
@@ -43,6 +43,6 @@ def test_one_failing_mail_in_a_batch_is_reported_alone(office, monkeypatch):
     # And the two others became tickets once
     assert [delivery(i)["status"] for i in ids] == ["done", "failed", "done"]
     # And once the cause is gone, the retry handles the one that failed
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", original)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", original)
     assert drain()[-1] == {"batchItemFailures": []}
     assert delivery(ids[1])["status"] == "done"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cli import main
-from chalicelib.cli.dev import PROJECT_DIR
+from parley_dev.cli import main
+from parley_dev.cli.dev import PROJECT_DIR
 from tests.functional.local_stack_support import (
     DEMO_PASSWORD,
     local_stack,  # noqa: F401 - the fixture
@@ -51,7 +51,7 @@ def test_a_received_file_becomes_a_ticket_in_the_running_stack(local_stack, tmp_
 
     # When the file is received with the CLI (as its own process, as a developer runs it)
     received = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", "import sys; from chalicelib.cli import main; "
+        [sys.executable, "-c", "import sys; from parley_dev.cli import main; "
          "sys.exit(main())", "mail", "receive", str(eml)],
         cwd=PROJECT_DIR, env=stack_environment(state), capture_output=True, text=True,
         timeout=60,

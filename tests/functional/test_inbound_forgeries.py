@@ -119,7 +119,7 @@ def test_an_address_that_folds_into_another_accounts_does_not_act_as_it(office, 
 # 5. A retry of a released spam quarantine that failed half-way is re-quarantined (the verdicts
 #    are decided again without the staff's word) instead of carrying out the decision.
 def test_a_retry_after_a_release_carries_out_the_released_decision(office, monkeypatch):
-    from chalicelib.local.inbound import receive_mail
+    from parley_dev.local.inbound import receive_mail
 
     raw = make_mail(to=office.reply_address(), subject="Re: Printer", body="Spammy but real.",
                     attachments=[("a.txt", "text/plain", b"hello\n")])

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.local.pump import FakeContext
+from parley_dev.local.pump import FakeContext
 from tests.functional.inbound_support import (
     Office,
     deliver,
@@ -64,7 +64,7 @@ def test_the_recorded_ses_notification_in_its_sns_envelope_opens_a_ticket(office
 def test_a_raw_delivery_body_is_read_too_and_the_raw_message_is_kept(office):
     from chalicelib.adapters.inbound_mail import read_raw
     from chalicelib.config import get_settings
-    from chalicelib.local.inbound import receipt_notification
+    from parley_dev.local.inbound import receipt_notification
 
     raw = make_mail(subject="Raw delivery")
     _put_raw("raw/abc", raw)
@@ -96,13 +96,13 @@ def test_an_attempt_that_died_half_way_is_taken_over_after_its_lease_without_dup
     office, fake_clock, monkeypatch
 ):
     from chalicelib.data import inbound as store
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
 
     # Given an attempt that wrote the reply and then died before recording its outcome
     real_settle = store.settle
     monkeypatch.setattr(store, "settle", lambda *a, **k: (_ for _ in ()).throw(SystemExit))
     raw = make_mail(to=office.reply_address(), subject="Re: Printer", body="Crash-proof")
-    from chalicelib.local.inbound import receive_mail
+    from parley_dev.local.inbound import receive_mail
 
     delivery_id = receive_mail(raw)
     with pytest.raises(SystemExit):
@@ -110,13 +110,13 @@ def test_an_attempt_that_died_half_way_is_taken_over_after_its_lease_without_dup
     monkeypatch.setattr(store, "settle", real_settle)
     assert store.get_delivery(delivery_id).status == "processing"
     # When the queue delivers it again while the lease holds: it waits (reported as failed)
-    from chalicelib.local.inbound import receive_mail as publish_again
+    from parley_dev.local.inbound import receive_mail as publish_again
 
     publish_again(raw, delivery_id=delivery_id)
     answers = drain()
     assert answers[-1]["batchItemFailures"], "a live lease sends the message back to the queue"
     # And after the lease: the next attempt finishes the job without writing it twice
-    fake_clock.advance(inbound.LEASE_SECONDS + 1)
+    fake_clock.advance(deliveries.LEASE_SECONDS + 1)
     assert drain()[-1] == {"batchItemFailures": []}
     assert [m["body"] for m in thread(office.ticket_id)].count("Crash-proof") == 1
     log = delivery(delivery_id)
@@ -124,17 +124,17 @@ def test_an_attempt_that_died_half_way_is_taken_over_after_its_lease_without_dup
 
 
 def test_an_unexpected_error_is_retried_then_quarantined_for_an_admin(office, monkeypatch):
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries, people
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    original = inbound.tickets.open_email_ticket
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", broken)
-    from chalicelib.local.inbound import receive_mail
+    original = people.ticket_mail.open_email_ticket
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", broken)
+    from parley_dev.local.inbound import receive_mail
 
     delivery_id = receive_mail(make_mail(subject="Unlucky"))
-    for attempt in range(1, inbound.MAX_ATTEMPTS):
+    for attempt in range(1, deliveries.MAX_ATTEMPTS):
         assert drain()[-1]["batchItemFailures"], attempt  # back to the queue, retried
         assert delivery(delivery_id)["status"] == "failed"
     assert drain()[-1] == {"batchItemFailures": []}
@@ -142,7 +142,7 @@ def test_an_unexpected_error_is_retried_then_quarantined_for_an_admin(office, mo
     assert (log["status"], log["outcome"]) == ("quarantined", "error")
     assert "database on fire" in log["reason"]
     # When the admin retries once the cause is gone, Then it becomes the ticket it should be
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", original)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", original)
     status, retried, _ = office.api.call("POST", f"/api/admin/inbound/{delivery_id}/retry",
                                          token=office.tokens["agent"])
     assert status == 200 and retried["outcome"] == "ticket"
@@ -160,7 +160,7 @@ def test_an_unreadable_notification_is_quarantined_not_lost(office):
 def test_a_missing_raw_message_is_quarantined_and_runs_again_once_it_is_there(office):
     from chalicelib.adapters.inbound_mail import publish
     from chalicelib.config import get_settings
-    from chalicelib.local.inbound import receipt_notification
+    from parley_dev.local.inbound import receipt_notification
 
     raw = make_mail(subject="Late object")
     publish(get_settings().inbound_topic, receipt_notification(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from chalicelib.local.pump import FakeContext
+from parley_dev.local.pump import FakeContext
 from tests.functional.conversation_support import run_job
 from tests.functional.inbound_support import (
     Office,
@@ -49,14 +49,14 @@ def _retry(office: Office, delivery_id: str) -> dict:
 def _dies(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Every attempt is killed before it can record anything (a timeout, out of memory);
     returns what lifts the cause."""
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import pipeline
 
     def killed(*args, **kwargs):
         raise SystemExit("Task timed out after 60.00 seconds")
 
-    original = inbound._handle
-    monkeypatch.setattr(inbound, "_handle", killed)
-    return lambda: monkeypatch.setattr(inbound, "_handle", original)
+    original = pipeline._handle
+    monkeypatch.setattr(pipeline, "_handle", killed)
+    return lambda: monkeypatch.setattr(pipeline, "_handle", original)
 
 
 def _raw_objects(prefix: str) -> list[str]:
@@ -82,19 +82,19 @@ def _expire_raw(delivery_id: str) -> None:
 def test_a_crash_on_every_attempt_ends_listed_in_quarantine_with_the_reason(
     office, fake_clock, monkeypatch
 ):
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
+    from parley_dev.local.inbound import receive_mail
 
     # Given a mail whose every attempt is killed half-way
     cured = _dies(monkeypatch)
     delivery_id = receive_mail(make_mail(subject="Poison"))
     # When the queue brings it back after each death (every receive a real attempt: the lease
     # has run out by the time the message is visible again)
-    for attempt in range(1, inbound.MAX_ATTEMPTS + 1):
+    for attempt in range(1, deliveries.MAX_ATTEMPTS + 1):
         with pytest.raises(SystemExit):
             drain()
         assert delivery(delivery_id)["attempts"] == attempt
-        fake_clock.advance(inbound.QUEUE_VISIBILITY_SECONDS)
+        fake_clock.advance(deliveries.QUEUE_VISIBILITY_SECONDS)
     # Then the next receive does not run it again but quarantines it, and the queue lets go
     assert drain()[-1] == {"batchItemFailures": []}
     item = _listed(office, "quarantined")[delivery_id]
@@ -112,15 +112,15 @@ def test_an_error_on_the_last_receive_is_quarantined_rather_than_left_to_the_que
 ):
     from chalicelib.adapters.inbound_mail import put_raw
     from chalicelib.config import get_settings
-    from chalicelib.local.inbound import receipt_notification
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries, people
+    from parley_dev.local.inbound import receipt_notification
 
     # Given a notification the queue has already handed over as often as the budget allows
     # (earlier receives found another attempt busy with it), and a store that fails
     def broken(**kwargs):
         raise RuntimeError("throttled")
 
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", broken)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", broken)
     raw = make_mail(subject="Last chance")
     bucket = get_settings().inbound_bucket
     put_raw(bucket, "raw/last1", raw)
@@ -128,7 +128,7 @@ def test_an_error_on_the_last_receive_is_quarantined_rather_than_left_to_the_que
                                            object_key="raw/last1"))
     # When its first real attempt fails on that last receive
     answer = handler("inbound_mail")(
-        {"Records": [sqs_record(body, receive_count=inbound.MAX_ATTEMPTS)]}, FakeContext())
+        {"Records": [sqs_record(body, receive_count=deliveries.MAX_ATTEMPTS)]}, FakeContext())
     # Then it is quarantined with the error, not handed back to go silent in the dead letters
     assert answer == {"batchItemFailures": []}
     log = delivery("last1")
@@ -139,8 +139,8 @@ def test_an_error_on_the_last_receive_is_quarantined_rather_than_left_to_the_que
 def test_the_sweep_quarantines_a_delivery_left_processing_that_nothing_will_bring_back(
     office, app_client, fake_clock, monkeypatch
 ):
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
+    from parley_dev.local.inbound import receive_mail
 
     # Given an attempt that died, and a queue that will not deliver the message again
     cured = _dies(monkeypatch)
@@ -151,12 +151,12 @@ def test_the_sweep_quarantines_a_delivery_left_processing_that_nothing_will_brin
     cured()
     # Then staff see it in flight, and stuck once its lease has run out
     assert _listed(office, "processing")[delivery_id]["stuck"] is False
-    fake_clock.advance(inbound.LEASE_SECONDS + 1)
+    fake_clock.advance(deliveries.LEASE_SECONDS + 1)
     assert _listed(office, "processing")[delivery_id]["stuck"] is True
     # When the sweep runs while the queue could still bring it back: nothing yet
     assert run_job(app_client, "sweep_inbound") == {"quarantined": 0}
     # And once it is clear that nothing will: quarantined with the reason, raw mail kept
-    fake_clock.advance(inbound.ABANDONED_AFTER_SECONDS)
+    fake_clock.advance(deliveries.ABANDONED_AFTER_SECONDS)
     assert run_job(app_client, "sweep_inbound") == {"quarantined": 1}
     assert delivery_id not in _listed(office, "processing")
     item = _listed(office, "quarantined")[delivery_id]
@@ -171,8 +171,8 @@ def test_the_sweep_leaves_a_live_attempt_alone_and_staff_may_retry_a_stuck_one_a
     office, app_client, fake_clock, monkeypatch
 ):
     from chalicelib.data import inbound as store
-    from chalicelib.local.inbound import receive_mail
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
+    from parley_dev.local.inbound import receive_mail
 
     # Given one delivery being handled right now
     live = receive_mail(make_mail(subject="In flight"))
@@ -180,7 +180,7 @@ def test_the_sweep_leaves_a_live_attempt_alone_and_staff_may_retry_a_stuck_one_a
     from chalicelib import clock
 
     store.claim_delivery(live, fields={"bucket": "b", "object_key": "raw/x"}, now=clock.now(),
-                         lease_seconds=inbound.LEASE_SECONDS)
+                         lease_seconds=deliveries.LEASE_SECONDS)
     # Then neither the sweep nor a retry takes it over
     assert run_job(app_client, "sweep_inbound") == {"quarantined": 0}
     code, answer, _ = office.api.call("POST", f"/api/admin/inbound/{live}/retry",
@@ -194,7 +194,7 @@ def test_the_sweep_leaves_a_live_attempt_alone_and_staff_may_retry_a_stuck_one_a
         drain()
     forget_queued()
     cured()
-    fake_clock.advance(inbound.LEASE_SECONDS + 1)
+    fake_clock.advance(deliveries.LEASE_SECONDS + 1)
     # When staff retry it without waiting for the sweep, Then it is handled
     assert _retry(office, stuck)["outcome"] == "ticket"
 
@@ -219,22 +219,22 @@ def test_released_spam_whose_raw_message_expired_still_becomes_a_ticket(office):
 
 
 def test_a_retry_after_the_raw_message_expired_reads_the_kept_copy(office, monkeypatch):
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries, people
 
     # Given mail quarantined after its errors
-    original = inbound.tickets.open_email_ticket
+    original = people.ticket_mail.open_email_ticket
 
     def broken(**kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", broken)
-    from chalicelib.local.inbound import receive_mail
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", broken)
+    from parley_dev.local.inbound import receive_mail
 
     delivery_id = receive_mail(make_mail(subject="Old and unlucky"))
-    for _ in range(inbound.MAX_ATTEMPTS):
+    for _ in range(deliveries.MAX_ATTEMPTS):
         drain()
     assert delivery(delivery_id)["status"] == "quarantined"
-    monkeypatch.setattr(inbound.tickets, "open_email_ticket", original)
+    monkeypatch.setattr(people.ticket_mail, "open_email_ticket", original)
     # When its raw/ object has expired and the admin retries
     _expire_raw(delivery_id)
     retried = _retry(office, delivery_id)

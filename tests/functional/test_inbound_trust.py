@@ -67,7 +67,7 @@ def _team_alerts_to(address: str) -> None:
 
 
 def test_a_retried_staff_mail_keeps_its_file_internal_and_stores_it_once(office, monkeypatch):
-    from chalicelib.local.inbound import receive_mail
+    from parley_dev.local.inbound import receive_mail
 
     # Given an agent mailing the ticket's reply address with a file
     raw = make_mail(sender="sam@parley.test", to=office.reply_address("sam@parley.test"),

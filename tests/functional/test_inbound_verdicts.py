@@ -1,5 +1,5 @@
 """SES's five verdicts, each with its four statuses: what becomes of the mail (the table in
-chalicelib/services/inbound_rules.py), and staff releasing what a verdict held back."""
+chalicelib/services/inbound/rules.py), and staff releasing what a verdict held back."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_a_released_virus_quarantine_never_stores_its_attachments(office):
 def test_mail_that_was_not_held_by_a_verdict_is_retried_not_released(office):
     from chalicelib.adapters.inbound_mail import publish
     from chalicelib.config import get_settings
-    from chalicelib.local.inbound import receipt_notification
+    from parley_dev.local.inbound import receipt_notification
     from tests.functional.inbound_support import drain
 
     publish(get_settings().inbound_topic, receipt_notification(
@@ -145,8 +145,4 @@ def test_mail_that_was_not_held_by_a_verdict_is_retried_not_released(office):
 def test_a_clean_attachment_is_stored_with_the_ticket(office):
     delivery_id = deliver(make_mail(subject="With notes", attachments=[TEXT]))
     event = _attachment_event(delivery(delivery_id)["ticket_id"])
-    from chalicelib.services.inbound import _attachment_store
-
-    if _attachment_store() is None:
-        pytest.skip("the documents store (services/attachments.py) is not there yet")
     assert event["details"]["stored"] == ["notes.txt"], event

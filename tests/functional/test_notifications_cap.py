@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.local.pump import FakeContext, _schedule_event
 from chalicelib.services import outbox
+from parley_dev.local.pump import FakeContext, _schedule_event
 from tests.functional.notification_support import Desk, Stream, handler, mails_to
 
 pytestmark = pytest.mark.functional

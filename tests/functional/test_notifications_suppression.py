@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chalicelib.local.pump import FakeContext
+from parley_dev.local.pump import FakeContext
 from tests.functional.notification_support import (
     Desk,
     Stream,

@@ -18,6 +18,8 @@ from tests.functional.auth_support import (
 
 pytestmark = pytest.mark.functional
 
+# The API's own description is a document of OpenAPI's shape, not one of ours.
+RAW_ANSWERS = {"/api/openapi.json"}
 PROTECTED = [spec for spec in ROUTES if spec.access is not PUBLIC]
 OPEN = [spec for spec in ROUTES if spec.access is PUBLIC]
 
@@ -128,3 +130,20 @@ def test_the_openapi_document_lists_every_route_of_the_app(api):
         if spec.body is not None:
             ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             assert ref.rsplit("/", 1)[1] in document["components"]["schemas"], route_id(spec)
+
+
+def test_every_json_answer_has_a_declared_shape_the_document_shows(api):
+    # When a client reads the API description
+    status, document, _ = api.call("GET", "/api/openapi.json")
+    assert status == 200
+
+    # Then every route that answers JSON says what its answer holds (the tests check each answer
+    # against it: tests/conftest.py check_answer_shape)
+    undeclared = [route_id(spec) for spec in ROUTES
+                  if spec.status != 204 and spec.response_shape() is None
+                  and spec.path not in RAW_ANSWERS]
+    assert undeclared == []
+    for spec in ROUTES:
+        success = document["paths"][spec.path][spec.method.lower()]["responses"][str(spec.status)]
+        if spec.response_shape() is not None:
+            assert success["content"]["application/json"]["schema"], route_id(spec)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.local.pump import FakeContext
+from parley_dev.local.pump import FakeContext
 from tests.functional.dynamodb_support import dynamodb_calls
 from tests.functional.notification_support import (
     Desk,
@@ -199,8 +199,8 @@ def test_a_bounce_published_to_the_local_topic_reaches_the_handler_through_the_p
     """`parley dev`'s event pump: what SES publishes to the feedback topic reaches the handler
     Lambda runs, one SNS record per invocation."""
     import app as app_module
-    from chalicelib.local.feedback import BOUNCE, COMPLAINT, send_feedback
-    from chalicelib.local.pump import EventPump
+    from parley_dev.local.feedback import BOUNCE, COMPLAINT, send_feedback
+    from parley_dev.local.pump import EventPump
 
     pump = EventPump(app_module.app)
     send_feedback(BOUNCE, "Erin@Acme.test")
@@ -217,7 +217,7 @@ def test_a_bounce_published_to_the_local_topic_reaches_the_handler_through_the_p
 
 
 def test_the_feedback_command_refuses_without_a_running_stack(tmp_path, monkeypatch, capsys):
-    from chalicelib.cli import main
+    from parley_dev.cli import main
 
     monkeypatch.setenv("PARLEY_DEV_STATE", str(tmp_path / "none.json"))
     assert main(["mail", "feedback", "--bounce", "bob@acme.test"]) == 2

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from chalicelib.data.messages import INTERNAL, PUBLIC
-from chalicelib.services.tickets import THREAD_PAGE
+from chalicelib.services.tickets.threads import THREAD_PAGE
 from tests.functional.conversation_support import Cast, assert_error
 from tests.functional.dynamodb_support import dynamodb_calls
 from tests.seeding import seed_thread

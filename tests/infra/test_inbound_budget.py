@@ -13,7 +13,8 @@ import pytest
 
 from tests.infra.conftest import STAGE, Synthesis
 
-pytestmark = pytest.mark.infra
+# One worker synthesises the stack once for all of them (make test runs on every core).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
 
 PREFIX = f"parley-{STAGE}-"
 
@@ -52,22 +53,22 @@ def _inbound_bucket(synthesis: Synthesis) -> tuple[str, dict[str, Any]]:
 
 
 def test_every_receive_of_an_inbound_mail_is_a_real_attempt(synthesis: Synthesis) -> None:
-    from chalicelib.services import inbound
+    from chalicelib.services.inbound import deliveries
 
     functions = _functions(synthesis)
     queue = _inbound_queue(synthesis)
     # The lease is built on the function's timeout, a little over it
-    assert functions["inbound_mail"]["Timeout"] == inbound.FUNCTION_TIMEOUT_SECONDS
-    assert inbound.LEASE_SECONDS > inbound.FUNCTION_TIMEOUT_SECONDS
+    assert functions["inbound_mail"]["Timeout"] == deliveries.FUNCTION_TIMEOUT_SECONDS
+    assert deliveries.LEASE_SECONDS > deliveries.FUNCTION_TIMEOUT_SECONDS
     # Staff retries run in the API function: they cannot outlive the lease either
-    assert functions["api_handler"]["Timeout"] < inbound.LEASE_SECONDS
+    assert functions["api_handler"]["Timeout"] < deliveries.LEASE_SECONDS
     # A failed receive comes back after the visibility timeout, when the lease is over
-    assert queue["VisibilityTimeout"] == inbound.QUEUE_VISIBILITY_SECONDS
-    assert queue["VisibilityTimeout"] > inbound.LEASE_SECONDS
+    assert queue["VisibilityTimeout"] == deliveries.QUEUE_VISIBILITY_SECONDS
+    assert queue["VisibilityTimeout"] > deliveries.LEASE_SECONDS
     # The app gives up (quarantines) before the queue does (dead letters)
-    assert queue["RedrivePolicy"]["maxReceiveCount"] > inbound.MAX_ATTEMPTS
+    assert queue["RedrivePolicy"]["maxReceiveCount"] > deliveries.MAX_ATTEMPTS
     # The sweep waits out a redelivery before it calls a delivery abandoned
-    assert queue["VisibilityTimeout"] <= inbound.ABANDONED_AFTER_SECONDS
+    assert queue["VisibilityTimeout"] <= deliveries.ABANDONED_AFTER_SECONDS
 
 
 def test_abandoned_deliveries_are_swept_on_a_schedule(synthesis: Synthesis) -> None:

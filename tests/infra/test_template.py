@@ -13,7 +13,8 @@ from aws_cdk.assertions import Match
 
 from tests.infra.conftest import CONTEXT, ROOT, STAGE, Synthesis
 
-pytestmark = pytest.mark.infra
+# One worker synthesises the stack once for all of them (make test runs on every core).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
 
 PREFIX = f"parley-{STAGE}-"
 
@@ -557,3 +558,27 @@ def test_web_folder_is_deployed_to_the_web_bucket(synthesis: Synthesis) -> None:
     (deployment,) = synthesis.resources("Custom::CDKBucketDeployment").values()
     assert deployment["Properties"]["DestinationBucketName"]["Ref"].startswith("BucketsWeb")
     assert deployment["Properties"]["DistributionPaths"] == ["/*"]
+
+
+def test_the_lambda_package_holds_the_app_and_not_the_developer_tools(
+    synthesis: Synthesis,
+) -> None:
+    import zipfile
+
+    # Given the code every function of the stack runs (Chalice's deployment package)
+    packages = [
+        path for path in synthesis.outdir.rglob("*")
+        if path.is_file() and path.suffix == ".zip" and zipfile.is_zipfile(path)
+        and "app.py" in zipfile.ZipFile(path).namelist()
+    ]
+    if not packages:  # CDK may stage an asset as a directory instead of a zip
+        packages = [path.parent for path in synthesis.outdir.rglob("app.py")]
+    assert packages, f"no deployment package with app.py under {synthesis.outdir}"
+    for package in packages:
+        names = (zipfile.ZipFile(package).namelist() if package.is_file()
+                 else [str(p.relative_to(package)) for p in package.rglob("*")])
+        # Then it has the app and its library
+        assert "app.py" in names and any(n.startswith("chalicelib/api/") for n in names)
+        # And none of what only a developer's machine runs: the local stack, the CLI, moto
+        assert [n for n in names if n.startswith(("parley_dev/", "chalicelib/local/",
+                                                   "chalicelib/cli/", "tests/", "moto/"))] == []

@@ -80,7 +80,7 @@ def test_the_collection_finds_the_codes_it_must():
     assert {
         "invalid_input",  # a class default in errors.py
         "file_too_large",  # a code= argument
-        "reopen_window_passed",  # a {"code": ...} refusal
+        "reopen_window_passed",  # a refusal's code= (services/tickets/access.py)
         "internal",  # the edge's own 500 body
         "entry_not_found",  # routing's MISSING table
         "invalid_email", "too_long",  # validation

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.services.inbound_rules import (
+from chalicelib.services.inbound.rules import (
     STATUSES,
     VERDICT_NAMES,
     UnreadableNotification,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.cli import main
+from parley_dev.cli import main
 
 pytestmark = pytest.mark.unit
 
@@ -129,4 +129,4 @@ def test_the_installed_command_prints_one_json_object() -> None:
     assert (result["subject"], result["from_email"]) == ("Säying Hello", "jdöe@mächine.example")
 
 
-_INLINE_MAIN = "import sys; from chalicelib.cli import main; sys.exit(main())"
+_INLINE_MAIN = "import sys; from parley_dev.cli import main; sys.exit(main())"

@@ -1,0 +1,40 @@
+"""Who an account is: its address, written one way, and what a client is shown of it.
+
+Sign-in (sessions.py) and the account rules (users.py) both need these, and users.py ends
+sessions: kept apart so that neither imports the other back."""
+
+from __future__ import annotations
+
+import re
+
+from chalicelib.data import users as store
+from chalicelib.errors import InvalidInput
+from chalicelib.shapes.users import User
+
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def check_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("This is not a valid email address.", code="invalid_email")
+    return email
+
+
+def public_user(user: store.UserModel) -> User:
+    return {
+        "id": user.user_id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "org_id": user.org_id,
+        "org_view": user.org_view,
+        "team_ids": sorted(user.team_ids or []),
+        "language": user.language,
+        "status": user.status,
+        "must_change_password": user.must_change_password,
+    }

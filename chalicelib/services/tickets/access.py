@@ -1,0 +1,117 @@
+"""Who may see a ticket, and whether a customer may write on it: one function per rule, used by
+every path (portal, console, documents, mail, live updates), so no path can drift from another.
+
+A ticket the caller may not see is the same 404 as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import clock
+from chalicelib.data import tickets as store
+from chalicelib.data.tickets import CLOSED_STATUSES, TicketModel
+from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.services.principal import CUSTOMER, Principal
+from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.shapes.tickets import ReplyRefusal
+
+BLOCKED_TEXT = "Messaging on this ticket is blocked."
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeing a ticket
+
+
+def customer_ticket(
+    principal: Principal, ticket_id: str, *, requester_only: bool = False
+) -> TicketModel:
+    """The one access check of the portal: mine, or my organization's when both the portal and
+    my account allow it, and not hidden by the admin's rules. Anything else is the same 404 as a
+    ticket that does not exist. Closing and rating are the requester's own decisions."""
+    settings = get_portal_settings()
+    ticket = store.get_ticket(ticket_id) if principal.role == CUSTOMER else None
+    if ticket is None or not customer_may_see(principal, ticket, settings):
+        raise NotFound("No such ticket.", code="ticket_not_found")
+    if requester_only and ticket.requester_id != principal.user_id:
+        raise Forbidden("Only the person who opened this ticket can do this.", code="not_requester")
+    return ticket
+
+
+def customer_may_see(principal: Principal, ticket: TicketModel, settings: PortalSettings) -> bool:
+    if settings.hides(ticket.topic, ticket.channel):
+        return False
+    if ticket.requester_id == principal.user_id:
+        return True
+    return (
+        settings.org_view_enabled
+        and principal.org_view
+        and bool(principal.org_id)
+        and ticket.org_id == principal.org_id
+    )
+
+
+def staff_ticket(principal: Principal, ticket_id: str) -> TicketModel:
+    if not principal.is_staff:
+        raise NotFound("No such ticket.", code="ticket_not_found")
+    return existing_ticket(ticket_id)
+
+
+def readable_ticket(principal: Principal, ticket_id: str) -> TicketModel:
+    """The ticket through the caller's own side's check: the console's for staff, the portal's
+    for customers."""
+    if principal.is_staff:
+        return staff_ticket(principal, ticket_id)
+    return customer_ticket(principal, ticket_id)
+
+
+def existing_ticket(ticket_id: str) -> TicketModel:
+    """Any ticket, for callers with no session to check (mail, schedules)."""
+    ticket = store.get_ticket(ticket_id)
+    if ticket is None:
+        raise NotFound("No such ticket.", code="ticket_not_found")
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# May a customer write
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a customer may not write on a ticket: raised as a 409, or shown beside the thread."""
+
+    code: str
+    message: str
+
+    def error(self) -> Conflict:
+        return Conflict(self.message, code=self.code)
+
+    def shown(self) -> ReplyRefusal:
+        return {"code": self.code, "message": self.message}
+
+
+def blocked_refusal(ticket: TicketModel) -> Refusal | None:
+    """The team blocked messaging: the customer may neither reply (portal or mail) nor upload,
+    and is told the team's reason."""
+    if not ticket.messaging_blocked:
+        return None
+    return Refusal(code="messaging_blocked", message=ticket.blocked_reason or BLOCKED_TEXT)
+
+
+def reopen_refusal(ticket: TicketModel, settings: PortalSettings) -> Refusal | None:
+    """A reply reopens a resolved or closed ticket, within the reopen window only."""
+    if ticket.status not in CLOSED_STATUSES:
+        return None
+    ended = ticket.closed_at or ticket.resolved_at or ticket.last_activity_at
+    if clock.now() - float(ended) <= settings.reopen_window_days * 86400:
+        return None
+    return Refusal(
+        code="reopen_window_passed",
+        message="This ticket was closed too long ago to reopen. Please open a new ticket.",
+    )
+
+
+def reply_refusal(ticket: TicketModel, settings: PortalSettings) -> Refusal | None:
+    """Whether the customer may add a message: not while blocked, not past the reopen window."""
+    return blocked_refusal(ticket) or reopen_refusal(ticket, settings)

@@ -1,0 +1,39 @@
+"""What the customer's folders answer: entries and unread counts (services/mailbox.py)."""
+
+from __future__ import annotations
+
+from typing_extensions import TypedDict
+
+
+class FolderUnread(TypedDict):
+    inbox: int
+    sent: int
+    trash: int
+
+
+class FolderEntry(TypedDict):
+    id: str  # "<ticket id>.<seq>"
+    folder: str  # inbox, sent or trash
+    ticket_id: str
+    ticket_number: int
+    title: str
+    author: str
+    preview: str
+    read: bool
+    created_at: str  # ISO 8601, UTC
+    trashed_at: str | None
+
+
+class FolderCounts(TypedDict):
+    unread: FolderUnread
+
+
+class FolderPage(TypedDict):
+    items: list[FolderEntry]  # newest first
+    next_cursor: str | None
+    unread: FolderUnread
+
+
+class FolderEntryChange(TypedDict):
+    entry: FolderEntry
+    unread: FolderUnread
