@@ -1,5 +1,6 @@
-"""One harness for every tier: environment before any import, one moto fixture that creates the
-tables from the app's own models, a chalice test client, a fake clock and factories."""
+"""One harness for every tier: environment before any import, one moto fixture whose account is
+built once from the app's own definitions and emptied between tests, a chalice test client, a
+fake clock and factories."""
 
 from __future__ import annotations
 
@@ -22,18 +23,20 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib import clock
 from chalicelib.adapters.aws import reset_clients
-from chalicelib.local.moto_atomic import make_dynamodb_atomic
 from chalicelib.services.settings import forget_cached_settings
+from parley_dev.local.moto_atomic import make_dynamodb_atomic
+from tests.emulated_account import EmulatedAccount
 
 PASSWORD = "correct horse battery staple"
 
@@ -56,17 +59,21 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
+_ACCOUNT = EmulatedAccount()
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
-    from chalicelib.local.resources import create_resources
-
-    with mock_aws():
-        reset_clients()
-        forget_cached_settings()
-        create_resources()
-        yield
+    """The emulated account, its resources built once and emptied after each test."""
     reset_clients()
     forget_cached_settings()
+    _ACCOUNT.enter()
+    try:
+        yield
+    finally:
+        _ACCOUNT.leave()
+        reset_clients()
+        forget_cached_settings()
 
 
 @pytest.fixture
@@ -91,6 +98,44 @@ def requests_per_thread(app_client: Client, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(chalice_app, "__class__", per_thread)
 
 
+@functools.cache
+def _shape_checker(method: str, template: str) -> Any:
+    from pydantic import TypeAdapter
+
+    from chalicelib.api.routing import ROUTES
+
+    spec = next(s for s in ROUTES if s.method == method and s.path == template)
+    shape = spec.response_shape()
+    if shape is None:
+        return None
+    return TypeAdapter(shape)
+
+
+@functools.cache
+def _route_templates() -> list[tuple[str, re.Pattern[str], str]]:
+    from chalicelib.api.routing import ROUTES
+
+    # A literal segment wins over a parameter (/tickets/search before /tickets/{ticket_id}).
+    return [
+        (s.method, re.compile(re.sub(r"\{\w+\}", "[^/]+", s.path) + "$"), s.path)
+        for s in sorted(ROUTES, key=lambda s: s.path.count("{"))
+    ]
+
+
+def check_answer_shape(method: str, path: str, payload: Any) -> None:
+    """Check a successful answer against the shape its route declares (chalicelib/shapes)."""
+    bare = path.split("?", 1)[0]
+    for route_method, pattern, template in _route_templates():
+        if route_method == method and pattern.match(bare):
+            checker = _shape_checker(method, template)
+            if checker is not None:
+                # Every key the answer has is in its shape, of the declared type: what the
+                # OpenAPI document promises is what a client gets. (Given when validating: a
+                # TypedDict takes no config from its TypeAdapter.)
+                checker.validate_python(payload, strict=True, extra="forbid")
+            return
+
+
 class Api:
     """Thin JSON helper around the chalice test client."""
 
@@ -113,7 +158,10 @@ class Api:
         try:
             payload = json.loads(response.body) if response.body else None
         except ValueError:
-            payload = response.body.decode()
+            payload = response.body.decode()  # a page (/dev/mail), not a JSON answer to check
+        else:
+            if 200 <= response.status_code < 300 and payload is not None:
+                check_answer_shape(method, path, payload)
         return response.status_code, payload, response.headers
 
     def login(self, email: str, password: str = PASSWORD, **kw: Any) -> str:
@@ -145,8 +193,8 @@ _HASHES: dict[str, str] = {}
 @pytest.fixture
 def make_user(aws: None) -> Callable[..., dict[str, Any]]:
     from chalicelib.data import users as store
+    from chalicelib.services.identity import public_user
     from chalicelib.services.passwords import hash_password
-    from chalicelib.services.users import public_user
 
     counter = {"n": 0}
 

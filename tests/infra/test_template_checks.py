@@ -10,7 +10,8 @@ import pytest
 
 from tests.infra.conftest import Synthesis
 
-pytestmark = pytest.mark.infra
+# One worker synthesises the stack once for all of them (make test runs on every core).
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
 
 LINT_TIMEOUT_S = 300
 
