@@ -17,10 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: $(STAMP)
 	$(BIN)/parley dev --port $(PORT)
 
-# On every core: the tests share nothing but the CDK synthesis, which one worker does for all
-# infra tests (xdist_group "cdk-synth").
+# On every core (pytest-xdist): each worker has its own emulator and browser stack; the one CDK
+# synthesis is shared (tests/infra/conftest.py).
 test: $(STAMP) infra-deps
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto
 
 # infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json) and checkov (its own venv).
 INFRA_NODE := infra/node_modules/.installed

@@ -1,5 +1,5 @@
-"""Synthesise the CDK app once per session, the way a deployer would (`cdk synth`), and start the
-two template linters on it at once so they run while the assertions do.
+"""Synthesise the CDK app once per run, the way a deployer would (`cdk synth`); the template
+linters run on it in their own tests.
 
 Missing tools fail these tests with the command that installs them: the infra tier must not pass
 on a machine that never looked at the template.
@@ -7,12 +7,12 @@ on a machine that never looked at the template.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,6 @@ class Synthesis:
     template_path: Path
     template: dict[str, Any]
     seconds: float
-    linters: dict[str, subprocess.Popen[str]]
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {
@@ -82,9 +81,25 @@ def _environment() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesis]:
+def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    """One `cdk synth` for the whole run: with `make test` on several cores, the first worker to
+    ask synthesises into a folder all workers share (under a lock) and the others read it."""
     _require_tools()
-    outdir = tmp_path_factory.mktemp("cdk.out")
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    outdir = shared / "cdk.out"
+    with (shared / "cdk.out.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = outdir / "synthesised-in-seconds"
+        if not done.exists():
+            done.parent.mkdir(parents=True, exist_ok=True)
+            done.write_text(str(_synthesise(outdir)))
+    template_path = outdir / f"{STACK}.template.json"
+    template = json.loads(template_path.read_text())
+    return Synthesis(outdir, template_path, template, float(done.read_text()))
+
+
+def _synthesise(outdir: Path) -> float:
     command = [str(CDK), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
     for key, value in CONTEXT.items():
         command += ["--context", f"{key}={value}"]
@@ -98,43 +113,25 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesis]:
         timeout=SYNTH_TIMEOUT_S,
         check=False,
     )
-    seconds = time.monotonic() - started
     if result.returncode != 0:
         pytest.fail(
             f"cdk synth failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}", pytrace=False
         )
-    template_path = outdir / f"{STACK}.template.json"
-    template = json.loads(template_path.read_text())
-    linters = {
-        "cfn-lint": subprocess.Popen(  # noqa: S603
-            [str(CFN_LINT), "--config-file", str(INFRA / ".cfnlintrc.yaml"), str(template_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=_environment(),
-        ),
-        "checkov": subprocess.Popen(  # noqa: S603
-            [
-                str(CHECKOV),
-                "--config-file",
-                str(INFRA / "checkov.yaml"),
-                "--file",
-                str(template_path),
-                "--output",
-                "json",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**_environment(), "BC_SKIP_MAPPING": "TRUE"},
-        ),
+    return time.monotonic() - started
+
+
+def run_linter(name: str, synthesis: Synthesis, timeout: float) -> subprocess.CompletedProcess[str]:
+    """cfn-lint or checkov over the synthesised template, with the project's configuration."""
+    commands = {
+        "cfn-lint": [str(CFN_LINT), "--config-file", str(INFRA / ".cfnlintrc.yaml"),
+                     str(synthesis.template_path)],
+        "checkov": [str(CHECKOV), "--config-file", str(INFRA / "checkov.yaml"),
+                    "--file", str(synthesis.template_path), "--output", "json"],
     }
-    synthesis = Synthesis(outdir, template_path, template, seconds, linters)
-    yield synthesis
-    for process in linters.values():
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    return subprocess.run(  # noqa: S603 - our pinned linters
+        commands[name], capture_output=True, text=True, timeout=timeout, check=False,
+        env={**_environment(), "BC_SKIP_MAPPING": "TRUE"},
+    )
 
 
 @pytest.fixture(scope="session")

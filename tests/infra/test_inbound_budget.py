@@ -13,8 +13,7 @@ import pytest
 
 from tests.infra.conftest import STAGE, Synthesis
 
-# One worker synthesises the stack once for all of them (make test runs on every core).
-pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
+pytestmark = pytest.mark.infra
 
 PREFIX = f"parley-{STAGE}-"
 

@@ -13,8 +13,7 @@ from aws_cdk.assertions import Match
 
 from tests.infra.conftest import CONTEXT, ROOT, STAGE, Synthesis
 
-# One worker synthesises the stack once for all of them (make test runs on every core).
-pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
+pytestmark = pytest.mark.infra
 
 PREFIX = f"parley-{STAGE}-"
 

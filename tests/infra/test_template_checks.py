@@ -8,23 +8,21 @@ import json
 
 import pytest
 
-from tests.infra.conftest import Synthesis
+from tests.infra.conftest import Synthesis, run_linter
 
-# One worker synthesises the stack once for all of them (make test runs on every core).
-pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("cdk-synth")]
+pytestmark = pytest.mark.infra
 
 LINT_TIMEOUT_S = 300
 
 
 def test_cfn_lint_finds_nothing(synthesis: Synthesis) -> None:
-    process = synthesis.linters["cfn-lint"]
-    output, _ = process.communicate(timeout=LINT_TIMEOUT_S)
-    assert process.returncode == 0, output
+    result = run_linter("cfn-lint", synthesis, LINT_TIMEOUT_S)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_checkov_finds_nothing(synthesis: Synthesis) -> None:
-    process = synthesis.linters["checkov"]
-    output, errors = process.communicate(timeout=LINT_TIMEOUT_S)
+    result = run_linter("checkov", synthesis, LINT_TIMEOUT_S)
+    output, errors = result.stdout, result.stderr
     assert output.strip(), f"checkov printed no report:\n{errors[-4000:]}"
     reports = json.loads(output)
     reports = reports if isinstance(reports, list) else [reports]
