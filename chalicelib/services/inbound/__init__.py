@@ -17,7 +17,7 @@ The modules, each importing only those listed above it:
 - `threads.py`: which ticket a mail belongs to (reply token, Message-ID, subject tag).
 - `attachments.py`: a mail's files, stored through the documents' checks.
 - `machines.py`: bounces and automatic replies, never answered.
-- `people.py`: a person's mail, decided once and carried out through `services/tickets.py`.
+- `people.py`: a person's mail, decided once and carried out through `services/tickets/email.py`.
 - `pipeline.py`: `receive` (the queue handler's), one attempt at a delivery, and the steps.
 - `held.py`: staff on held mail: read it, release, retry, force through, discard.
 

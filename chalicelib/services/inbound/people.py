@@ -6,8 +6,9 @@ The decision: a message on the ticket the mail threads to (an internal event whe
 has no usable account), a new ticket, or nowhere: held for staff (a sender SES could not prove,
 a reply from outside the ticket it answers), dropped or refused (a disabled account, staff or
 one of our own addresses threading nowhere, the unknown-sender policy). Writing goes through
-`services/tickets.py` (the one write path): a reply reopens like a portal reply; a blocked
-ticket keeps the mail as an internal event and the sender gets one polite answer a day."""
+`services/tickets/email.py` and so the one write path (`tickets/commit.py`): a reply reopens
+like a portal reply; a blocked ticket keeps the mail as an internal event and the sender gets
+one polite answer a day."""
 
 from __future__ import annotations
 

@@ -23,11 +23,11 @@ handler hands each announcement to `receive`. The steps:
    sender SES proved (`senders.py`), In-Reply-To / References naming a Message-ID of the
    ticket's mail from someone who belongs to the ticket, or a `[#1234]` subject tag from the
    requester or their organization. Anything else is a new message from the sender.
-5. **Writing** (`people.py`) goes through `services/tickets.py` (the one write path): a reply
-   reopens like a portal reply; a blocked ticket keeps the mail as an internal event and the
-   sender gets one polite answer a day (`replies.py`); the stored text is the reply without
-   quoted history, the full text stays in the message's details and the raw mail in the
-   bucket, untouched.
+5. **Writing** (`people.py`) goes through `services/tickets/email.py`, and so through the one
+   write path (`tickets/commit.py`): a reply reopens like a portal reply; a blocked ticket
+   keeps the mail as an internal event and the sender gets one polite answer a day
+   (`replies.py`); the stored text is the reply without quoted history, the full text stays in
+   the message's details and the raw mail in the bucket, untouched.
 
 Whatever cannot be handled is quarantined, never dropped in silence: an unexpected error is
 retried by the queue a few times, then the delivery is quarantined with the error for an admin
