@@ -26,15 +26,20 @@ ERROR_SCHEMA = {
 
 
 def _shape_schema(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    """The JSON schema of a response shape; the TypedDicts it names go into the components,
-    once each. Two different shapes under one name would make one of them lie: refused."""
+    """The JSON schema of a response shape; the TypedDicts it names go into the components."""
     from pydantic import TypeAdapter
 
     schema = TypeAdapter(shape).json_schema(ref_template="#/components/schemas/{model}")
     for name, definition in schema.pop("$defs", {}).items():
-        if schemas.setdefault(name, definition) != definition:
-            raise RuntimeError(f"two response shapes are both named {name}")
+        _add_component(schemas, name, definition)
     return schema
+
+
+def _add_component(schemas: dict[str, Any], name: str, definition: Any) -> None:
+    """Each name once: two different schemas (an answer's, a request body's) under one name
+    would make one of them lie, so that is refused."""
+    if schemas.setdefault(name, definition) != definition:
+        raise RuntimeError(f"two schemas of the API are both named {name}")
 
 
 @lru_cache(maxsize=1)
@@ -74,8 +79,9 @@ def build_document() -> dict[str, Any]:
         if spec.body is not None:
             name = spec.body.__name__
             schema = spec.body.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schema.pop("$defs", {}))
-            schemas[name] = schema
+            for nested, definition in schema.pop("$defs", {}).items():
+                _add_component(schemas, nested, definition)
+            _add_component(schemas, name, schema)
             operation["requestBody"] = {
                 "required": True,
                 "content": {

@@ -2,7 +2,8 @@
 whole local stack, `parley dev` started once per session on a free port.
 
 Playwright's own browser download is never used: the tests run the Chromium the machine has
-(/usr/bin/chromium, or PARLEY_CHROMIUM), and skip, saying so, only when there is none.
+(/usr/bin/chromium, or PARLEY_CHROMIUM). Without one they fail, saying what to install:
+skipped, the tier would pass on a machine that never opened a page.
 """
 
 from __future__ import annotations
@@ -42,14 +43,8 @@ def chromium_path() -> str | None:
     return None
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if chromium_path():
-        return
-    skip = pytest.mark.skip(reason="no Chromium on this machine (apt-get install chromium, or "
-                                   "set PARLEY_CHROMIUM): the browser tier needs one")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
+NO_CHROMIUM = ("no Chromium on this machine (apt-get install chromium, or set PARLEY_CHROMIUM): "
+               "the browser tier needs one")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not chromium_path():
-        pytest.skip("no Chromium on this machine")
+        pytest.fail(NO_CHROMIUM, pytrace=False)
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
     # Its own state file: a `make run` on the same checkout keeps the default one.
@@ -244,7 +239,7 @@ def launch_chromium() -> Iterator[Callable[..., Any]]:
 
     path = chromium_path()
     if not path:
-        pytest.skip("no Chromium on this machine")
+        pytest.fail(NO_CHROMIUM, pytrace=False)
     with sync_playwright() as playwright:
         yield lambda **options: playwright.chromium.launch(
             executable_path=path, args=CHROMIUM_ARGS, **options)
