@@ -266,7 +266,7 @@ interface Agent extends Person {
   email: string;
 }
 
-// -- documents (services/attachments.py) ------------------------------------------------------
+// -- documents (services/attachments/) --------------------------------------------------------
 
 /** One document of a ticket: `uploaded_by` is a name for a customer, a person for staff. */
 interface Attachment {

@@ -55,11 +55,11 @@ class DownloadQuery(Strict):
 
 def _download(principal: Principal, ticket_id: str, attachment_id: str,
               query: DownloadQuery) -> Response | DownloadLink:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import reading
 
-    url = attachments.download_url(principal, ticket_id, attachment_id)
+    url = reading.download_url(principal, ticket_id, attachment_id)
     if not query.redirect:
-        return {"url": url, "expires_in": attachments.DOWNLOAD_SECONDS}
+        return {"url": url, "expires_in": reading.DOWNLOAD_SECONDS}
     return Response(body="", status_code=302, headers={"Location": url})
 
 
@@ -69,9 +69,9 @@ def _download(principal: Principal, ticket_id: str, attachment_id: str,
 @route(blueprint, PORTAL, method="POST", access=CUSTOMERS, body=UploadBody, status=201,
        tag="portal", summary="Ask to upload a document: a presigned POST form for S3.")
 def portal_request_upload(caller: Principal, ticket_id: str, body: UploadBody) -> CustomerUpload:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import uploads
 
-    return attachments.request_customer_upload(
+    return uploads.request_customer_upload(
         caller, ticket_id, filename=body.filename, content_type=body.content_type, size=body.size
     )
 
@@ -81,17 +81,17 @@ def portal_request_upload(caller: Principal, ticket_id: str, body: UploadBody) -
 def portal_confirm(
     caller: Principal, ticket_id: str, attachment_id: str
 ) -> CustomerAttachmentAnswer:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import uploads
 
-    return {"attachment": attachments.confirm_customer_upload(caller, ticket_id, attachment_id)}
+    return {"attachment": uploads.confirm_customer_upload(caller, ticket_id, attachment_id)}
 
 
 @route(blueprint, PORTAL, access=CUSTOMERS, tag="portal", query=RefreshQuery,
        polled_with="refresh", summary="The ticket's documents area: name, size, who, when.")
 def portal_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> CustomerAttachmentList:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import reading
 
-    return attachments.list_customer_attachments(caller, ticket_id)
+    return reading.list_customer_attachments(caller, ticket_id)
 
 
 @route(blueprint, PORTAL + "/{attachment_id}", access=CUSTOMERS, query=DownloadQuery,
@@ -109,9 +109,9 @@ def portal_download(
 @route(blueprint, CONSOLE, method="POST", access=STAFF, body=StaffUploadBody, status=201,
        tag="console", summary="Ask to upload a document (internal unless shared).")
 def console_request_upload(caller: Principal, ticket_id: str, body: StaffUploadBody) -> StaffUpload:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import uploads
 
-    return attachments.request_staff_upload(
+    return uploads.request_staff_upload(
         caller, ticket_id, filename=body.filename, content_type=body.content_type,
         size=body.size, visibility=body.visibility,
     )
@@ -120,17 +120,17 @@ def console_request_upload(caller: Principal, ticket_id: str, body: StaffUploadB
 @route(blueprint, CONSOLE + "/{attachment_id}/confirm", method="POST", access=STAFF,
        tag="console", summary="Verify an uploaded document; only then is it visible.")
 def console_confirm(caller: Principal, ticket_id: str, attachment_id: str) -> StaffAttachmentAnswer:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import uploads
 
-    return {"attachment": attachments.confirm_staff_upload(caller, ticket_id, attachment_id)}
+    return {"attachment": uploads.confirm_staff_upload(caller, ticket_id, attachment_id)}
 
 
 @route(blueprint, CONSOLE, access=STAFF, tag="console", query=RefreshQuery,
        polled_with="refresh", summary="The ticket's documents, internal ones included.")
 def console_list(caller: Principal, ticket_id: str, query: RefreshQuery) -> StaffAttachmentList:
-    from chalicelib.services import attachments
+    from chalicelib.services.attachments import reading
 
-    return attachments.list_staff_attachments(caller, ticket_id)
+    return reading.list_staff_attachments(caller, ticket_id)
 
 
 @route(blueprint, CONSOLE + "/{attachment_id}", access=STAFF, query=DownloadQuery,

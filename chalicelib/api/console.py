@@ -4,13 +4,13 @@ Services are imported in the view: a cold start loads only what the route it ans
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from chalice.app import Blueprint
 from pydantic import Field, model_validator
 
 from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
-from chalicelib.api.requests import Strict
+from chalicelib.api.requests import AttachmentId, Strict
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services.fields import MAX_MESSAGE_LENGTH
 from chalicelib.services.principal import Principal
@@ -26,9 +26,6 @@ from chalicelib.shapes.tickets import (
 
 blueprint = Blueprint(__name__)
 TAG = "console"
-
-
-AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ConversationQuery(PageQuery):

@@ -4,13 +4,13 @@ Services are imported in the view: a cold start loads only what the route it ans
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from chalice.app import Blueprint
 from pydantic import Field
 
 from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
-from chalicelib.api.requests import Strict
+from chalicelib.api.requests import AttachmentId, Strict
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
 from chalicelib.services.fields import MAX_MESSAGE_LENGTH
 from chalicelib.services.principal import Anonymous, Principal
@@ -27,9 +27,6 @@ from chalicelib.shapes.tickets import (
 
 blueprint = Blueprint(__name__)
 TAG = "portal"
-
-
-AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class QuestionAnswer(Strict):

@@ -7,8 +7,15 @@ models of the route it answers."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+# A document named in a message's `attachment_ids` (portal reply, console answer): bounded here,
+# checked against the ticket's files by the service.
+AttachmentId = Annotated[str, Field(min_length=1, max_length=64)]

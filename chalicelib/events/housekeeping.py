@@ -25,6 +25,6 @@ def auto_close(event: CloudWatchEvent) -> dict[str, Any]:
 
 @blueprint.schedule(Rate(1, unit=Rate.HOURS), name="purge_uploads")
 def purge_uploads(event: CloudWatchEvent) -> dict[str, Any]:
-    from chalicelib.services.attachments import purge_stale_uploads
+    from chalicelib.services.attachments.uploads import purge_stale_uploads
 
     return {"removed": purge_stale_uploads()}

@@ -1,4 +1,4 @@
-"""What the documents routes answer (services/attachments.py): a file as the customer sees it
+"""What the documents routes answer (services/attachments/): a file as the customer sees it
 (public files only, agents shown as the portal's author display says) and as the team does."""
 
 from __future__ import annotations

@@ -495,7 +495,7 @@ def test_uploads_never_confirmed_are_removed_after_a_day(cast, uploads, ticket, 
 
 def test_server_side_files_go_through_the_same_checks(cast, uploads, ticket):
     from chalicelib.errors import Unprocessable
-    from chalicelib.services.attachments import store_bytes
+    from chalicelib.services.attachments.received import store_bytes
 
     stored = store_bytes(ticket, "scan.pdf", "application/octet-stream", PDF, cast.id("alice"))
     assert (stored["status"], stored["content_type"]) == ("ready", "application/pdf")

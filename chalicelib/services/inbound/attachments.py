@@ -1,11 +1,11 @@
 """A mail's files, stored with the ticket through the documents' own checks
-(`services/attachments.py`: types, sizes, the per-ticket limit), bounded per mail, and named in
+(`services/attachments/`: types, sizes, the per-ticket limit), bounded per mail, and named in
 one internal event: what was stored, what was not and why."""
 
 from __future__ import annotations
 
 from chalicelib.errors import ParleyError
-from chalicelib.services.attachments import store_bytes
+from chalicelib.services.attachments.received import store_bytes
 from chalicelib.services.inbound.deliveries import file_id
 from chalicelib.services.inbound.received import Mail
 from chalicelib.services.tickets import email as ticket_mail

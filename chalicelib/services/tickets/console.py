@@ -16,7 +16,8 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.observability import count
-from chalicelib.services import attachments, suppressions
+from chalicelib.services import suppressions
+from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import get_portal_settings
 from chalicelib.services.tickets import access, views
@@ -177,7 +178,7 @@ def answer(
         elif ticket.status == "new" and visibility == PUBLIC:
             set_status(ticket, "open")
         # A file on an internal note is internal; one sent with a public answer becomes public.
-        attached = attachments.attachable(principal, ticket.ticket_id, attachment_ids, visibility)
+        attached = attachable(principal, ticket.ticket_id, attachment_ids, visibility)
         return Draft(kind, visibility, body, principal, author.name, details={"action": action},
                      attachment_ids=attached)
 

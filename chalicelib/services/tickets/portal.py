@@ -12,7 +12,8 @@ from chalicelib.data.messages import INTERNAL, PUBLIC
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden
 from chalicelib.observability import count
-from chalicelib.services import attachments, mailbox
+from chalicelib.services import mailbox
+from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import get_portal_settings
 from chalicelib.services.tickets import access, views
@@ -137,7 +138,7 @@ def customer_reply(
             raise refusal.error()
         if ticket.status in CLOSED_STATUSES or ticket.status == "pending":
             set_status(ticket, "open")  # the customer answered: the team's turn again
-        attached = attachments.attachable(principal, ticket.ticket_id, attachment_ids, PUBLIC)
+        attached = attachable(principal, ticket.ticket_id, attachment_ids, PUBLIC)
         return Draft(CUSTOMER_MESSAGE, PUBLIC, body, principal, author.name,
                      attachment_ids=attached)
 
