@@ -27,6 +27,8 @@ def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(stack, open_page):
         "topic": "technical", "subject": subject, "body": "The badge reader beeps red."},
         token=stack.token("bob@acme.test"))["ticket"]["id"]
     page = open_page().page
+    # The page's timers on Playwright's clock: it runs as usual until the test moves it on
+    page.clock.install()
     sign_in(page, "bob@acme.test")
     page.goto(f"/tickets/{ticket_id}")
     expect(page.get_by_label("Your reply")).to_be_visible()
@@ -41,9 +43,10 @@ def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(stack, open_page):
     stack.call("POST", f"/api/console/tickets/{ticket_id}/messages",
                {"action": "send_leave_open", "body": answer},
                token=stack.token("agent@parley.test"))
-    # More than two of the page's 3-second polls. Playwright's own wait: a time.sleep would
-    # stop the client from recording the page's requests until after the check below
-    page.wait_for_timeout(8_000)
+    # Ten of the page's 3-second polls and one of its 30-second unread-count refreshes, run at
+    # once: every timer due in those 31 seconds fires (run_for, not fast_forward, which would
+    # fire each at most once)
+    page.clock.run_for(31_000)
 
     # Then the hidden tab asked nothing, and so shows nothing new yet
     assert asked == []

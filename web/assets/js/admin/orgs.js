@@ -5,7 +5,8 @@
 import { h, append, field, notice } from "../dom.js";
 import { get, post, patch, ApiError } from "../api.js";
 import { t, errorText } from "../i18n.js";
-import { loadMoreButton, emptyState } from "../ui.js";
+import { emptyState } from "../ui.js";
+import { pager } from "../pager.js";
 import { adminPage } from "./page.js";
 
 /** A refusal of an organization's name, in the admin's language where the page knows it. */
@@ -15,11 +16,8 @@ function orgError(/** @type {unknown} */ error) {
 
 /** @type {PageFn} */
 export async function orgs({ main }) {
-  /** @type {string | null} */
-  let cursor = null;
   const list = h("ul", { class: "org-list" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
-  const more = loadMoreButton(() => load());
   const item = (/** @type {Org} */ org) => {
     const rename = h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("admin.renameOrg"),
       "aria-label": t("admin.renameOrgTitle", { name: org.name }) });
@@ -53,21 +51,11 @@ export async function orgs({ main }) {
     });
     return li;
   };
-  async function load() {
-    more.busy(true);
-    try {
-      /** @type {Page<Org>} */
-      const page = await get("/api/admin/orgs", { limit: 50, cursor });
-      for (const org of page.items) list.append(item(org));
-      if (!list.children.length) list.append(h("li", {}, emptyState(t("admin.noOrgs"))));
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
-    } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+  const { more, load } = pager({
+    list, status, row: item,
+    fetchPage: (cursor) => get("/api/admin/orgs", { limit: 50, cursor }),
+    empty: () => h("li", {}, emptyState(t("admin.noOrgs"))),
+  });
   const name = h("input", { class: "input", required: true, maxlength: 120 });
   const form = h("form", { class: "inline-form" }, field(t("admin.orgName"), name),
     h("button", { type: "submit", class: "btn btn--primary", text: t("admin.createOrg") }));

@@ -3,10 +3,11 @@
 // bounced for good or their owner reported it as spam, with the evidence, and lifting one.
 // Everything the evidence says came from outside (a remote mail server's words): text only.
 
-import { h, append, clear, icon, notice, uid } from "../dom.js";
+import { h, append, icon, notice, uid } from "../dom.js";
 import { api, get } from "../api.js";
 import { t, has, errorText, formatDate } from "../i18n.js";
-import { loadMoreButton, emptyState } from "../ui.js";
+import { emptyState } from "../ui.js";
+import { pager } from "../pager.js";
 import { reasonText } from "../suppressed.js";
 import { adminPage } from "./page.js";
 
@@ -43,13 +44,9 @@ function evidenceList(/** @type {SuppressionEntry["evidence"]} */ evidence) {
 
 /** @type {PageFn} */
 export async function suppressions({ main }) {
-  /** @type {string | null} */
-  let cursor = null;
   let lookingUp = "";
   const tbody = h("tbody", {});
   const status = h("div", { class: "form-status", "aria-live": "polite" });
-  const more = loadMoreButton(() => load(false));
-  more.element.textContent = t("admin.more");
 
   const row = (/** @type {SuppressionEntry} */ entry) => {
     const action = h("td", { class: "col-actions" });
@@ -100,23 +97,11 @@ export async function suppressions({ main }) {
   const emptyRow = () => h("tr", {}, h("td", { colspan: "5" },
     emptyState(lookingUp ? t("suppressions.notFound", { email: lookingUp }) : t("suppressions.none"))));
 
-  async function load(/** @type {boolean} */ reset) {
-    more.busy(true);
-    try {
-      /** @type {Page<SuppressionEntry>} */
-      const page = await get("/api/admin/suppressions",
-        lookingUp ? { email: lookingUp } : { limit: 50, cursor: reset ? null : cursor });
-      if (reset) clear(tbody);
-      for (const entry of page.items) tbody.append(row(entry));
-      if (!tbody.children.length) tbody.append(emptyRow());
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
-    } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+  const { more, load } = pager({
+    list: tbody, status, row, empty: emptyRow,
+    fetchPage: (cursor) => get("/api/admin/suppressions", lookingUp ? { email: lookingUp } : { limit: 50, cursor }),
+  });
+  more.element.textContent = t("admin.more");
 
   // One address, looked up by key: the quickest answer to "why does X get no mail?"
   const address = h("input", { class: "input input--search", type: "search", id: uid("sq"), maxlength: 254,

@@ -2,11 +2,12 @@
 // Users: staff, or one organization's customers; each edited in place, enabled or disabled; and
 // a new one created with an invitation or a temporary password.
 
-import { h, append, clear, icon, field, notice, uid } from "../dom.js";
+import { h, append, icon, field, notice, uid } from "../dom.js";
 import { get, post, patch } from "../api.js";
 import { t, errorText, LANGUAGES } from "../i18n.js";
 import { signedInUser } from "../shell/state.js";
-import { loadMoreButton, emptyState } from "../ui.js";
+import { emptyState } from "../ui.js";
+import { pager } from "../pager.js";
 import { adminPage, allOrgs } from "./page.js";
 import { userEditor, teamChecks, orgSelect, userError } from "./user_editor.js";
 
@@ -17,8 +18,6 @@ export async function users({ main, query }) {
     allOrgs(), get("/api/admin/teams").then((/** @type {Page<Team>} */ page) => page.items).catch(() => []),
   ]);
   const orgNames = new Map(orgs.map((org) => [org.id, org.name]));
-  /** @type {string | null} */
-  let cursor = null;
   const scope = h("select", { class: "select select--small", id: uid("scope") },
     h("option", { value: "", text: t("admin.staff") }),
     orgs.map((org) => h("option", { value: org.id, text: org.name })));
@@ -26,7 +25,6 @@ export async function users({ main, query }) {
   const q = h("input", { class: "input input--search", type: "search", id: uid("uq"), placeholder: t("admin.searchStaff") });
   const tbody = h("tbody", {});
   const status = h("div", { class: "form-status", "aria-live": "polite" });
-  const more = loadMoreButton(() => load(false));
 
   const row = (/** @type {User} */ user) => {
     const toggle = h("button", { type: "button", class: `btn btn--small ${user.status === "disabled" ? "btn--secondary" : "btn--danger-ghost"}`,
@@ -82,24 +80,13 @@ export async function users({ main, query }) {
     return tr;
   };
 
-  async function load(/** @type {boolean} */ reset) {
-    more.busy(true);
-    try {
-      /** @type {Page<User>} */
-      const page = await get("/api/admin/users", {
-        org_id: scope.value || null, q: scope.value ? null : q.value.trim(), limit: 50, cursor: reset ? null : cursor,
-      });
-      if (reset) clear(tbody);
-      for (const user of page.items) tbody.append(row(user));
-      if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: "6" }, emptyState(t("admin.noUsers")))));
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
-    } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+  const { more, load } = pager({
+    list: tbody, status, row,
+    fetchPage: (cursor) => get("/api/admin/users", {
+      org_id: scope.value || null, q: scope.value ? null : q.value.trim(), limit: 50, cursor,
+    }),
+    empty: () => h("tr", {}, h("td", { colspan: "6" }, emptyState(t("admin.noUsers")))),
+  });
   scope.addEventListener("change", () => {
     q.disabled = Boolean(scope.value);
     history.replaceState(null, "", scope.value ? `/admin/users?org=${encodeURIComponent(scope.value)}` : "/admin/users");

@@ -9,7 +9,8 @@ import { h, append, clear, notice, uid } from "../dom.js";
 import { get, post } from "../api.js";
 import { t, has, errorText, formatDate } from "../i18n.js";
 import { setTitle } from "../shell/state.js";
-import { loadMoreButton, emptyState } from "../ui.js";
+import { emptyState } from "../ui.js";
+import { pager } from "../pager.js";
 import { readerBody } from "./held_reader.js";
 
 const STATUSES = ["quarantined", "processing", "failed", "rejected", "dropped", "done"];
@@ -102,11 +103,8 @@ export async function inbound({ main, query }) {
   setTitle(t("inbound.title"));
   const asked = query.get("status") || "";
   let status = STATUSES.includes(asked) ? asked : "quarantined";
-  /** @type {string | null} */
-  let cursor = null;
   const tbody = h("tbody", {});
   const result = h("div", { class: "form-status", "aria-live": "polite", tabindex: "-1" });
-  const more = loadMoreButton(() => load(false));
   const filter = h("select", { class: "select select--small", id: uid("inbound-status") },
     STATUSES.map((value) => h("option", { value, text: t(`inbound.status.${value}`), selected: value === status })));
 
@@ -258,24 +256,11 @@ export async function inbound({ main, query }) {
     return tr;
   };
 
-  async function load(/** @type {boolean} */ reset) {
-    more.busy(true);
-    try {
-      /** @type {Page<InboundItem>} */
-      const page = await get("/api/admin/inbound", { status, limit: 50, cursor: reset ? null : cursor });
-      if (reset) clear(tbody);
-      for (const item of page.items) tbody.append(row(item));
-      if (!tbody.children.length) {
-        tbody.append(h("tr", {}, h("td", { colspan: "5", class: "table__empty" }, emptyState(t("inbound.none")))));
-      }
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
-    } catch (error) {
-      result.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+  const { more, load } = pager({
+    list: tbody, status: result, row,
+    fetchPage: (cursor) => get("/api/admin/inbound", { status, limit: 50, cursor }),
+    empty: () => h("tr", {}, h("td", { colspan: "5", class: "table__empty" }, emptyState(t("inbound.none")))),
+  });
   filter.addEventListener("change", () => {
     status = filter.value;
     history.replaceState(null, "", status === "quarantined" ? "/console/inbound" : `/console/inbound?status=${status}`);
