@@ -29,14 +29,9 @@ from tests.functional.attachment_support import (
     post_form,
     zip_of,
 )
-from tests.functional.conversation_support import DAY, Cast, assert_error, run_job
+from tests.functional.conversation_support import DAY, assert_error, run_job
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def cast(api, make_org, make_user, fake_clock) -> Cast:
-    return Cast(api, make_org, make_user)
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ TOPICS_WITH_A_FINANCE_TEAM = [
 ]
 
 
-@pytest.fixture
-def cast(api, make_org, make_user, fake_clock) -> Cast:
-    return Cast(api, make_org, make_user)
-
-
 def conversations(cast: Cast, who: str, query: str = "") -> list[int]:
     listing = cast.get(who, f"/api/console/tickets{'?' + query if query else ''}")
     return [t["number"] for t in listing["items"]]

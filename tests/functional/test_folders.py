@@ -12,11 +12,6 @@ from tests.functional.conversation_support import DAY, Cast, assert_error, run_j
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def cast(api, make_org, make_user, fake_clock) -> Cast:
-    return Cast(api, make_org, make_user)
-
-
 def folder(cast: Cast, who: str, name: str) -> list[dict]:
     return list(cast.get(who, f"/api/portal/folders/{name}?limit=100")["items"])
 

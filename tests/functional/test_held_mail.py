@@ -27,11 +27,6 @@ HOSTILE_HTML = ('<p>Pay <b>now</b></p><img src="x" onerror="alert(document.cooki
 
 
 @pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
-
-
-@pytest.fixture
 def admin_token(make_user) -> str:
     return session_token(make_user("admin"))
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.functional.inbound_support import Office, delivery, drain, make_mail, queued
+from tests.functional.inbound_support import delivery, drain, make_mail, queued
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
 
 
 def test_one_failing_mail_in_a_batch_is_reported_alone(office, monkeypatch):

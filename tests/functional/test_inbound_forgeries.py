@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from tests.functional.inbound_support import (
-    Office,
     deliver,
     delivery,
     drain,
@@ -22,11 +21,6 @@ from tests.functional.inbound_support import (
 )
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
 
 
 def _settings(**values: Any) -> None:

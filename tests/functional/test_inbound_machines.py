@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.inbound_support import (
-    Office,
     deliver,
     delivery,
     make_mail,
@@ -39,11 +38,6 @@ MACHINE_MAIL = [
     ("alice@acme.test", "Re: Printer", {"X-Parley-Loop": "1"}),
     ("support@parley.test", "Printer", {}),  # our own address and Message-ID domain: a loop
 ]
-
-
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
 
 
 @pytest.mark.parametrize("unknown_sender", ["create", "reject"])

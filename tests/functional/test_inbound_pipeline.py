@@ -9,7 +9,6 @@ import pytest
 
 from parley_dev.local.pump import FakeContext
 from tests.functional.inbound_support import (
-    Office,
     deliver,
     delivery,
     drain,
@@ -29,11 +28,6 @@ QUOTED = (
     "On Tue, 17 Nov 2026 at 10:00, Sam Agent <support@parley.test> wrote:\n"
     "> Unplug it.\n> Then wait.\n"
 )
-
-
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
 
 
 def _put_raw(key: str, raw: bytes) -> None:

@@ -27,11 +27,6 @@ from tests.functional.notification_support import handler
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
-
-
 def _listed(office: Office, status: str) -> dict[str, dict]:
     code, page, _ = office.api.call("GET", f"/api/admin/inbound?status={status}",
                                     token=office.tokens["agent"])

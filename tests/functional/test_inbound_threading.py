@@ -18,11 +18,6 @@ from tests.functional.inbound_support import (
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
-
-
 def _outcome(delivery_id: str) -> tuple[str, str | None, str]:
     log = delivery(delivery_id)
     return log["outcome"], log["ticket_id"], log["reason"]

@@ -29,11 +29,6 @@ ALERTS = "alerts@ops.acme-support.test"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
-
-
 def _files(office: Office, who: str) -> list[dict[str, Any]]:
     side = "portal" if who == "alice" else "console"
     status, body, _ = office.api.call(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.inbound_support import (
-    Office,
     deliver,
     delivery,
     make_mail,
@@ -36,11 +35,6 @@ CELLS = {
     **{(v, s): ("done", "ticket") for v in ("spf", "dkim")
        for s in ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")},
 }
-
-
-@pytest.fixture
-def office(api, make_org, make_user, fake_clock) -> Office:
-    return Office(api, make_org, make_user)
 
 
 def _attachment_event(ticket_id: str) -> dict:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.notification_support import (
-    Desk,
-    Stream,
     mails_to,
     raw_mails,
     send_queued_account_mail,
@@ -21,16 +19,6 @@ pytestmark = pytest.mark.functional
 LINE_SEPARATOR = "\u2028"
 PARAGRAPH_SEPARATOR = "\u2029"
 NEXT_LINE = "\x85"
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
-
-
-@pytest.fixture
-def stream(aws) -> Stream:
-    return Stream()
 
 
 def _store_settings_as_an_old_record(**values: object) -> None:

@@ -10,7 +10,6 @@ import pytest
 
 from chalicelib.mail import outbound
 from tests.functional.notification_support import (
-    Desk,
     Stream,
     mails_to,
     send_queued_account_mail,
@@ -20,11 +19,6 @@ from tests.functional.notification_support import (
 pytestmark = pytest.mark.functional
 
 MARKER = "OKAPI-5150-SECRET"
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
 
 
 @pytest.fixture

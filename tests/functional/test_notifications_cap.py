@@ -6,14 +6,9 @@ import pytest
 
 from chalicelib.services import outbox
 from parley_dev.local.pump import FakeContext, _schedule_event
-from tests.functional.notification_support import Desk, Stream, handler, mails_to
+from tests.functional.notification_support import Stream, handler, mails_to
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
 
 
 def _flush() -> dict:

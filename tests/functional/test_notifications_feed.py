@@ -18,11 +18,6 @@ from tests.functional.notification_support import (
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
-
-
 def _feed(desk: Desk, who: str, **query) -> dict:
     search = "&".join(f"{k}={v}" for k, v in query.items())
     path = "/api/notifications" + (f"?{search}" if search else "")

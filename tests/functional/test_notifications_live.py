@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.functional.notification_support import (
-    Desk,
     Stream,
     live_endpoint,  # noqa: F401 - fixture
     pushes,
@@ -15,11 +14,6 @@ from tests.functional.notification_support import (
 )
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
 
 
 def _connect(connection_id: str, **query: str) -> int:

@@ -10,8 +10,6 @@ import pytest
 
 from chalicelib.mail import outbound, tokens
 from tests.functional.notification_support import (
-    Desk,
-    Stream,
     mails_to,
     raw_mails,
     record_of,
@@ -22,16 +20,6 @@ from tests.functional.notification_support import (
 pytestmark = pytest.mark.functional
 
 MARKER = "ZEBRA-7731-SECRET"
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
-
-
-@pytest.fixture
-def stream(aws) -> Stream:
-    return Stream()
 
 
 def _portal_settings(api, make_user, **changes):

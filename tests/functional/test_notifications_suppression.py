@@ -9,7 +9,6 @@ import pytest
 
 from parley_dev.local.pump import FakeContext
 from tests.functional.notification_support import (
-    Desk,
     Stream,
     handler,
     mails_to,
@@ -18,11 +17,6 @@ from tests.functional.notification_support import (
 )
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def desk(api, make_org, make_user) -> Desk:
-    return Desk(api, make_org, make_user)
 
 
 def _sns(notification: dict) -> dict:

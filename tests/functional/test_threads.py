@@ -18,11 +18,6 @@ from tests.seeding import seed_thread
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def cast(api, make_org, make_user, fake_clock) -> Cast:
-    return Cast(api, make_org, make_user)
-
-
 def portal(ticket_id: str) -> str:
     return f"/api/portal/tickets/{ticket_id}"
 

@@ -30,11 +30,6 @@ INVOICE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def cast(api, make_org, make_user, fake_clock) -> Cast:
-    return Cast(api, make_org, make_user)
-
-
 def patch_settings(cast: Cast, **changes: Any) -> tuple[int, Any]:
     status, body, _ = cast.call("ada", "PATCH", "/api/admin/settings", changes)
     return status, body
