@@ -87,7 +87,9 @@ def put_entry(entry: AuditModel, *, kind: str, actor_key: str | None) -> None:
     if actor_key:
         entry.actor_kind_month = f"{actor_key}#{kind}#{entry.month}"
         entry.actor_action_month = f"{actor_key}#{entry.action}#{entry.month}"
-    entry.save()
+    # Append only: an entry is never replaced (the functions' roles grant PutItem alone, and IAM
+    # cannot require the condition, so the code states it).
+    entry.save(condition=AuditModel.entry_key.does_not_exist())
 
 
 def list_month(

@@ -7,11 +7,14 @@ A handler without an entry deploys with logging rights only, and tests/infra fai
 one (FunctionAccess below says why).
 
 Table levels: "read" (GetItem, BatchGetItem, Query, ConditionCheckItem on the table and its
-indexes), "write" (PutItem, UpdateItem, DeleteItem, BatchWriteItem), "scan" (Scan: admin exports
-and scheduled jobs only, see DESIGN.md). "*" is every table in MODELS, so a new model's table
-reaches the API handler without an edit.
+indexes), "write" (PutItem, UpdateItem, DeleteItem, BatchWriteItem), "append" (PutItem only: an
+append-only log such as the audit trail, whose entries the function may add but never change or
+remove), "scan" (Scan: admin exports and scheduled jobs only, see DESIGN.md). "*" is every table
+in MODELS, so a new model's table reaches the API handler without an edit; a table the profile
+also names by itself gets the levels given there instead of those of "*".
 Bucket levels: "read" (GetObject), "write" (PutObject: presigned POST uploads are signed by this
-role), "delete" (DeleteObject), "list" (ListBucket).
+role; CopyObject writes with it too), "delete" (DeleteObject), "list" (ListBucket). An object
+level may be limited to a key prefix: "write:quarantine/" is PutObject on `quarantine/*` only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ def levels(spec: str) -> frozenset[str]:
     return frozenset(spec.split())
 
 
+# The inbound bucket as the mail handlers use it: read what SES stored (raw/, and the kept
+# copies), and copy a quarantined message under quarantine/ (adapters/inbound_mail.py keep_raw),
+# never anywhere else: raw/ is the record of what arrived.
+QUARANTINE_COPY = "read write:quarantine/"
+
 # What sending one mail reads and writes (chalicelib/services/mailer.py, outbox.py).
 MAIL = {
     "mail-threads": levels("read write"),
@@ -47,12 +55,18 @@ MAIL = {
 }
 
 PROFILES: dict[str, FunctionAccess] = {
-    # Every HTTP route runs in this one function: it reads and writes every table, signs
-    # presigned POST / GET for documents, reads stored raw mail (and copies it under quarantine/
-    # when a staff retry ends in quarantine) and sends mail.
+    # Every HTTP route runs in this one function: it reads and writes every table but the audit
+    # trail, which it appends to (services/audit.py record) and pages through for the admin's
+    # audit page (Query), signs presigned POST / GET for documents, reads stored raw mail (and
+    # copies it under quarantine/ when a staff retry ends in quarantine: the only key it writes
+    # there, services/inbound/deliveries.py KEPT_PREFIX) and sends mail.
     "api_handler": FunctionAccess(
-        tables={ALL_TABLES: levels("read write")},  # no Scan: request paths Query and Get
-        buckets={"documents": levels("read write delete"), "inbound": levels("read write")},
+        # No Scan: request paths Query and Get.
+        tables={ALL_TABLES: levels("read write"), "audit": levels("read append")},
+        buckets={
+            "documents": levels("read write delete"),
+            "inbound": levels(QUARANTINE_COPY),
+        },
         send_mail=True,
         # Password reset and registration queue their mail (services/users.py).
         send_to_queues=frozenset({"account-mail"}),
@@ -66,7 +80,7 @@ PROFILES: dict[str, FunctionAccess] = {
             "users": levels("read write"),
             "user-emails": levels("read write"),
             "tokens": levels("read write"),
-            "audit": levels("write"),
+            "audit": levels("append"),
         },
         send_mail=True,
         timeout_s=60,  # the queue's visibility is six times it (MAX_CONSUMER_TIMEOUT_S)
@@ -157,11 +171,11 @@ PROFILES: dict[str, FunctionAccess] = {
             "teams": levels("read"),
             "outbox": levels("read write"),
             "mail-windows": levels("read write"),
-            "audit": levels("write"),
+            "audit": levels("append"),
             # A returned-mail report about a message we sent suppresses the failed address.
             "suppressions": levels("read write"),
         },
-        buckets={"inbound": levels("read write"), "documents": levels("write")},
+        buckets={"inbound": levels(QUARANTINE_COPY), "documents": levels("write")},
         send_mail=True,
         # At most MAX_CONSUMER_TIMEOUT_S (the queue's visibility is six times it), and what the
         # app's delivery lease is built on (FUNCTION_TIMEOUT_SECONDS in
@@ -172,7 +186,7 @@ PROFILES: dict[str, FunctionAccess] = {
     # quarantined with the reason, their raw mail copied under quarantine/.
     "sweep_inbound": FunctionAccess(
         tables={"inbound-mail": levels("read write")},
-        buckets={"inbound": levels("read write")},
+        buckets={"inbound": levels(QUARANTINE_COPY)},
         memory_mb=256,
         timeout_s=300,
     ),

@@ -2,7 +2,8 @@
 
 Inbound: SES receipt rule -> raw message in the inbound bucket + SNS notification -> SQS queue
 (raw delivery: the message body is SES's notification JSON, whose receipt.action names the
-bucket and object key) -> the app's SQS handler.
+bucket and object key; what SNS cannot deliver goes to the subscription's dead-letter queue)
+-> the app's SQS handler.
 Feedback: SES configuration set -> bounce and complaint events -> SNS topic -> the app's handler.
 Queues and topics the app's handlers name are created here under those names; the two above
 are named by settings.py and handed to the app as PARLEY_INBOUND_QUEUE and
@@ -74,8 +75,18 @@ class Messaging(Construct):
             enforce_ssl=True,
         )
         self.inbound_queue = self.queue(settings.inbound_queue_name)
+        # A notification SNS cannot deliver to the queue (the queue refused it: a policy, the
+        # queue gone) lands here with the alarm of every dead-letter queue, rather than being
+        # dropped after SNS's retries; the raw message itself is in the bucket either way.
+        self.inbound_undelivered = self._dlq(
+            "InboundNotificationsDlq", f"{settings.inbound_topic_name}-dlq"
+        )
         self.inbound_topic.add_subscription(
-            subscriptions.SqsSubscription(self.inbound_queue, raw_message_delivery=True)
+            subscriptions.SqsSubscription(
+                self.inbound_queue,
+                raw_message_delivery=True,
+                dead_letter_queue=self.inbound_undelivered,
+            )
         )
         self._sending(settings)
         self._receiving(settings, inbound_bucket)

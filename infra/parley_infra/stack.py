@@ -28,6 +28,8 @@ API_STAGE = "api"
 ORIGIN_VERIFY_HEADER = "X-Parley-Origin-Verify"
 TABLE_READ = ["GetItem", "BatchGetItem", "Query", "ConditionCheckItem", "DescribeTable"]
 TABLE_WRITE = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem"]
+# An append-only table (the audit trail): new items, never a change or removal of one.
+TABLE_APPEND = ["PutItem"]
 TABLE_SCAN = ["Scan"]
 BUCKET_ACTIONS = {"read": "s3:GetObject", "write": "s3:PutObject", "delete": "s3:DeleteObject"}
 STREAM_RETRIES = 5
@@ -195,6 +197,11 @@ class ParleyStack(Stack):
         self.alarms = Alarms(self, "Alarms", settings=settings, topic_key=self.messaging.topic_key)
         self.alarms.dead_letters(dict(self.messaging.dead_letter_queues))
         self.alarms.api_errors(settings.api_name, API_STAGE)
+        self.alarms.functions(self.function_names)
+        streamed = self.manifest.of_kind("dynamodb")
+        self.alarms.stream_ages({spec.name: self.function_names[spec.name] for spec in streamed})
+        self.alarms.queue_ages(dict(self.messaging.queues))
+        self.alarms.mail_reputation()
         self._outputs(public_url)
 
     # -- the Chalice app ------------------------------------------------------------------------
@@ -442,8 +449,12 @@ class ParleyStack(Stack):
             policy = self.policies[spec.name]
             profile = access.PROFILES.get(spec.name, access.NO_ACCESS)
             by_level: dict[str, set[str]] = {}
+            named = set(profile.tables) - {access.ALL_TABLES}
             for short, table_levels in profile.tables.items():
-                shorts = sorted(tables) if short == access.ALL_TABLES else [short]
+                # A table the profile names by itself takes those levels, not the ones of "*".
+                shorts = (
+                    sorted(set(tables) - named) if short == access.ALL_TABLES else [short]
+                )
                 for name in shorts:
                     if name not in tables:
                         # A profile may name a table before its model lands; nothing to grant.
@@ -453,12 +464,19 @@ class ParleyStack(Stack):
                         continue
                     for level in table_levels:
                         by_level.setdefault(level, set()).add(name)
-            actions = {"read": TABLE_READ, "write": TABLE_WRITE, "scan": TABLE_SCAN}
+            actions = {
+                "read": TABLE_READ,
+                "write": TABLE_WRITE,
+                "append": TABLE_APPEND,
+                "scan": TABLE_SCAN,
+            }
             for level, names in sorted(by_level.items()):
+                if level not in actions:
+                    raise ValueError(f"{spec.name}: no table level {level!r} ({sorted(actions)})")
                 resources: list[str] = []
                 for name in sorted(names):
                     resources.append(tables[name].table_arn)
-                    if level != "write" and (
+                    if level in {"read", "scan"} and (
                         self.tables.specs[name].gsis or self.tables.specs[name].lsis
                     ):
                         resources.append(f"{tables[name].table_arn}/index/*")
@@ -470,11 +488,20 @@ class ParleyStack(Stack):
             buckets = {"documents": self.buckets.documents, "inbound": self.buckets.inbound}
             for bucket_key, bucket_levels in sorted(profile.buckets.items()):
                 bucket = buckets[bucket_key]
-                object_actions = sorted(BUCKET_ACTIONS[lv] for lv in bucket_levels if lv != "list")
-                if object_actions:
+                # Object levels by the key prefix they are limited to ("" for the whole bucket).
+                by_prefix: dict[str, set[str]] = {}
+                for bucket_level in bucket_levels:
+                    if bucket_level == "list":
+                        continue
+                    level, _, prefix = bucket_level.partition(":")
+                    if level not in BUCKET_ACTIONS or "*" in prefix:
+                        raise ValueError(f"{spec.name}: no bucket level {bucket_level!r}")
+                    by_prefix.setdefault(prefix, set()).add(BUCKET_ACTIONS[level])
+                for prefix, object_actions in sorted(by_prefix.items()):
                     policy.add_statements(
                         iam.PolicyStatement(
-                            actions=object_actions, resources=[bucket.arn_for_objects("*")]
+                            actions=sorted(object_actions),
+                            resources=[bucket.arn_for_objects(f"{prefix}*")],
                         )
                     )
                 if "list" in bucket_levels:

@@ -183,6 +183,10 @@ def test_every_queue_has_a_dead_letter_queue_and_every_dead_letter_queue_an_alar
     for function in _functions(synthesis).values():
         for destination in _failure_destinations(function):
             dead_letter.add(_queue_logical_id(destination))
+    for subscription in synthesis.resources("AWS::SNS::Subscription").values():
+        redrive = subscription["Properties"].get("RedrivePolicy")
+        if redrive:
+            dead_letter.add(_queue_logical_id(redrive["deadLetterTargetArn"]))
     for logical_id, queue in queues.items():
         if logical_id in dead_letter:
             assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600, logical_id
