@@ -20,7 +20,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.observability import get_logger
 from chalicelib.services import audit, mailer, passwords, sessions, throttles
 from chalicelib.services.identity import check_email, public_user
-from chalicelib.services.principal import CUSTOMER, ROLES, Anonymous, Principal
+from chalicelib.services.principal import ADMIN, CUSTOMER, ROLES, Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
 from chalicelib.shapes.users import User
 
@@ -28,6 +28,7 @@ PASSWORD_TOKEN_SECONDS = 30 * 60  # reset links
 INVITE_TOKEN_SECONDS = 7 * 24 * 3600
 VERIFY_TOKEN_SECONDS = 24 * 3600
 _REGISTRATIONS = uuid.UUID("0c8f4f4e-6d1b-4f7a-9b1e-7d3c2a5e9f11")  # request id → account id
+_BOOTSTRAPS = uuid.UUID("5b0d7e52-93c4-4d0e-8f2a-1e6b7c9d3a40")  # admins seen → account id
 
 
 def get_me(principal: Principal) -> User:
@@ -71,11 +72,48 @@ def create_user(
     if temporary:
         mailer.send_to_user(user, "temporary_password", {"password": temporary})
     else:
-        link = _issue_token(user.user_id, "password", INVITE_TOKEN_SECONDS)
-        mailer.send_to_user(user, "invite", {"link": mailer.link(f"/reset-password?token={link}")})
+        _send_invite(user)
     audit.record(
         "user.create", actor=actor, target=user.user_id, details={"role": role, "via": delivery}
     )
+    return public_user(user)
+
+
+def _send_invite(user: store.UserModel) -> None:
+    link = _issue_token(user.user_id, "password", INVITE_TOKEN_SECONDS)
+    mailer.send_to_user(user, "invite", {"link": mailer.link(f"/reset-password?token={link}")})
+
+
+class AdminExists(Conflict):
+    """`bootstrap_admin` refused: an admin (not disabled) exists. Never an API answer."""
+
+
+def bootstrap_admin(*, email: str, name: str, language: str, operator: str) -> User:
+    """The first admin of a deployed portal (`parley admin bootstrap`, run with the operator's
+    AWS credentials); refused (AdminExists) while an admin who is not disabled exists. The
+    account's id is derived from the admins seen, so runs at once that saw the same admins race
+    for one conditional put and create one account between them. The invitation is queued for
+    the account_mail handler like all account mail: the operator's machine issues no token and
+    sends no mail."""
+    email = check_email(email)
+    admins, cursor = [], None
+    while True:  # the staff index's one partition holds agents and admins; no index has roles
+        page = store.list_staff("", 100, cursor)
+        admins += [u for u in page.items if u.role == ADMIN]
+        if not (cursor := page.cursor):
+            break
+    if any(admin.status != "disabled" for admin in admins):
+        raise AdminExists("The portal already has an admin.")
+    seen = ",".join(sorted(admin.user_id for admin in admins))
+    user = store.UserModel(
+        user_id=uuid.uuid5(_BOOTSTRAPS, seen).hex, email=email,
+        name=name.strip()[:120] or email.split("@")[0], role=ADMIN, language=language,
+        created_at=clock.now(), must_change_password=True,
+    )
+    store.create_user(user)  # Conflict: a concurrent run won, or the address has an account
+    _queue_account_mail({"kind": "invite", "user_id": user.user_id})
+    audit.record("user.create", actor=None, target=user.user_id,
+                 details={"role": ADMIN, "via": "bootstrap", "operator": operator[:200]})
     return public_user(user)
 
 
@@ -323,6 +361,11 @@ def send_account_mail(body: str) -> None:
         _send_reset_link(str(request["email"]), caller)
     elif request.get("kind") == "register":
         _finish_registration(request, caller)
+    elif request.get("kind") == "invite":
+        # A bootstrapped admin's invitation; once a password is chosen a repeat sends nothing.
+        user = store.get_user(str(request["user_id"]), consistent=True)
+        if user is not None and user.status != "disabled" and not user.password_hash:
+            _send_invite(user)
     else:
         get_logger().warning("unknown account mail request", extra={"kind": request.get("kind")})
 

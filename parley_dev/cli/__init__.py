@@ -118,7 +118,31 @@ def _register_mail(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     feedback.set_defaults(handler=run_feedback)
 
 
-SUBCOMMANDS: list[Register] = [_register_dev, _register_mail]
+def _register_admin(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    admin = subparsers.add_parser("admin", help="operate a deployed portal")
+    commands = admin.add_subparsers(dest="admin_command", required=True)
+    bootstrap = commands.add_parser(
+        "bootstrap",
+        help="create a deployed portal's first admin (with your AWS credentials); refused "
+        "once an admin exists",
+    )
+    bootstrap.add_argument("--stack", required=True, help="the stack, Parley-<stage>")
+    bootstrap.add_argument("--email", required=True, help="the admin's address (gets the invite)")
+    bootstrap.add_argument("--name", default="", help="the admin's name (default: the address)")
+    bootstrap.add_argument("--language", choices=("en", "fr", "pl"), default="en",
+                           help="language of the invitation and the pages (default en)")
+    bootstrap.add_argument("--region", help="the stack's region (default: AWS_REGION / profile)")
+
+    def run(args: argparse.Namespace) -> int:
+        from parley_dev.cli.admin import run_bootstrap
+
+        return run_bootstrap(stack=args.stack, email=args.email, name=args.name,
+                             language=args.language, region=args.region)
+
+    bootstrap.set_defaults(handler=run)
+
+
+SUBCOMMANDS: list[Register] = [_register_dev, _register_mail, _register_admin]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
