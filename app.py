@@ -29,7 +29,7 @@ from chalicelib.observability import publish_metrics
 app = Chalice(app_name="parley")
 app.api.cors = False  # pages and API share one origin (CloudFront, or the local runner)
 app.experimental_feature_flags.update(["WEBSOCKETS"])  # live updates (chalicelib/events/live.py)
-app.register_middleware(publish_metrics, "all")
+app.register_middleware(publish_metrics, "http")  # event handlers: @in_invocation
 
 app.register_blueprint(authorizer.blueprint)
 app.register_blueprint(inbound.blueprint)

@@ -22,13 +22,15 @@ from chalice.app import AuthRequest, AuthResponse, Blueprint, ChaliceAuthorizer
 
 from chalicelib.api.network import client_ip, read_cookie, require_origin
 from chalicelib.errors import ParleyError, Unauthenticated
+from chalicelib.observability import in_invocation
 
 
 class SessionAuthRequest(AuthRequest):
-    def __init__(self, event: dict[str, Any]) -> None:
+    def __init__(self, event: dict[str, Any], context: Any = None) -> None:
         super().__init__(
             event.get("type", "REQUEST"), event.get("authorizationToken", ""), event["methodArn"]
         )
+        self.context = context  # the Lambda context, as chalice's event objects carry it
         self.headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         if "authorization" not in self.headers and self.token:
             self.headers["authorization"] = self.token
@@ -49,6 +51,14 @@ class SessionAuthRequest(AuthRequest):
 
 
 class SessionAuthorizer(ChaliceAuthorizer):
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # chalice's own __call__ drops the Lambda context; the request carries it here.
+        auth_request = SessionAuthRequest(event, context)
+        result = self.func(auth_request)
+        if isinstance(result, AuthResponse):
+            return result.to_dict(auth_request)
+        return result
+
     def _transform_event(self, event: dict[str, Any]) -> AuthRequest:
         return SessionAuthRequest(event)
 
@@ -91,6 +101,7 @@ def refreshes_session(route_key: tuple[str, str], query_names: frozenset[str]) -
 
 
 @blueprint.authorizer(ttl_seconds=0)
+@in_invocation
 def session_authorizer(auth_request: SessionAuthRequest) -> AuthResponse:
     from chalicelib.services import sessions
 

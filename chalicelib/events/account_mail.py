@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.config import get_settings
+from chalicelib.observability import in_invocation, record_scope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
@@ -27,6 +28,7 @@ def _processor() -> BatchProcessor:
 
 @blueprint.on_sqs_message(queue=get_settings().account_mail_queue, name="account_mail",
                           batch_size=10)
+@in_invocation
 def account_mail(event: SQSEvent) -> dict[str, Any]:
     """A request that fails is reported in batchItemFailures and comes back; the others go on."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -44,4 +46,5 @@ def account_mail(event: SQSEvent) -> dict[str, Any]:
 def _send(record: SQSRecord) -> None:
     from chalicelib.services.users import send_account_mail
 
-    send_account_mail(record.body)
+    with record_scope():
+        send_account_mail(record.body)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib.config import get_settings
+from chalicelib.observability import in_invocation, record_scope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
@@ -26,6 +27,7 @@ def _processor() -> BatchProcessor:
 
 
 @blueprint.on_sqs_message(queue=get_settings().inbound_queue, name="inbound_mail", batch_size=10)
+@in_invocation
 def inbound_mail(event: SQSEvent) -> dict[str, Any]:
     """A message that fails is reported in batchItemFailures and comes back; the others go on."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -43,7 +45,8 @@ def inbound_mail(event: SQSEvent) -> dict[str, Any]:
 def _receive(record: SQSRecord) -> None:
     from chalicelib.services.inbound.pipeline import receive
 
-    receive(record.body, receive_count=_receive_count(record))
+    with record_scope():
+        receive(record.body, receive_count=_receive_count(record))
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -55,6 +58,7 @@ def _receive_count(record: SQSRecord) -> int:
 
 
 @blueprint.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_inbound")
+@in_invocation
 def sweep_inbound(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.services.inbound.deliveries import quarantine_abandoned
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from chalice.app import Blueprint, WebsocketAPI, WebsocketEvent
 
+from chalicelib.observability import in_invocation
+
 
 class WebsocketBlueprint(Blueprint):
     websocket_api = WebsocketAPI()
@@ -22,6 +24,7 @@ blueprint = WebsocketBlueprint(__name__)
 
 
 @blueprint.on_ws_connect(name="live_connect")
+@in_invocation
 def live_connect(event: WebsocketEvent) -> dict[str, Any]:
     from chalicelib.services.live import connect
 
@@ -33,6 +36,7 @@ def live_connect(event: WebsocketEvent) -> dict[str, Any]:
 
 
 @blueprint.on_ws_message(name="live_message")
+@in_invocation
 def live_message(event: WebsocketEvent) -> dict[str, Any]:
     from chalicelib.services.live import on_message
 
@@ -41,6 +45,7 @@ def live_message(event: WebsocketEvent) -> dict[str, Any]:
 
 
 @blueprint.on_ws_disconnect(name="live_disconnect")
+@in_invocation
 def live_disconnect(event: WebsocketEvent) -> dict[str, Any]:
     from chalicelib.services.live import disconnect
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, CloudWatchEvent, DynamoDBEvent, Rate
 
 from chalicelib.config import get_settings
+from chalicelib.observability import in_invocation, record_scope
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
@@ -30,6 +31,7 @@ def _processor() -> BatchProcessor:
 @blueprint.on_dynamodb_record(
     stream_arn=get_settings().messages_stream_arn, name="notify_messages", batch_size=50
 )
+@in_invocation
 def notify_messages(event: DynamoDBEvent) -> dict[str, Any]:
     """One bad record does not hold up the others: it is reported in batchItemFailures."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -47,10 +49,12 @@ def notify_messages(event: DynamoDBEvent) -> dict[str, Any]:
 def _notify(record: DynamoDBRecord) -> None:
     from chalicelib.services.notifications import on_stream_record
 
-    on_stream_record(record.raw_event)
+    with record_scope():
+        on_stream_record(record.raw_event)
 
 
 @blueprint.schedule(Rate(5, unit=Rate.MINUTES), name="flush_mail_digests")
+@in_invocation
 def flush_mail_digests(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.services.outbox import flush_digests
 

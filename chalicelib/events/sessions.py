@@ -6,10 +6,13 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate
 
+from chalicelib.observability import in_invocation
+
 blueprint = Blueprint(__name__)
 
 
 @blueprint.schedule(Rate(5, unit=Rate.MINUTES), name="purge_sessions")
+@in_invocation
 def purge_sessions(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.services.sessions import purge_expired_sessions
 

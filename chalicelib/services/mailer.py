@@ -105,7 +105,7 @@ def send(
         references=references,
     )
     _send_raw(settings.mail_from, [to, *extra_to, *cc, *bcc], message.as_bytes())
-    count(f"MailSent_{template}")
+    count("MailSent", template=template)
     return message_id
 
 

@@ -39,7 +39,7 @@ from chalicelib.data.notifications import NotificationModel
 from chalicelib.data.streams import message_from_image
 from chalicelib.data.tickets import OPEN_STATUSES, TicketModel
 from chalicelib.errors import InvalidInput
-from chalicelib.observability import get_logger
+from chalicelib.observability import append_log_keys, get_logger
 from chalicelib.services import live, outbox
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
@@ -81,6 +81,7 @@ def on_stream_record(record: dict[str, Any]) -> None:
 
 
 def notify(message: MessageModel) -> None:
+    append_log_keys(ticket_id=str(message.ticket_id))
     ticket = ticket_store.get_ticket(str(message.ticket_id))
     if ticket is None:
         get_logger().warning("message of a missing ticket", extra={"ticket_id": message.ticket_id})

@@ -13,7 +13,7 @@ from chalicelib.data import sessions as store
 from chalicelib.data import users as user_store
 from chalicelib.data.base import expiry
 from chalicelib.errors import Forbidden, TooManyRequests, Unauthenticated
-from chalicelib.observability import count
+from chalicelib.observability import count, get_logger
 from chalicelib.services import audit, passwords, throttles
 from chalicelib.services.identity import normalize_email, public_user
 from chalicelib.services.principal import Anonymous, Principal
@@ -303,6 +303,7 @@ def purge_expired_sessions() -> int:
         store.delete_session(marker_key)
     if purged:
         count("SessionsPurged", len(purged))
+        get_logger().info("expired sessions purged", extra={"purged": len(purged)})
     return len(purged)
 
 

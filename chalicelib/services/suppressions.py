@@ -83,7 +83,7 @@ def record_feedback(raw_message: str) -> list[str]:
             feedback_id=feedback_id or common["ses_message_id"] or None, now=clock.now(),
             evidence=_clean(evidence),
         )
-        count(f"MailSuppressed_{reason}")
+        count("AddressSuppressed", reason=reason)
     return sorted(by_address)
 
 
@@ -102,7 +102,7 @@ def suppress_bounced(
         address, reason=BOUNCE, detail=detail[:200], feedback_id=feedback_id, now=clock.now(),
         evidence=_clean(evidence or {}),
     )
-    count(f"MailSuppressed_{BOUNCE}")
+    count("AddressSuppressed", reason=BOUNCE)
     return True
 
 

@@ -1,6 +1,7 @@
-"""Every Lambda function of the app imports app.py at a cold start, before it answers anything.
-What only some routes or handlers use (the MIME parser, templates, argon2, file sniffing, the
-idempotency and batch utilities) is imported inside them, so no function pays for it upfront."""
+"""The API function imports app.py at a cold start, before it answers anything; the others
+import their own module (the handler string in the template). What only some routes or handlers
+use (the MIME parser, templates, argon2, file sniffing, the idempotency and batch utilities) is
+imported inside them, so no function pays for it upfront."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ from chalicelib.data.inbound import (
 )
 from chalicelib.mail.model import ParsedMail
 from chalicelib.mail.parse import parse_mail
-from chalicelib.observability import count, get_logger
+from chalicelib.observability import append_log_keys, count, get_logger
 from chalicelib.services.inbound.deliveries import (
     LEASE_SECONDS,
     MAX_ATTEMPTS,
@@ -125,8 +125,10 @@ def run(
 ) -> Result:
     """One attempt at a claimed delivery, settled with its outcome: by the queue, or by staff
     running it again (`actor`, with their `word`)."""
+    append_log_keys(delivery_id=receipt.delivery_id)
     try:
         result = _handle(record, receipt, word)
+        append_log_keys(ticket_id=result.ticket_id)
     except store.LeaseLost:
         # Taken over by a later attempt (this one outlived its lease): that one settles it.
         get_logger().warning("inbound attempt lost its lease", extra={
@@ -153,7 +155,7 @@ def run(
         extra={"sender": result.sender or None, "subject": result.subject or None,
                "answers": result.answers},
     )
-    count(f"InboundMail_{result.outcome}")
+    count("InboundMail", outcome=result.outcome)
     return result
 
 

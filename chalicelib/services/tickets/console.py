@@ -15,7 +15,7 @@ from chalicelib.data import users as user_store
 from chalicelib.data.messages import INTERNAL, PUBLIC, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.observability import count
+from chalicelib.observability import append_log_keys, count
 from chalicelib.services import suppressions
 from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
@@ -163,6 +163,7 @@ def answer(
     attachment_ids: Sequence[str] = (),
 ) -> ConsoleMessage:
     """Send / Send and leave open / Resolve silently / Internal note."""
+    append_log_keys(ticket_id=ticket_id)
     if action not in ANSWERS:
         raise InvalidInput(f"action must be one of {', '.join(ANSWERS)}.", code="unknown_action")
     kind, visibility, new_status = ANSWERS[action]
@@ -186,7 +187,7 @@ def answer(
     message = commit(lambda: access.staff_ticket(principal, ticket_id), rule, settings)
     assert message is not None  # the rule always drafts a message or raises
     read_store.mark_read(principal.user_id, ticket_id, position_of(message))
-    count(f"AgentAnswer_{action}")
+    count("AgentAnswer", action=action)
     return views.console_message(message)
 
 
