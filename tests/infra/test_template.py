@@ -585,3 +585,31 @@ def test_the_lambda_package_holds_the_app_and_not_the_developer_tools(
         # And none of what only a developer's machine runs: the local stack, the CLI, moto
         assert [n for n in names if n.startswith(("parley_dev/", "chalicelib/local/",
                                                    "chalicelib/cli/", "tests/", "moto/"))] == []
+
+
+def test_the_layer_holds_exactly_the_pinned_packages_with_one_aws_sdk(
+    synthesis: Synthesis,
+) -> None:
+    import zipfile
+
+    # Given the layer every function runs with, and what requirements.txt pins
+    pins = {
+        name.strip().lower().replace("_", "-"): version.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+        for name, version in [line.split("==", 1)]
+    }
+    # (Chalice's managed layer; CDK's own deployment helper brings an AWS CLI layer of its own)
+    layers = list(synthesis.outdir.rglob("layer-deployment.zip"))
+    assert layers, f"no Chalice layer package under {synthesis.outdir}"
+    for layer in layers:
+        shipped = {}
+        for name in zipfile.ZipFile(layer).namelist():
+            if name.endswith(".dist-info/METADATA"):
+                folder = name.split("/")[-2].removesuffix(".dist-info")
+                package, version = folder.rsplit("-", 1)
+                shipped[package.lower().replace("_", "-")] = version
+        # Then it holds what is pinned, at the pinned versions, and nothing unpinned
+        assert shipped == pins
+        # And boto3 and botocore come together from it, at one tested version
+        assert shipped["boto3"] == shipped["botocore"]
