@@ -64,26 +64,47 @@ class Alarms(Construct):
             )
         self._action = actions.SnsAction(self.topic)
 
-    def _notify(self, alarm: cloudwatch.Alarm) -> None:
+    def _alarm(
+        self,
+        construct_id: str,
+        *,
+        name: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        periods: int = 1,
+        at_least: bool = False,
+    ) -> None:
+        """An alarm on `metric` past `threshold` (or at it, `at_least`) for `periods` periods;
+        no data is no alarm; the alarm and its return to OK go to the alarm topic."""
+        operator = cloudwatch.ComparisonOperator
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=name,
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            comparison_operator=(operator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD if at_least
+                                 else operator.GREATER_THAN_THRESHOLD),
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
 
     def dead_letters(self, queues: dict[str, sqs.IQueue]) -> None:
         for name, queue in sorted(queues.items()):
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 f"{name}-depth",
-                alarm_name=f"{name}-not-empty",
-                alarm_description=f"Messages are waiting in the dead-letter queue {name}.",
+                name=f"{name}-not-empty",
+                description=f"Messages are waiting in the dead-letter queue {name}.",
                 metric=queue.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(5), statistic="Maximum"
                 ),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                at_least=True,
             )
-            self._notify(alarm)
 
     def api_errors(self, api_name: str, stage: str) -> None:
         def metric(name: str) -> cloudwatch.Metric:
@@ -101,18 +122,13 @@ class Alarms(Construct):
             label="5xx rate",
             period=Duration.minutes(5),
         )
-        alarm = cloudwatch.Alarm(
-            self,
+        self._alarm(
             "Api5xxRate",
-            alarm_name=f"{api_name}-5xx-rate",
-            alarm_description=f"More than {API_5XX_RATE:.0%} of API requests failed with a 5xx.",
+            name=f"{api_name}-5xx-rate",
+            description=f"More than {API_5XX_RATE:.0%} of API requests failed with a 5xx.",
             metric=rate,
             threshold=API_5XX_RATE,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self._notify(alarm)
 
     def functions(self, function_names: dict[str, str]) -> None:
         """Errors and throttles of every function, by its deployed name."""
@@ -121,59 +137,44 @@ class Alarms(Construct):
                 ("Errors", FUNCTION_ERRORS, "failed (an exception it let out, a timeout)"),
                 ("Throttles", FUNCTION_THROTTLES, "were throttled (account concurrency)"),
             ):
-                alarm = cloudwatch.Alarm(
-                    self,
+                self._alarm(
                     f"{handler}-{metric_name.lower()}",
-                    alarm_name=f"{function_name}-{metric_name.lower()}",
-                    alarm_description=f"Invocations of {function_name} {what}.",
+                    name=f"{function_name}-{metric_name.lower()}",
+                    description=f"Invocations of {function_name} {what}.",
                     metric=_lambda_metric(function_name, metric_name, "Sum"),
                     threshold=threshold,
-                    evaluation_periods=1,
-                    comparison_operator=(
-                        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-                    ),
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    at_least=True,
                 )
-                self._notify(alarm)
 
     def stream_ages(self, function_names: dict[str, str]) -> None:
         """How far behind each DynamoDB stream function reads its stream."""
         for handler, function_name in sorted(function_names.items()):
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 f"{handler}-iterator-age",
-                alarm_name=f"{function_name}-iterator-age",
-                alarm_description=(
+                name=f"{function_name}-iterator-age",
+                description=(
                     f"{function_name} is more than {STREAM_ITERATOR_AGE_MS // 60000} minutes "
                     "behind its DynamoDB stream (records expire from the stream after 24 hours)."
                 ),
                 metric=_lambda_metric(function_name, "IteratorAge", "Maximum"),
                 threshold=STREAM_ITERATOR_AGE_MS,
-                evaluation_periods=STREAM_AGE_PERIODS,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                periods=STREAM_AGE_PERIODS,
             )
-            self._notify(alarm)
 
     def queue_ages(self, queues: dict[str, sqs.IQueue]) -> None:
         """The oldest message waiting in each queue a function consumes (not the dead letters)."""
         for name, queue in sorted(queues.items()):
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 f"{name}-oldest",
-                alarm_name=f"{name}-oldest-message",
-                alarm_description=(
+                name=f"{name}-oldest-message",
+                description=(
                     f"A message has waited more than {QUEUE_OLDEST_S // 60} minutes in {name}."
                 ),
                 metric=queue.metric_approximate_age_of_oldest_message(
                     period=Duration.minutes(5), statistic="Maximum"
                 ),
                 threshold=QUEUE_OLDEST_S,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            self._notify(alarm)
 
     def mail_reputation(self) -> None:
         """The account's SES bounce and complaint rates (what AWS's review looks at)."""
@@ -181,11 +182,10 @@ class Alarms(Construct):
             ("SesBounceRate", "Reputation.BounceRate", SES_BOUNCE_RATE, "bounce"),
             ("SesComplaintRate", "Reputation.ComplaintRate", SES_COMPLAINT_RATE, "complaint"),
         ):
-            alarm = cloudwatch.Alarm(
-                self,
+            self._alarm(
                 construct_id,
-                alarm_name=f"{self._prefix}ses-{what}-rate",
-                alarm_description=(
+                name=f"{self._prefix}ses-{what}-rate",
+                description=(
                     f"The account's SES {what} rate is over {threshold:.2%}; AWS reviews sending "
                     f"at {'5%' if what == 'bounce' else '0.1%'} and may pause it at "
                     f"{'10%' if what == 'bounce' else '0.5%'}."
@@ -197,11 +197,7 @@ class Alarms(Construct):
                     period=Duration.hours(1),
                 ),
                 threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            self._notify(alarm)
 
 
 def _lambda_metric(function_name: str, metric_name: str, statistic: str) -> cloudwatch.Metric:

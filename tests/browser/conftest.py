@@ -169,15 +169,12 @@ class Stack:
         return wait_for(link, f"a link matching {pattern!r} mailed to {email}")
 
     def temporary_password(self, email: str) -> str:
-        for _ in range(50):
-            for mail in self.mails_to(email):
-                found = re.search(
-                    r"(?:Temporary password|Mot de passe temporaire|Hasło tymczasowe)\s*:\s*(\S+)",
-                    mail["text"])
-                if found:
-                    return found.group(1)
-            time.sleep(0.1)
-        raise AssertionError(f"no temporary password mailed to {email}")
+        def password() -> str | None:
+            return next((found.group(1) for mail in self.mails_to(email) if (found := re.search(
+                r"(?:Temporary password|Mot de passe temporaire|Hasło tymczasowe)\s*:\s*(\S+)",
+                mail["text"]))), None)
+
+        return wait_for(password, f"a temporary password mailed to {email}")
 
 
 @pytest.fixture(scope="session")

@@ -14,19 +14,14 @@ from typing import Any
 
 import pytest
 
+from tests.environment import TEST_ENVIRONMENT
+
 pytestmark = pytest.mark.functional
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 EVENTS_DIR = PROJECT_DIR / "tests" / "events"
 ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "PARLEY_STAGE": "test",
-    "PARLEY_TABLE_PREFIX": "parley-test-",
+    **TEST_ENVIRONMENT,
     # As deployed: metrics published, info lines logged.
     "POWERTOOLS_METRICS_DISABLED": "false",
     "POWERTOOLS_LOG_LEVEL": "INFO",

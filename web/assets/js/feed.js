@@ -1,13 +1,14 @@
 // @ts-check
 // The in-portal notification feed, for customers and agents alike.
 
-import { h, append, icon, notice, clear } from "./dom.js";
+import { h, append, icon, notice } from "./dom.js";
 import { get, post } from "./api.js";
 import { t, errorText, relativeTime } from "./i18n.js";
 import { setTitle } from "./shell/state.js";
 import { navigate } from "./shell/navigation.js";
 import { refreshCounts } from "./shell/counts.js";
-import { loadMoreButton, emptyState } from "./ui.js";
+import { emptyState } from "./ui.js";
+import { pager } from "./pager.js";
 
 /** @type {Record<string, string>} */
 const KIND_ICONS = { reply: "send", status: "check", customer_message: "inbox", assigned: "user" };
@@ -20,12 +21,9 @@ function describe(/** @type {FeedItem} */ item) {
 /** @type {PageFn} */
 export async function notifications({ main }) {
   setTitle(t("notifications.title"));
-  /** @type {string | null} */
-  let cursor = null;
   const list = h("ul", { class: "feed" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const lead = h("p", { class: "page__lead muted" });
-  const more = loadMoreButton(() => load());
   const markAll = h("button", { type: "button", class: "btn btn--secondary" }, icon("check"),
     h("span", { text: t("notifications.markAll") }));
 
@@ -71,25 +69,16 @@ export async function notifications({ main }) {
     return h("li", { class: ["feed__item", !item.read && "is-unread"] }, link);
   };
 
-  async function load() {
-    more.busy(true);
-    try {
+  const { more, load } = pager({
+    list, status, row: entry,
+    empty: () => h("li", {}, emptyState(t("notifications.empty"))),
+    fetchPage: async (cursor) => {
       /** @type {Page<FeedItem> & {unread: number}} */
       const page = await get("/api/notifications", { limit: 25, cursor });
-      for (const item of page.items) list.append(entry(item));
-      if (!list.children.length) {
-        clear(list);
-        list.append(h("li", {}, emptyState(t("notifications.empty"))));
-      }
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
       setUnread(page.unread);
-    } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+      return page;
+    },
+  });
 
   append(main, h("div", { class: "page page--narrow" },
     h("div", { class: "page__header" },

@@ -7,7 +7,8 @@ import { t, errorText, relativeTime } from "../i18n.js";
 import { setTitle } from "../shell/state.js";
 import { navigate } from "../shell/navigation.js";
 import { refreshCounts } from "../shell/counts.js";
-import { loadMoreButton, emptyState } from "../ui.js";
+import { emptyState } from "../ui.js";
+import { pager } from "../pager.js";
 
 /** @type {PageFn} */
 export async function folder({ main, params }) {
@@ -17,13 +18,10 @@ export async function folder({ main, params }) {
     return;
   }
   setTitle(t(`folder.${name}`));
-  /** @type {string | null} */
-  let cursor = null;
   const list = h("ul", { class: "folder-list" });
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const heading = h("h1", { class: "page__title", text: t(`folder.${name}`) });
   const unreadLine = h("p", { class: "page__lead muted" });
-  const more = loadMoreButton(() => load());
 
   const setUnread = (/** @type {FolderUnread | undefined} */ unread) => {
     const count = (unread && unread[name]) || 0;
@@ -76,22 +74,16 @@ export async function folder({ main, params }) {
     return item;
   };
 
-  async function load() {
-    more.busy(true);
-    try {
+  const { more, load } = pager({
+    list, status, row: entryItem,
+    empty: () => h("li", {}, emptyState(t("folder.empty"))),
+    fetchPage: async (cursor) => {
       /** @type {Page<FolderEntry> & {unread: FolderUnread}} */
       const page = await get(`/api/portal/folders/${name}`, { limit: 25, cursor });
-      for (const entry of page.items) list.append(entryItem(entry));
-      if (!list.children.length) list.append(h("li", {}, emptyState(t("folder.empty"))));
-      cursor = page.next_cursor;
-      more.show(Boolean(cursor));
       setUnread(page.unread);
-    } catch (error) {
-      status.replaceChildren(notice("error", errorText(error)));
-    } finally {
-      more.busy(false);
-    }
-  }
+      return page;
+    },
+  });
 
   append(main, h("div", { class: "page" },
     h("div", { class: "page__header" }, h("div", {}, heading, unreadLine)),
