@@ -29,6 +29,11 @@ class Settings:
     # The secret CloudFront sends as X-Parley-Origin-Verify on every API request. Set: a request
     # without it did not come through CloudFront and is refused. Empty (local run, tests): no check.
     origin_verify: str = ""
+    # During a rotation (docs/operations.md), the value before the current one: still accepted
+    # until it is cleared, so no key or header change has to reach everything at the same instant.
+    # Empty or None: nothing but the current value is accepted.
+    signing_key_previous_value: bytes | None = None
+    origin_verify_previous: str = ""
     # Event sources, named at import time (decorator arguments): safe defaults name the right
     # table and topic, so the local event pump and infra/ can match each handler to its source.
     messages_stream_arn: str = ""
@@ -51,6 +56,19 @@ class Settings:
             # A deployed stage without a key would sign tokens and cursors with a public value.
             raise RuntimeError("PARLEY_SIGNING_KEY must be set outside the local and test stages")
         return self.signing_key_value
+
+    def verification_keys(self) -> tuple[bytes, ...]:
+        """The keys a signature may have been made with, the current one first. Signing uses
+        `signing_key` alone; every verifier tries these, each compared in constant time."""
+        previous = self.signing_key_previous_value
+        if previous and previous != self.signing_key:
+            return (self.signing_key, previous)
+        return (self.signing_key,)
+
+    def origin_verify_values(self) -> tuple[str, ...]:
+        """The X-Parley-Origin-Verify values a request may carry; empty: no check at all. A
+        previous value alone still counts, so clearing the wrong variable fails closed."""
+        return tuple(v for v in (self.origin_verify, self.origin_verify_previous) if v)
 
     @property
     def is_local(self) -> bool:
@@ -76,6 +94,7 @@ def get_settings() -> Settings:
     key = os.environ.get("PARLEY_SIGNING_KEY", "")
     if not key and stage in LOCAL_STAGES:
         key = "local-only-signing-key-not-secret"
+    previous_key = os.environ.get("PARLEY_SIGNING_KEY_PREVIOUS", "")
     public_url = os.environ.get("PARLEY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
     mail_domain = os.environ.get("PARLEY_MAIL_DOMAIN", "parley.test")
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
@@ -90,10 +109,12 @@ def get_settings() -> Settings:
         mail_from=os.environ.get("PARLEY_MAIL_FROM", f"support@{mail_domain}"),
         mail_domain=mail_domain,
         signing_key_value=key.encode() if key else None,
+        signing_key_previous_value=previous_key.encode() if previous_key else None,
         secure_cookies=_flag("PARLEY_SECURE_COOKIES", public_url.startswith("https://")),
         # Proxies in front of API Gateway whose X-Forwarded-For entry we trust (CloudFront: 1).
         trusted_proxy_hops=int(os.environ.get("PARLEY_TRUSTED_PROXY_HOPS", "0") or 0),
         origin_verify=os.environ.get("PARLEY_ORIGIN_VERIFY", ""),
+        origin_verify_previous=os.environ.get("PARLEY_ORIGIN_VERIFY_PREVIOUS", ""),
         messages_stream_arn=os.environ.get("PARLEY_MESSAGES_STREAM_ARN")
         or f"arn:aws:dynamodb:{region}:000000000000:table/{table_prefix}messages/stream/latest",
         feedback_topic=os.environ.get("PARLEY_FEEDBACK_TOPIC") or f"parley-{stage}-mail-feedback",

@@ -4,6 +4,7 @@ Deployed, the API has two doors: CloudFront (the portal's address) and API Gatew
 execute-api URL, which cannot be closed without closing it to CloudFront too. CloudFront adds a
 secret header (X-Parley-Origin-Verify, PARLEY_ORIGIN_VERIFY) to every request it forwards; a
 request without it came through the other door and is refused before anything else is read.
+`origin_verified` is the one place that comparison is made.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ ORIGIN_VERIFY_HEADER = "x-parley-origin-verify"
 
 def origin_verified(headers: dict[str, str]) -> bool:
     """The request carries CloudFront's secret, or no secret is configured (local run, tests).
-    `headers` has lower-case names."""
-    expected = get_settings().origin_verify
-    if not expected:
+    During a rotation either value passes (PARLEY_ORIGIN_VERIFY_PREVIOUS): CloudFront's edges
+    take minutes to switch from one to the other. `headers` has lower-case names."""
+    accepted = get_settings().origin_verify_values()
+    if not accepted:
         return True
-    given = headers.get(ORIGIN_VERIFY_HEADER, "")
-    # Constant time: how long a wrong guess takes must not tell how much of it was right.
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
-    )
+    given = headers.get(ORIGIN_VERIFY_HEADER, "").encode("utf-8", "surrogateescape")
+    # Constant time for each value, and every value compared: how long a wrong guess takes must
+    # not tell how much of it was right, nor which of the two it came close to.
+    matches = [hmac.compare_digest(given, value.encode("utf-8", "surrogateescape"))
+               for value in accepted]
+    return any(matches)
 
 
 def require_origin(headers: dict[str, str]) -> None:

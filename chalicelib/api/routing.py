@@ -37,7 +37,7 @@ from chalicelib.errors import (
     Unauthenticated,
     invalid_fields,
 )
-from chalicelib.observability import get_logger
+from chalicelib.observability import append_log_keys, get_logger
 from chalicelib.services.principal import ADMIN, AGENT, CUSTOMER, Anonymous, Principal
 
 PUBLIC: frozenset[str] = frozenset()
@@ -166,6 +166,10 @@ def route(
                 if query is not None:
                     kwargs["query"] = _validate(query, dict(request.query_params or {}))
                 _check_path_ids(params)
+                # Every route on one ticket (its replies, console actions, documents): each
+                # later log line of the request names the ticket. Ticket creation adds it once
+                # the ticket exists (services/tickets/create.py).
+                append_log_keys(ticket_id=params.get("ticket_id"))
                 result = fn(caller, **kwargs)
             except ParleyError as exc:
                 return error_response(exc)

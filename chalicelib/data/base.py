@@ -42,19 +42,25 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None, scope: str) -> str 
     if not last_evaluated_key:
         return None
     payload = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(_settings.signing_key, scope.encode() + b"|" + payload, hashlib.sha256)
-    token = payload + b"." + mac.hexdigest()[:32].encode()
+    mac = _cursor_mac(get_settings().signing_key, scope, payload)
+    token = payload + b"." + mac
     return base64.urlsafe_b64encode(token).decode().rstrip("=")
 
 
+def _cursor_mac(key: bytes, scope: str, payload: bytes) -> bytes:
+    return hmac.new(key, scope.encode() + b"|" + payload, hashlib.sha256).hexdigest()[:32].encode()
+
+
 def decode_cursor(cursor: str | None, scope: str) -> dict[str, Any] | None:
+    """The key a cursor continues from. One signed with the previous key still counts while one
+    is set, so a list page open across a key rotation loads its next page."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload, _, mac = raw.rpartition(b".")
-        expected = hmac.new(_settings.signing_key, scope.encode() + b"|" + payload, hashlib.sha256)
-        if not hmac.compare_digest(mac, expected.hexdigest()[:32].encode()):
+        keys = get_settings().verification_keys()
+        if not any(hmac.compare_digest(mac, _cursor_mac(k, scope, payload)) for k in keys):
             raise ValueError("signature")
         key = json.loads(payload)
         if not isinstance(key, dict):

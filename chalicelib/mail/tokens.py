@@ -57,16 +57,17 @@ def recipient_hash(address: str) -> str:
     return _b32(hashlib.sha256(normalize(address).encode()).digest(), _HASH_CHARS)
 
 
-def _mac(ticket_id: str, recipient: str) -> str:
+def _mac(ticket_id: str, recipient: str, key: bytes) -> str:
     message = _DOMAIN_TAG + ticket_id.encode() + b"\x00" + normalize(recipient).encode()
-    digest = hmac.new(get_settings().signing_key, message, hashlib.sha256).digest()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return _b32(digest, _MAC_CHARS)
 
 
 def sign(ticket_id: str, recipient: str) -> str:
     """The local part for mail about `ticket_id` sent to `recipient`."""
     ticket_id = ticket_id.lower()
-    local = f"{PREFIX}{ticket_id}.{recipient_hash(recipient)}.{_mac(ticket_id, recipient)}"
+    mac = _mac(ticket_id, recipient, get_settings().signing_key)
+    local = f"{PREFIX}{ticket_id}.{recipient_hash(recipient)}.{mac}"
     if len(local) > MAX_LOCAL_PART or not _TOKEN.match(local):
         raise ValueError("ticket id too long or not lower-case alphanumeric for a reply token")
     return local
@@ -88,10 +89,13 @@ def parse(address: str) -> ReplyToken | None:
 
 
 def verify(address: str, sender: str) -> str | None:
-    """The ticket id when `address` carries a genuine token issued to `sender`, else None."""
+    """The ticket id when `address` carries a genuine token issued to `sender`, else None.
+    A token signed with the previous key still counts while one is set: the mail it came in
+    was sent before the rotation and may be answered long after."""
     token = parse(address)
     if token is None or not token.names(sender):
         return None
-    if not hmac.compare_digest(token.mac, _mac(token.ticket_id, sender)):
+    keys = get_settings().verification_keys()
+    if not any(hmac.compare_digest(token.mac, _mac(token.ticket_id, sender, k)) for k in keys):
         return None
     return token.ticket_id

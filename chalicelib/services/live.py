@@ -53,13 +53,13 @@ def live_access(principal: Principal) -> LiveAccess:
     return {
         "enabled": True,
         "url": re.sub(r"^https://", "wss://", endpoint),
-        "ticket": f"{payload}.{_mac(payload)}",
+        "ticket": f"{payload}.{_mac(payload, get_settings().signing_key)}",
         "expires_in": LIVE_TICKET_SECONDS,
     }
 
 
-def _mac(payload: str) -> str:
-    digest = hmac.new(get_settings().signing_key, _DOMAIN_TAG + payload.encode(), hashlib.sha256)
+def _mac(payload: str, key: bytes) -> str:
+    digest = hmac.new(key, _DOMAIN_TAG + payload.encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
@@ -68,7 +68,11 @@ def _session_of_live_ticket(ticket: str) -> str | None:
     expires, _, mac = rest.partition(".")
     if not (session_hash and expires.isdigit() and mac):
         return None
-    if not hmac.compare_digest(mac, _mac(f"{session_hash}.{expires}")):
+    # The previous key too: the functions of a deployment change keys one by one, and a page
+    # may hold a ticket the API signed a moment before.
+    payload = f"{session_hash}.{expires}"
+    if not any(hmac.compare_digest(mac, _mac(payload, k))
+               for k in get_settings().verification_keys()):
         return None
     if int(expires) < clock.now():
         return None

@@ -66,9 +66,9 @@ def _password_version(password_changed_at: float | None) -> str:
     return str(round((password_changed_at or 0) * 1000))
 
 
-def _device_mac(email: str, version: str) -> str:
+def _device_mac(email: str, version: str, key: bytes) -> str:
     message = f"device:{email}:{version}"
-    return hmac.new(get_settings().signing_key, message.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def device_cookie_for(email: str, password_changed_at: float | None) -> str:
@@ -77,13 +77,22 @@ def device_cookie_for(email: str, password_changed_at: float | None) -> str:
     out before, e.g. to someone who had guessed it. The version is readable so that the lock
     check can trust a cookie before the account is looked up (see `sessions.sign_in`)."""
     version = _password_version(password_changed_at)
-    return f"{version}.{_device_mac(email, version)}"
+    return f"{version}.{_device_mac(email, version, get_settings().signing_key)}"
 
 
 def device_version(email: str, cookie: str | None) -> str | None:
-    """The password version a genuine device cookie for `email` was issued under, else None."""
+    """The password version a genuine device cookie for `email` was issued under, else None.
+
+    The cookie is a signature the browser keeps for months, not a counter's name: one signed
+    with the previous key still counts while one is set, or a key rotation would strip every
+    owner of the exemption at once. (The counters themselves are keyed by plain address and
+    account, `account_key` / `address_key`, so a rotation leaves them in place.) The next
+    successful sign-in hands out a cookie signed with the current key."""
     version, _, mac = (cookie or "").partition(".")
-    if not version.isdigit() or not hmac.compare_digest(mac, _device_mac(email, version)):
+    if not version.isdigit():
+        return None
+    keys = get_settings().verification_keys()
+    if not any(hmac.compare_digest(mac, _device_mac(email, version, k)) for k in keys):
         return None
     return version
 

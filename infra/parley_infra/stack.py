@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Aws, CfnOutput, IStableStringProducer, Lazy, RemovalPolicy, Stack
+from aws_cdk import (
+    Annotations,
+    Aws,
+    CfnOutput,
+    IStableStringProducer,
+    Lazy,
+    RemovalPolicy,
+    SecretValue,
+    Stack,
+)
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -42,6 +53,63 @@ LOG_RETENTION = {
     365: logs.RetentionDays.ONE_YEAR,
 }
 ASYNC_RETRIES = 2
+# What Secrets Manager accepts as a version id (a ClientRequestToken): usually a UUID.
+_SECRET_VERSION = re.compile(r"^[A-Za-z0-9-]{32,64}$")
+
+
+@dataclass(frozen=True)
+class SecretReferences:
+    """Where one rotated secret goes: dynamic references, resolved by CloudFormation at deploy."""
+
+    current: str  # what the functions sign with or expect (PARLEY_SIGNING_KEY, ..._ORIGIN_VERIFY)
+    previous: str  # what they still accept during a rotation (..._PREVIOUS); "" outside one
+    sent: str  # what CloudFront sends as the origin header
+
+
+def secret_references(
+    secret: secretsmanager.ISecret, node: Any, context_key: str
+) -> SecretReferences:
+    """The references to `secret` for the rotation step named in the context
+    (docs/operations.md, "Rotating the secrets"): `<context_key>Version`, the version id the
+    functions use, and `<context_key>PreviousVersion`, the one they still accept.
+
+    Versions are named by id, never by the AWSPREVIOUS stage: that stage does not exist until
+    the secret's value has been replaced once, and a reference to a missing version fails the
+    deployment, the first one included. Outside a rotation there is no previous reference at
+    all. And each step of a rotation changes the text of every reference whose value must
+    change: CloudFormation resolves a dynamic reference again only when the reference itself
+    changes, not when the secret does.
+
+    While a previous version is named, CloudFront keeps sending it: the functions learn the new
+    value first, and CloudFront switches in the next deploy, once every function accepts both.
+    """
+    current_id = _context_version(node, f"{context_key}Version")
+    previous_id = _context_version(node, f"{context_key}PreviousVersion")
+    if previous_id and not current_id:
+        raise ValueError(
+            f"{context_key}PreviousVersion needs {context_key}Version (the new value's version "
+            "id): without a change to its reference CloudFormation keeps the value it resolved "
+            "before, and the functions would go on using the old one"
+        )
+    if previous_id and previous_id == current_id:
+        raise ValueError(f"{context_key}PreviousVersion names the current version")
+
+    def reference(version_id: str | None) -> str:
+        value = SecretValue.secrets_manager(secret.secret_arn, version_id=version_id)
+        return value.unsafe_unwrap()
+
+    current = reference(current_id)
+    previous = reference(previous_id) if previous_id else ""
+    return SecretReferences(current=current, previous=previous, sent=previous or current)
+
+
+def _context_version(node: Any, key: str) -> str | None:
+    value = node.try_get_context(key)
+    if value in (None, ""):
+        return None
+    if not _SECRET_VERSION.match(str(value)):
+        raise ValueError(f"{key} {value!r} is not a Secrets Manager version id")
+    return str(value)
 
 
 def app_environment(
@@ -54,6 +122,8 @@ def app_environment(
     origin_verify: str,
     configuration_set: str,
     streams: dict[str, str],
+    signing_key_previous: str = "",
+    origin_verify_previous: str = "",
 ) -> dict[str, str]:
     """What every function finds in its environment (chalicelib/config.py reads it)."""
     return {
@@ -67,6 +137,9 @@ def app_environment(
         "PARLEY_SIGNING_KEY": signing_key,
         # The value CloudFront sends as ORIGIN_VERIFY_HEADER on every API request.
         "PARLEY_ORIGIN_VERIFY": origin_verify,
+        # Still accepted during a rotation, empty outside one (secret_references).
+        "PARLEY_SIGNING_KEY_PREVIOUS": signing_key_previous,
+        "PARLEY_ORIGIN_VERIFY_PREVIOUS": origin_verify_previous,
         "PARLEY_SECURE_COOKIES": "true",
         # CloudFront is the one proxy in front of API Gateway whose X-Forwarded-For entry counts.
         "PARLEY_TRUSTED_PROXY_HOPS": "1",
@@ -155,6 +228,8 @@ class ParleyStack(Stack):
                 password_length=40, exclude_punctuation=True
             ),
         )
+        self.signing_key_refs = secret_references(self.signing_key, self.node, "signingKey")
+        self.origin_verify_refs = secret_references(self.origin_verify, self.node, "originVerify")
         self.function_names = {
             f.name: settings.function_name(f.name) for f in self.manifest.functions
         }
@@ -178,10 +253,7 @@ class ParleyStack(Stack):
             logs_bucket=self.buckets.logs,
             rest_api_id=self.api.get_resource("RestAPI").ref,
             api_stage=API_STAGE,
-            origin_verify_header=(
-                ORIGIN_VERIFY_HEADER,
-                self.origin_verify.secret_value.unsafe_unwrap(),
-            ),
+            origin_verify_header=(ORIGIN_VERIFY_HEADER, self.origin_verify_refs.sent),
             documents_bucket_name=documents_bucket_name(settings),
             web_dir=web_dir or PROJECT_DIR / "web",
             extra_connect_sources=self._websocket_hook(),
@@ -221,8 +293,10 @@ class ParleyStack(Stack):
             # A dynamic reference: CloudFormation resolves it at deploy time, so the key is in
             # no template or synth output. It is visible in the functions' configuration to
             # whoever may read it (docs/deploy.md weighs this against a runtime fetch).
-            signing_key=self.signing_key.secret_value.unsafe_unwrap(),
-            origin_verify=self.origin_verify.secret_value.unsafe_unwrap(),
+            signing_key=self.signing_key_refs.current,
+            origin_verify=self.origin_verify_refs.current,
+            signing_key_previous=self.signing_key_refs.previous,
+            origin_verify_previous=self.origin_verify_refs.previous,
             configuration_set=self.messaging.configuration_set.configuration_set_name,
             streams=streams,
         )
@@ -338,6 +412,12 @@ class ParleyStack(Stack):
                 removal_policy=RemovalPolicy.DESTROY,
             )
             function.node.add_dependency(log_group.node.default_child)
+            # CloudFront first, the functions after: in the deploy that ends an origin-secret
+            # rotation, every edge sends the new value before any function stops accepting the
+            # old one (CloudFormation waits for the distribution to be deployed). Without a
+            # portal domain the functions' PARLEY_PUBLIC_URL orders them so already; with one,
+            # only this does.
+            function.node.add_dependency(self.portal.distribution.node.default_child)
             # The event source mappings must not be created before the role may read the source.
             function.node.add_dependency(self.policies[spec.name].node.default_child)
             if spec.kind in {"sqs", "sns", "dynamodb"}:
@@ -652,3 +732,6 @@ class ParleyStack(Stack):
         ):
             CfnOutput(self, f"DkimRecord{i}", value=f"{name} CNAME {value}")
         CfnOutput(self, "AlarmTopic", value=self.alarms.topic.topic_arn)
+        # Their ARNs, not their values: what a rotation names (docs/operations.md).
+        CfnOutput(self, "SigningKeySecret", value=self.signing_key.secret_arn)
+        CfnOutput(self, "OriginVerifySecret", value=self.origin_verify.secret_arn)

@@ -179,13 +179,17 @@ def ws_call(route_key: str, connection_id: str, **kw: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def live_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
-    """A deployed WebSocket API, as far as the app can tell."""
+    """A deployed WebSocket API, as far as the app can tell. The other settings are read on each
+    call, as the app reads them, so a test may change them (a key rotation) on the way."""
     import dataclasses
 
+    from chalicelib import config
     from chalicelib.services import live
 
-    configured = dataclasses.replace(live.get_settings(), websocket_endpoint=WS_ENDPOINT)
-    monkeypatch.setattr(live, "get_settings", lambda: configured)
+    monkeypatch.setattr(
+        live, "get_settings",
+        lambda: dataclasses.replace(config.get_settings(), websocket_endpoint=WS_ENDPOINT),
+    )
     return WS_ENDPOINT
 
 

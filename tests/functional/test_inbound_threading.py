@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.functional.auth_support import environment
 from tests.functional.inbound_support import (
     Office,
     deliver,
@@ -35,6 +36,30 @@ def test_a_reply_token_signed_for_the_sender_threads(office):
     for raw, destination in cases:
         assert _outcome(deliver(raw, destination=destination)) == (
             "reply", office.ticket_id, "reply_token")
+
+
+def test_a_reply_token_from_before_a_key_rotation_threads_until_the_previous_key_is_cleared(
+    office,
+):
+    # Given a mail to Alice sent before the signing key was rotated, its Reply-To signed with
+    # the old key
+    with environment(PARLEY_SIGNING_KEY="the-old-signing-key"):
+        token = office.reply_address()
+
+    # When Alice answers it after the rotation, the old key kept as the previous key
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key",
+                     PARLEY_SIGNING_KEY_PREVIOUS="the-old-signing-key"):
+        answered = deliver(make_mail(to=token, subject="A subject of her own"))
+    # Then her answer lands on her ticket by its token
+    assert _outcome(answered) == ("reply", office.ticket_id, "reply_token")
+
+    # When she answers the same mail again once the previous key is cleared
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key"):
+        late = deliver(make_mail(to=token, subject="Another subject of her own"))
+    # Then the token proves nothing any more: without another thread to follow (no tag, no
+    # In-Reply-To), the mail opens a new ticket of hers
+    outcome, ticket_id, _ = _outcome(late)
+    assert outcome == "ticket" and ticket_id != office.ticket_id
 
 
 def _give_bob_the_organization_view(office: Office) -> None:

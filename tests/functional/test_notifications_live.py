@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.functional.auth_support import environment
 from tests.functional.notification_support import (
     Stream,
     live_endpoint,  # noqa: F401 - fixture
@@ -83,6 +84,26 @@ def test_an_expired_live_ticket_is_refused(desk, api, fake_clock, live_endpoint)
     assert status == 200
     fake_clock.advance(61)
     assert _connect("late", ticket=access["ticket"]) == 401
+
+
+def test_a_live_ticket_signed_before_a_key_rotation_opens_until_the_previous_key_is_cleared(
+    desk, api, live_endpoint
+):
+    # Given a page that asked for its live ticket just before the signing key was rotated
+    with environment(PARLEY_SIGNING_KEY="the-old-signing-key"):
+        status, access, _ = api.call("GET", "/api/notifications/live",
+                                     token=desk.tokens["customer"])
+    assert status == 200
+
+    # When the connection opens under the new key, the old one kept as the previous key
+    # Then it is accepted
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key",
+                     PARLEY_SIGNING_KEY_PREVIOUS="the-old-signing-key"):
+        assert _connect("during", ticket=access["ticket"]) == 200
+
+    # And once the previous key is cleared, the same ticket opens nothing
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key"):
+        assert _connect("after", ticket=access["ticket"]) == 401
 
 
 def test_without_an_endpoint_there_is_nothing_to_push(desk, api, aws):

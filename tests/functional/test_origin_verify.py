@@ -155,3 +155,32 @@ def test_the_audit_log_names_the_viewer_not_cloudfront(api, make_user, behind_cl
         e for e in audit["items"] if e["action"] == "auth.login" and e["outcome"] == "failure"
     ]
     assert failure["source_ip"] == "198.51.100.23"
+
+
+def test_during_a_rotation_the_portal_works_with_either_secret_and_then_only_the_new_one(
+    api, make_user
+):
+    # Given the portal behind CloudFront, whose edges still send the old secret here and the
+    # new one there while the new value spreads
+    new = "bmV3IHNlY3JldCBmcm9tIFNlY3JldHMgTWFuYWdlcg"
+    user = make_user("customer")
+    old_edge = {**via_cloudfront("198.51.100.9"), "X-Parley-Origin-Verify": SECRET}
+    new_edge = {**via_cloudfront("198.51.100.9"), "X-Parley-Origin-Verify": new}
+
+    # When the functions hold the new secret and the old one as the previous value
+    with environment(PARLEY_ORIGIN_VERIFY=new, PARLEY_ORIGIN_VERIFY_PREVIOUS=SECRET,
+                     PARLEY_TRUSTED_PROXY_HOPS="1"):
+        # Then a customer signs in and is served through either kind of edge
+        status, body, _ = attempt_login(api, user["email"], PASSWORD, old_edge)
+        assert status == 200, body
+        token = body["token"]
+        assert api.call("GET", "/api/me", token=token, headers=new_edge)[0] == 200
+        assert api.call("GET", "/api/me", token=token, headers=old_edge)[0] == 200
+        # And the direct door stays shut
+        assert_refused(api.call("GET", "/api/me", token=token))
+
+    # When the rotation ends: the previous value is cleared
+    with environment(PARLEY_ORIGIN_VERIFY=new, PARLEY_TRUSTED_PROXY_HOPS="1"):
+        # Then a request carrying the old secret is refused, the new one still served
+        assert_refused(api.call("GET", "/api/me", token=token, headers=old_edge))
+        assert api.call("GET", "/api/me", token=token, headers=new_edge)[0] == 200

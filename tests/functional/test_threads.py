@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.data.messages import INTERNAL, PUBLIC
 from chalicelib.services.tickets.threads import THREAD_PAGE
+from tests.functional.auth_support import environment
 from tests.functional.conversation_support import Cast, assert_error
 from tests.functional.dynamodb_support import dynamodb_calls
 from tests.seeding import seed_thread
@@ -194,6 +195,31 @@ def test_an_earlier_cursor_reads_only_the_thread_and_side_it_came_from(cast):
         ("alice", f"{portal(ticket)}/messages?before=forged"),
     ):
         assert_error(cast.call(who, "GET", path), 400, "invalid_cursor")
+
+
+def test_an_earlier_cursor_from_before_a_key_rotation_reads_on_until_the_previous_key_is_cleared(
+    cast,
+):
+    # Given Alice's long thread open in her browser, its "earlier" cursor signed with the old key
+    ticket, _ = long_thread(cast, 150)
+    with environment(PARLEY_SIGNING_KEY="the-old-signing-key"):
+        cursor = cast.get("alice", portal(ticket))["earlier_cursor"]
+    earlier = f"{portal(ticket)}/messages?before={cursor}"
+
+    # When the key is rotated, the old one kept as the previous key
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key",
+                     PARLEY_SIGNING_KEY_PREVIOUS="the-old-signing-key"):
+        # Then "earlier messages" still loads the next page
+        status, body, _ = cast.call("alice", "GET", earlier)
+        assert status == 200, body
+        assert body["messages"]
+
+    # When the previous key is cleared
+    with environment(PARLEY_SIGNING_KEY="the-new-signing-key"):
+        # Then the same cursor is refused (a reload hands out a new one)
+        assert_error(cast.call("alice", "GET", earlier), 400, "invalid_cursor")
+        fresh = cast.get("alice", portal(ticket))["earlier_cursor"]
+        assert cast.call("alice", "GET", f"{portal(ticket)}/messages?before={fresh}")[0] == 200
 
 
 # ---------------------------------------------------------------------------------------------

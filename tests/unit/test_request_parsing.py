@@ -110,3 +110,51 @@ def test_without_the_origin_secret_forwarded_headers_are_not_believed(origin_sec
 def test_without_a_configured_secret_nothing_is_required(proxy_hops):
     proxy_hops(0)
     require_origin({})
+
+
+@pytest.fixture
+def origin_secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    def configure(current: str, previous: str = "") -> None:
+        monkeypatch.setenv("PARLEY_ORIGIN_VERIFY", current)
+        monkeypatch.setenv("PARLEY_ORIGIN_VERIFY_PREVIOUS", previous)
+        get_settings.cache_clear()
+
+    yield configure
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _refused(headers: dict[str, str]) -> bool:
+    try:
+        require_origin(headers)
+    except Forbidden:
+        return True
+    return False
+
+
+def test_during_a_rotation_both_origin_secrets_pass_and_nothing_else(origin_secrets):
+    # Given CloudFront switching from the old secret to the new one, edge by edge
+    origin_secrets("the-new-secret", previous="the-old-secret")
+
+    # Then a request carrying either passes
+    assert not _refused({"x-parley-origin-verify": "the-new-secret"})
+    assert not _refused({"x-parley-origin-verify": "the-old-secret"})
+    # And a missing, empty or near-miss value passes no more than before
+    for given in (None, "", "the-old-secreT", "the-new-secret,the-old-secret"):
+        headers = {} if given is None else {"x-parley-origin-verify": given}
+        assert _refused(headers), headers
+
+    # When the rotation ends and the previous secret is cleared
+    origin_secrets("the-new-secret")
+
+    # Then the old secret is refused like any other wrong value
+    assert _refused({"x-parley-origin-verify": "the-old-secret"})
+    assert not _refused({"x-parley-origin-verify": "the-new-secret"})
+
+
+def test_clearing_the_current_origin_secret_instead_of_the_previous_does_not_open_the_door(
+    origin_secrets,
+):
+    origin_secrets("", previous="the-old-secret")
+    assert _refused({})
+    assert not _refused({"x-parley-origin-verify": "the-old-secret"})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from chalicelib.config import get_settings
 from chalicelib.services.throttles import (
     ACCOUNT,
     ADDRESS,
@@ -49,3 +52,41 @@ def test_a_device_cookie_is_bound_to_its_account_and_password():
     for forged in (None, "", "0" * 32, mine[:-1] + ("0" if mine[-1] != "0" else "1"),
                    "1" + mine, mine.split(".")[1]):
         assert device_version("owner@example.test", forged) is None, forged
+
+
+@pytest.fixture
+def signing_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    def configure(current: str, previous: str = "") -> None:
+        monkeypatch.setenv("PARLEY_SIGNING_KEY", current)
+        monkeypatch.setenv("PARLEY_SIGNING_KEY_PREVIOUS", previous)
+        get_settings.cache_clear()
+
+    yield configure
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_a_device_cookie_from_before_a_key_rotation_counts_until_the_previous_key_is_cleared(
+    signing_keys,
+):
+    # Given a browser that earned its device cookie before the signing key was rotated
+    changed_at = 1_795_000_000.25
+    signing_keys("the-old-key")
+    earned = device_cookie_for("owner@example.test", changed_at)
+
+    # When the key is rotated, the old one kept as the previous key
+    signing_keys("the-new-key", previous="the-old-key")
+
+    # Then the browser is still the owner's known device (the account lock spares it)
+    version = device_version("owner@example.test", earned)
+    assert version is not None and is_current_device(version, changed_at)
+    # And the cookie it gets at its next sign-in is signed with the new key
+    renewed = device_cookie_for("owner@example.test", changed_at)
+    assert renewed != earned
+
+    # When the previous key is cleared
+    signing_keys("the-new-key")
+
+    # Then the old cookie is no device any more, and the renewed one still is
+    assert device_version("owner@example.test", earned) is None
+    assert device_version("owner@example.test", renewed) is not None

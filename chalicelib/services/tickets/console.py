@@ -15,7 +15,7 @@ from chalicelib.data import users as user_store
 from chalicelib.data.messages import INTERNAL, PUBLIC, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.observability import append_log_keys, count
+from chalicelib.observability import count
 from chalicelib.services import suppressions
 from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
@@ -163,7 +163,6 @@ def answer(
     attachment_ids: Sequence[str] = (),
 ) -> ConsoleMessage:
     """Send / Send and leave open / Resolve silently / Internal note."""
-    append_log_keys(ticket_id=ticket_id)
     if action not in ANSWERS:
         raise InvalidInput(f"action must be one of {', '.join(ANSWERS)}.", code="unknown_action")
     kind, visibility, new_status = ANSWERS[action]

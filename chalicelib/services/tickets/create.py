@@ -15,7 +15,7 @@ from chalicelib.data.counters import next_value
 from chalicelib.data.messages import PUBLIC
 from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Forbidden, InvalidInput
-from chalicelib.observability import count
+from chalicelib.observability import append_log_keys, count
 from chalicelib.services import troubleshooters
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
@@ -151,6 +151,7 @@ def open_ticket(
         channel=channel if channel != "troubleshooter" else "portal",
     )
     store_draft(ticket, draft, settings)
+    append_log_keys(ticket_id=ticket.ticket_id)
     read = ticket.last_public_seq if creator.role == CUSTOMER else ticket.last_seq
     read_store.mark_read(creator.user_id, ticket.ticket_id, int(read))
     return ticket

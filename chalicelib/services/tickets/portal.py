@@ -11,7 +11,7 @@ from chalicelib.data import tickets as store
 from chalicelib.data.messages import INTERNAL, PUBLIC
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden
-from chalicelib.observability import append_log_keys, count
+from chalicelib.observability import count
 from chalicelib.services import mailbox
 from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
@@ -128,7 +128,6 @@ def customer_earlier_messages(
 def customer_reply(
     principal: Principal, ticket_id: str, body: str, attachment_ids: Sequence[str] = ()
 ) -> CustomerMessage:
-    append_log_keys(ticket_id=ticket_id)
     body = check_body(body)
     author = load_user(principal.user_id)
     settings = get_portal_settings()
