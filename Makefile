@@ -5,14 +5,53 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-unit test-functional test-browser test-infra bench lint clean infra-deps
+.PHONY: run test test-unit test-functional test-browser test-infra test-deployed bench bench-deployed lint clean infra-deps lock wheelhouse
+
+# The run-time packages come from the lock with their hashes checked (pip's hash-checking mode
+# covers a whole install, so the tools, which have no hashes, are a second install); the tools are
+# resolved around the lock's versions (its pins without hashes as constraints), so a tool that
+# needs another version of a run-time package fails here instead of quietly replacing it.
+LOCK_PINS := $(VENV)/lock-pins.txt
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
+	sed -n 's/^\([A-Za-z0-9._-]*==[^ ;]*\).*/\1/p' requirements.txt > $(LOCK_PINS)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(LOCK_PINS)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.txt is generated: edit requirements.in, then `make lock` (docs/deploy.md, "The
+# lock"). Existing pins are kept unless requirements.in forces a move; `make lock UPGRADE=1` moves
+# every transitive package to its newest release. Resolved for the Lambda runtime (CPython 3.11
+# on x86_64 Linux), with the sha256 of every file PyPI has for each pin; the wheelhouse is refilled
+# right after, which fails if a pin has no wheel Lambda can run.
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements.in --output-file requirements.txt --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
+	$(MAKE) wheelhouse
+
+# The layer's wheels, once per lock, for an offline synth: exactly what Chalice's packager would
+# fetch for python3.11 on Lambda (CPython 3.11 wheels for glibc up to 2.26 on x86_64, no sdists),
+# each checked against its hash in requirements.txt. tests/infra synthesise from it alone
+# (PIP_NO_INDEX=1, PIP_FIND_LINKS=.wheelhouse); the copy of requirements.txt in it says which lock
+# it holds.
+WHEELHOUSE := .wheelhouse
+WHEELHOUSE_LOCK := $(WHEELHOUSE)/requirements.txt
+LAMBDA_WHEELS := --only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 \
+	$(foreach minor,17 18 19 20 21 22 23 24 25 26,--platform manylinux_2_$(minor)_x86_64) \
+	--platform manylinux2014_x86_64
+
+wheelhouse: $(WHEELHOUSE_LOCK)
+
+$(WHEELHOUSE_LOCK): requirements.txt | $(STAMP)
+	rm -rf $(WHEELHOUSE).partial
+	$(BIN)/python -m pip download --quiet --require-hashes $(LAMBDA_WHEELS) \
+		--dest $(WHEELHOUSE).partial -r requirements.txt
+	cp requirements.txt $(WHEELHOUSE).partial/requirements.txt
+	rm -rf $(WHEELHOUSE) && mv $(WHEELHOUSE).partial $(WHEELHOUSE)
 
 run: $(STAMP)
 	$(BIN)/parley dev --port $(PORT)
@@ -22,11 +61,12 @@ run: $(STAMP)
 test: $(STAMP) infra-deps
 	$(BIN)/python -m pytest -n auto
 
-# infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json) and checkov (its own venv).
+# infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json), checkov (its own venv) and
+# the layer's wheelhouse (above): after these, a synth needs no network.
 INFRA_NODE := infra/node_modules/.installed
 INFRA_CHECKOV := infra/.venv-checkov/.installed
 
-infra-deps: $(INFRA_NODE) $(INFRA_CHECKOV)
+infra-deps: $(INFRA_NODE) $(INFRA_CHECKOV) $(WHEELHOUSE_LOCK)
 
 $(INFRA_NODE): infra/package.json infra/package-lock.json
 	@command -v npm >/dev/null || { echo "infra/ needs Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
@@ -51,8 +91,16 @@ test-browser: $(STAMP)
 test-infra: $(STAMP) infra-deps
 	$(BIN)/python -m pytest -m infra
 
+# The packaged functions on the synthesised stack in moto's CloudFormation (tests/deployed/).
+test-deployed: $(STAMP) infra-deps
+	$(BIN)/python -m pytest -m deployed
+
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# The packaged API function's cold start on the emulated stack, against the import floor.
+bench-deployed: $(STAMP) infra-deps
+	$(BIN)/python -m tests.bench_deployed
 
 # The web client's types: tsc (npm, pinned in package-lock.json) checks web/assets/js's JSDoc
 # against tsconfig.json (strict); it builds nothing, the browser runs the modules as they are.
@@ -67,4 +115,5 @@ lint: $(STAMP) $(WEB_NODE)
 	$(BIN)/ruff check . && $(BIN)/mypy chalicelib parley_dev app.py && node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache node_modules infra/node_modules infra/.venv-checkov infra/cdk.out
+	rm -rf $(VENV) .pytest_cache node_modules infra/node_modules infra/.venv-checkov infra/cdk.out \
+		$(WHEELHOUSE) $(WHEELHOUSE).partial

@@ -3,6 +3,10 @@ linters run on it in their own tests.
 
 Missing tools fail these tests with the command that installs them: the infra tier must not pass
 on a machine that never looked at the template.
+
+The synth builds the Lambda layer from the wheelhouse alone (`make wheelhouse`: the wheels of
+requirements.txt for Lambda, their hashes checked), never from an index: it passes offline, and
+it ships exactly the files the lock names.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ INFRA = ROOT / "infra"
 CDK = INFRA / "node_modules" / ".bin" / "cdk"
 CHECKOV = INFRA / ".venv-checkov" / "bin" / "checkov"
 CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
+WHEELHOUSE = ROOT / ".wheelhouse"
+# `make wheelhouse` leaves a copy of the requirements.txt it filled the wheelhouse for
+WHEELHOUSE_LOCK = WHEELHOUSE / "requirements.txt"
 STAGE = "ci"
 STACK = f"Parley-{STAGE}"
 CONTEXT = {"stage": STAGE, "mailDomain": "mail.example.com", "mailFrom": "help@mail.example.com"}
@@ -54,20 +61,33 @@ def _require_tools() -> None:
     if not CHECKOV.exists():
         missing.append(f"checkov at {CHECKOV.relative_to(ROOT)} (make infra-deps)")
     if not CFN_LINT.exists():
-        missing.append("cfn-lint in .venv (pip install -r requirements-dev.txt)")
+        missing.append("cfn-lint in .venv (make)")
+    if not WHEELHOUSE_LOCK.exists():
+        missing.append(f"the layer's wheels in {WHEELHOUSE.name}/ (make wheelhouse)")
+    elif WHEELHOUSE_LOCK.read_bytes() != (ROOT / "requirements.txt").read_bytes():
+        missing.append(
+            f"the layer's wheels in {WHEELHOUSE.name}/ for this requirements.txt: it was filled"
+            " for another (make wheelhouse)"
+        )
     if missing:
         pytest.fail("The infra tests need " + "; ".join(missing), pytrace=False)
 
 
 def _environment() -> dict[str, str]:
+    # No pip setting of the shell or the machine (an index, find-links, a constraints file) reaches
+    # the pip that Chalice runs to build the layer: only the wheelhouse does.
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PARLEY_", "AWS_", "CDK_")) and k != "PYTHONPATH"
+        if not k.startswith(("PARLEY_", "AWS_", "CDK_", "PIP_")) and k != "PYTHONPATH"
     }
     env.update(
         {
             "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(WHEELHOUSE),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "AWS_DEFAULT_REGION": "eu-west-1",
             "AWS_EC2_METADATA_DISABLED": "true",
             "CDK_DISABLE_CLI_TELEMETRY": "true",

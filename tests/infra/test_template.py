@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from tests.infra.conftest import CONTEXT, ROOT, STAGE, Synthesis
+from tests.infra.conftest import CONTEXT, ROOT, STAGE, WHEELHOUSE, Synthesis
 
 pytestmark = pytest.mark.infra
 
@@ -481,6 +481,10 @@ def test_every_function_gets_every_setting_the_app_reads(synthesis: Synthesis) -
         assert variables["PARLEY_MAIL_FROM"] == CONTEXT["mailFrom"]
         key = json.dumps(variables["PARLEY_SIGNING_KEY"])
         assert "{{resolve:secretsmanager:" in key, "the signing key is not a dynamic reference"
+        # Outside a rotation no previous value is referenced: a reference to a version that
+        # does not exist (AWSPREVIOUS of a secret never rotated) would fail the first deploy
+        assert variables["PARLEY_SIGNING_KEY_PREVIOUS"] == "", name
+        assert variables["PARLEY_ORIGIN_VERIFY_PREVIOUS"] == "", name
         assert function["KmsKeyArn"], name
 
 
@@ -541,6 +545,81 @@ def test_cloudfront_serves_pages_from_s3_and_passes_api_calls_uncached(
     assert default_origin["OriginAccessControlId"], "the web bucket is not behind OAC"
 
 
+def test_every_function_is_updated_after_cloudfront(synthesis: Synthesis) -> None:
+    # The deploy that ends an origin-secret rotation switches CloudFront to the new value and
+    # stops the functions accepting the old one: CloudFront must be done first, whether or not
+    # the portal has a domain of its own (without one, PARLEY_PUBLIC_URL orders them anyway)
+    (distribution,) = synthesis.resources("AWS::CloudFront::Distribution")
+    for logical_id, function in synthesis.resources("AWS::Serverless::Function").items():
+        depends_on = function.get("DependsOn", [])
+        assert distribution in _as_list(depends_on), logical_id
+
+
+def _rotation_references(**context: str) -> dict[str, str]:
+    """What the functions and CloudFront get for one secret in a stack synthesised with
+    `context`: its dynamic references as text, the secret's logical id as <secret>."""
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+    _profiles()  # puts infra/ on the path
+    from parley_infra.stack import secret_references
+
+    stack = Stack(App(context=context), "RotationOnly")
+    secret = secretsmanager.Secret(stack, "OriginVerify")
+    refs = secret_references(secret, stack.node, "originVerify")
+    secret_id = stack.get_logical_id(secret.node.default_child)
+
+    def text(value: str) -> str:
+        resolved = json.dumps(stack.resolve(value)) if value else ""
+        return resolved.replace(json.dumps({"Ref": secret_id}), "<secret>")
+
+    return {"current": text(refs.current), "previous": text(refs.previous),
+            "sent": text(refs.sent)}
+
+
+NEW_VERSION = "a1b2c3d4-0000-4000-8000-00000000000a"
+OLD_VERSION = "a1b2c3d4-0000-4000-8000-00000000000b"
+
+
+def test_a_rotation_names_secret_versions_by_id_and_cloudfront_switches_last() -> None:
+    # Outside a rotation: the current value, unversioned, and no previous one
+    outside = _rotation_references()
+    assert outside["previous"] == ""
+    assert outside["current"] == outside["sent"]
+    assert ":SecretString:::}}" in outside["current"]
+
+    # Rotating (first deploy): the functions hold the new version and accept the old one, by
+    # version id (never the AWSPREVIOUS stage); CloudFront still sends the old one
+    rotating = _rotation_references(originVerifyVersion=NEW_VERSION,
+                                    originVerifyPreviousVersion=OLD_VERSION)
+    assert f":SecretString:::{NEW_VERSION}}}}}" in rotating["current"]
+    assert f":SecretString:::{OLD_VERSION}}}}}" in rotating["previous"]
+    assert rotating["sent"] == rotating["previous"]
+    assert "AWSPREVIOUS" not in json.dumps(rotating)
+
+    # Done (second deploy): CloudFront sends the new version, the old one is accepted no more
+    done = _rotation_references(originVerifyVersion=NEW_VERSION)
+    assert done["previous"] == ""
+    assert done["sent"] == done["current"] == rotating["current"]
+
+
+@pytest.mark.parametrize(
+    ("context", "refusal"),
+    [
+        # The current reference would not change, so CloudFormation would not resolve it again
+        ({"originVerifyPreviousVersion": OLD_VERSION}, "needs originVerifyVersion"),
+        ({"originVerifyVersion": NEW_VERSION, "originVerifyPreviousVersion": NEW_VERSION},
+         "names the current version"),
+        ({"originVerifyVersion": "AWSCURRENT"}, "not a Secrets Manager version id"),
+    ],
+)
+def test_a_rotation_context_that_could_not_work_fails_the_synth(
+    context: dict[str, str], refusal: str
+) -> None:
+    with pytest.raises(ValueError, match=refusal):
+        _rotation_references(**context)
+
+
 def test_pages_carry_a_strict_content_security_policy_and_security_headers(
     synthesis: Synthesis,
 ) -> None:
@@ -587,29 +666,85 @@ def test_the_lambda_package_holds_the_app_and_not_the_developer_tools(
                                                    "chalicelib/cli/", "tests/", "moto/"))] == []
 
 
-def test_the_layer_holds_exactly_the_pinned_packages_with_one_aws_sdk(
+def _package_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock() -> dict[str, tuple[str, set[str]]]:
+    """requirements.txt as pip reads it: each package's pinned version and its sha256 hashes."""
+    text = (ROOT / "requirements.txt").read_text().replace("\\\n", " ")
+    lock = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        requirement, *options = line.split()
+        assert "==" in requirement and not requirement.startswith("-"), (
+            f"requirements.txt holds {requirement!r}: it is written by `make lock`, pins only"
+        )
+        name, version = requirement.split("==", 1)
+        hashes = {o.removeprefix("--hash=sha256:") for o in options if o.startswith("--hash=")}
+        lock[_package_name(name)] = (version, hashes)
+    return lock
+
+
+def test_the_lock_pins_every_layer_package_with_hashes_at_the_versions_asked_for() -> None:
+    # Given the lock, and the direct dependencies it was generated from
+    lock = _lock()
+    asked = {
+        _package_name(name): version.strip()
+        for line in (ROOT / "requirements.in").read_text().splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+        for name, version in [line.split("#", 1)[0].split("==", 1)]
+    }
+    # Then every package, transitive ones included, has the hashes pip checks it against
+    assert [name for name, (_, hashes) in lock.items() if not hashes] == []
+    # And the lock was generated from requirements.in as it is (`make lock` after an edit)
+    assert {name: lock[name][0] for name in asked if name in lock} == asked
+    # And boto3 and botocore are both in it, at one version
+    assert lock["boto3"][0] == lock["botocore"][0]
+
+
+def test_the_layer_holds_exactly_the_locked_wheels_with_one_aws_sdk(
     synthesis: Synthesis,
 ) -> None:
+    import hashlib
     import zipfile
 
-    # Given the layer every function runs with, and what requirements.txt pins
-    pins = {
-        name.strip().lower().replace("_", "-"): version.strip()
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if "==" in line and not line.lstrip().startswith("#")
-        for name, version in [line.split("==", 1)]
-    }
+    # Given the layer every function runs with, what requirements.txt locks, and the wheels the
+    # synth built the layer from (the wheelhouse, each wheel checked against the lock)
+    lock = _lock()
+    wheels = {_package_name(wheel.name.split("-")[0]): wheel
+              for wheel in WHEELHOUSE.glob("*.whl")}
+    site_packages = "python/lib/python3.11/site-packages/"
     # (Chalice's managed layer; CDK's own deployment helper brings an AWS CLI layer of its own)
     layers = list(synthesis.outdir.rglob("layer-deployment.zip"))
     assert layers, f"no Chalice layer package under {synthesis.outdir}"
     for layer in layers:
+        with zipfile.ZipFile(layer) as archive:
+            files = {info.filename: archive.read(info)
+                     for info in archive.infolist() if not info.is_dir()}
         shipped = {}
-        for name in zipfile.ZipFile(layer).namelist():
+        for name in files:
             if name.endswith(".dist-info/METADATA"):
                 folder = name.split("/")[-2].removesuffix(".dist-info")
                 package, version = folder.rsplit("-", 1)
-                shipped[package.lower().replace("_", "-")] = version
-        # Then it holds what is pinned, at the pinned versions, and nothing unpinned
-        assert shipped == pins
+                shipped[_package_name(package)] = version
+        # Then it holds what is locked, at the locked versions, and nothing unlocked
+        assert shipped == {name: version for name, (version, _) in lock.items()}
         # And boto3 and botocore come together from it, at one tested version
         assert shipped["boto3"] == shipped["botocore"]
+        # And every file in it is a file of one of the locked wheels, byte for byte, and every
+        # file of those wheels is in it (a wheel's purelib and platlib data go to the top)
+        expected = {}
+        for name in shipped:
+            assert name in wheels, f"no wheel of {name} in {WHEELHOUSE} (make wheelhouse)"
+            wheel = wheels[name]
+            assert hashlib.sha256(wheel.read_bytes()).hexdigest() in lock[name][1], wheel.name
+            with zipfile.ZipFile(wheel) as source:
+                for info in source.infolist():
+                    if info.is_dir():
+                        continue
+                    path = re.sub(r"^[^/]+\.data/(purelib|platlib)/", "", info.filename)
+                    expected[site_packages + path] = source.read(info)
+        assert sorted(set(files) ^ set(expected)) == []
+        assert [name for name in files if files[name] != expected[name]] == []
