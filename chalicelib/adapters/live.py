@@ -14,10 +14,17 @@ class ConnectionGone(Exception):
 
 @lru_cache(maxsize=4)
 def _client(endpoint: str) -> Any:
+    import os
+
     import boto3
 
+    # The SDK's own service-specific override wins, as it does for every other client (an
+    # explicit endpoint_url would otherwise shadow it): the deployed-shape tests point it at
+    # the emulator. Never set on Lambda.
+    configured = os.environ.get("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI")
     return boto3.session.Session().client(
-        "apigatewaymanagementapi", endpoint_url=endpoint, region_name=get_settings().region
+        "apigatewaymanagementapi", endpoint_url=configured or endpoint,
+        region_name=get_settings().region,
     )
 
 
