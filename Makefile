@@ -1,5 +1,7 @@
 # Two commands on a fresh machine: `make run` (local portal on the embedded AWS) and `make test`.
-PYTHON ?= python3.11
+# The functions' runtime and this venv's Python: one setting (infra/ reads it too).
+PYTHON_VERSION := $(shell cat .python-version)
+PYTHON ?= python$(PYTHON_VERSION)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -13,7 +15,7 @@ PORT ?= 8000
 # needs another version of a run-time package fails here instead of quietly replacing it.
 LOCK_PINS := $(VENV)/lock-pins.txt
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml .python-version
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
@@ -29,27 +31,29 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 # right after, which fails if a pin has no wheel Lambda can run.
 lock: $(STAMP)
 	$(BIN)/uv pip compile requirements.in --output-file requirements.txt --generate-hashes \
-		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--python-version $(PYTHON_VERSION) --python-platform x86_64-unknown-linux-gnu \
 		--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 	$(MAKE) wheelhouse
 
 # The layer's wheels, once per lock, for an offline synth: exactly what Chalice's packager would
-# fetch for python3.11 on Lambda (CPython 3.11 wheels for glibc up to 2.26 on x86_64, no sdists),
-# each checked against its hash in requirements.txt. tests/infra synthesise from it alone
+# fetch for the runtime on Lambda (CPython wheels for glibc up to 2.26, no sdists), for both
+# architectures (the functions run on arm64; the deployed tier runs them on this machine's), each
+# checked against its hash in requirements.txt. tests/infra synthesise from it alone
 # (PIP_NO_INDEX=1, PIP_FIND_LINKS=.wheelhouse); the copy of requirements.txt in it says which lock
 # it holds.
 WHEELHOUSE := .wheelhouse
 WHEELHOUSE_LOCK := $(WHEELHOUSE)/requirements.txt
-LAMBDA_WHEELS := --only-binary=:all: --implementation cp --python-version 3.11 --abi cp311 \
-	$(foreach minor,17 18 19 20 21 22 23 24 25 26,--platform manylinux_2_$(minor)_x86_64) \
-	--platform manylinux2014_x86_64
+LAMBDA_WHEELS = --only-binary=:all: --implementation cp --python-version $(PYTHON_VERSION) \
+	--abi cp$(subst .,,$(PYTHON_VERSION)) \
+	$(foreach minor,17 18 19 20 21 22 23 24 25 26,--platform manylinux_2_$(minor)_$(1)) \
+	--platform manylinux2014_$(1)
 
 wheelhouse: $(WHEELHOUSE_LOCK)
 
-$(WHEELHOUSE_LOCK): requirements.txt | $(STAMP)
+$(WHEELHOUSE_LOCK): requirements.txt .python-version | $(STAMP)
 	rm -rf $(WHEELHOUSE).partial
-	$(BIN)/python -m pip download --quiet --require-hashes $(LAMBDA_WHEELS) \
-		--dest $(WHEELHOUSE).partial -r requirements.txt
+	$(foreach machine,aarch64 x86_64,$(BIN)/python -m pip download --quiet --require-hashes \
+		$(call LAMBDA_WHEELS,$(machine)) --dest $(WHEELHOUSE).partial -r requirements.txt &&) true
 	cp requirements.txt $(WHEELHOUSE).partial/requirements.txt
 	rm -rf $(WHEELHOUSE) && mv $(WHEELHOUSE).partial $(WHEELHOUSE)
 

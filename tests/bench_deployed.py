@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.deployed.people import bootstrap_admin, choose_password
 from tests.deployed.stack import start_stack
-from tests.infra.conftest import STACK, _synthesise
+from tests.infra.conftest import CONTEXT, HOST_ARCHITECTURE, STACK, _synthesise
 
 FLOOR = "import chalice, boto3, pynamodb.models"
 
@@ -45,7 +45,8 @@ def _floor_ms(task_root: Path, layer: Path) -> float:
 def main(rounds: int = 11) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        print(f"synthesising... ({_synthesise(work / 'cdk.out'):.0f} s)")
+        context = {**CONTEXT, "architecture": HOST_ARCHITECTURE}
+        print(f"synthesising... ({_synthesise(work / 'cdk.out', context):.0f} s)")
         stack = start_stack(work / "cdk.out", work / "cdk.out" / f"{STACK}.template.json", STACK,
                             work)
         try:

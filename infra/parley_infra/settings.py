@@ -7,10 +7,23 @@ import time while `chalice package` builds the template, so they must be plain s
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from constructs import Node
+
+# The functions' runtime: one setting, `.python-version` at the project's root, which the Makefile
+# also reads for the venv that runs the synth (`chalice package` names the runtime after the
+# Python that runs it, and builds the layer for that Python's ABI).
+PYTHON_VERSION = (Path(__file__).resolve().parents[2] / ".python-version").read_text().strip()
+LAMBDA_RUNTIME = f"python{PYTHON_VERSION}"
+# Graviton: the same work for about 20% less per GB-second than x86_64, and the layer's compiled
+# wheels (argon2, cffi, pydantic-core...) exist for both. Context `architecture` overrides it
+# (the deployed tier runs the packaged functions on this machine's architecture).
+ARCHITECTURES = ("arm64", "x86_64")
+DEFAULT_ARCHITECTURE = "arm64"
 
 _STAGE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -26,6 +39,7 @@ class StageSettings:
     alarm_email: str | None
     inbound_retention_days: int
     log_retention_days: int
+    architecture: str = DEFAULT_ARCHITECTURE
 
     @property
     def name_prefix(self) -> str:
@@ -84,6 +98,16 @@ def read_settings(node: Node) -> StageSettings:
         raise ValueError(
             "portalDomain and certificateArn go together (an ACM certificate in us-east-1)"
         )
+    architecture = str(get("architecture", DEFAULT_ARCHITECTURE))
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture {architecture!r}: one of {', '.join(ARCHITECTURES)}")
+    running = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if running != LAMBDA_RUNTIME:
+        raise ValueError(
+            f"the synth runs on {running}, but the functions' runtime is {LAMBDA_RUNTIME} "
+            "(.python-version): chalice package names the runtime after the Python that runs "
+            "it. Run it from the project's .venv (make)."
+        )
     return StageSettings(
         stage=stage,
         mail_domain=mail_domain,
@@ -93,4 +117,5 @@ def read_settings(node: Node) -> StageSettings:
         alarm_email=get("alarmEmail"),
         inbound_retention_days=int(get("inboundRetentionDays", 90)),
         log_retention_days=int(get("logRetentionDays", 90)),
+        architecture=architecture,
     )

@@ -312,6 +312,8 @@ class ParleyStack(Stack):
             # Dependencies in a layer cached by requirements.txt alone; the functions' own
             # package is just the app code, so a code change does not re-download wheels.
             "automatic_layer": True,
+            # The layer's wheels and every function's Architectures follow this one setting.
+            "lambda_architecture": settings.architecture,
             "xray": False,
             "environment_variables": environment,
         }

@@ -14,8 +14,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import platform
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
+# The tests read infra's own settings (parley_infra), as the CDK app does (infra/main.py).
+if str(INFRA) not in sys.path:
+    sys.path.insert(0, str(INFRA))
 CDK = INFRA / "node_modules" / ".bin" / "cdk"
 CHECKOV = INFRA / ".venv-checkov" / "bin" / "checkov"
 CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
@@ -100,28 +105,51 @@ def _environment() -> dict[str, str]:
     return env
 
 
+# The machine's architecture as Lambda names it: the deployed tier runs the packaged functions
+# here, so it needs a layer of wheels this machine can load.
+HOST_ARCHITECTURE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64",
+                     "arm64": "arm64"}[platform.machine().lower()]
+
+
 @pytest.fixture(scope="session")
 def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
-    """One `cdk synth` for the whole run: with `make test` on several cores, the first worker to
-    ask synthesises into a folder all workers share (under a lock) and the others read it."""
+    """The template as a deployer synthesises it (the functions on arm64)."""
+    return _shared_synthesis(tmp_path_factory, "cdk.out", CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def host_synthesis(tmp_path_factory: pytest.TempPathFactory) -> Synthesis:
+    """The same, built for this machine's architecture (context `architecture`): what the
+    deployed tier runs. On an arm64 machine it is the deployer's synthesis itself."""
+    if HOST_ARCHITECTURE == "arm64":
+        return _shared_synthesis(tmp_path_factory, "cdk.out", CONTEXT)
+    return _shared_synthesis(tmp_path_factory, f"cdk.out-{HOST_ARCHITECTURE}",
+                             {**CONTEXT, "architecture": HOST_ARCHITECTURE})
+
+
+def _shared_synthesis(tmp_path_factory: pytest.TempPathFactory, name: str,
+                      context: dict[str, str]) -> Synthesis:
+    """One `cdk synth` per context for the whole run: with `make test` on several cores, the
+    first worker to ask synthesises into a folder all workers share (under a lock) and the
+    others read it."""
     _require_tools()
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    outdir = shared / "cdk.out"
-    with (shared / "cdk.out.lock").open("w") as lock:
+    outdir = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         done = outdir / "synthesised-in-seconds"
         if not done.exists():
             done.parent.mkdir(parents=True, exist_ok=True)
-            done.write_text(str(_synthesise(outdir)))
+            done.write_text(str(_synthesise(outdir, context)))
     template_path = outdir / f"{STACK}.template.json"
     template = json.loads(template_path.read_text())
     return Synthesis(outdir, template_path, template, float(done.read_text()))
 
 
-def _synthesise(outdir: Path) -> float:
+def _synthesise(outdir: Path, context: dict[str, str] = CONTEXT) -> float:
     command = [str(CDK), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
-    for key, value in CONTEXT.items():
+    for key, value in context.items():
         command += ["--context", f"{key}={value}"]
     started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - our pinned CLI

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
+from parley_infra.settings import LAMBDA_RUNTIME
 
 from tests.infra.conftest import CONTEXT, ROOT, STAGE, WHEELHOUSE, Synthesis
 
@@ -704,6 +705,21 @@ def test_the_lock_pins_every_layer_package_with_hashes_at_the_versions_asked_for
     assert lock["boto3"][0] == lock["botocore"][0]
 
 
+def test_every_app_function_runs_on_arm64_with_the_runtime_of_python_version(
+    synthesis: Synthesis,
+) -> None:
+    functions = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in synthesis.resources("AWS::Serverless::Function").items()
+    }
+    assert len(functions) == 15, sorted(functions)
+    assert {p["Runtime"] for p in functions.values()} == {LAMBDA_RUNTIME}
+    assert {tuple(p["Architectures"]) for p in functions.values()} == {("arm64",)}
+    layers = synthesis.resources("AWS::Serverless::LayerVersion")
+    assert [p["Properties"]["CompatibleArchitectures"] for p in layers.values()] == [["arm64"]]
+    assert [p["Properties"]["CompatibleRuntimes"] for p in layers.values()] == [[LAMBDA_RUNTIME]]
+
+
 def test_the_layer_holds_exactly_the_locked_wheels_with_one_aws_sdk(
     synthesis: Synthesis,
 ) -> None:
@@ -713,9 +729,11 @@ def test_the_layer_holds_exactly_the_locked_wheels_with_one_aws_sdk(
     # Given the layer every function runs with, what requirements.txt locks, and the wheels the
     # synth built the layer from (the wheelhouse, each wheel checked against the lock)
     lock = _lock()
+    # The functions run on arm64: the layer holds the aarch64 build of each compiled package
     wheels = {_package_name(wheel.name.split("-")[0]): wheel
-              for wheel in WHEELHOUSE.glob("*.whl")}
-    site_packages = "python/lib/python3.11/site-packages/"
+              for wheel in WHEELHOUSE.glob("*.whl")
+              if wheel.name.endswith("-none-any.whl") or "aarch64" in wheel.name}
+    site_packages = f"python/lib/{LAMBDA_RUNTIME}/site-packages/"
     # (Chalice's managed layer; CDK's own deployment helper brings an AWS CLI layer of its own)
     layers = list(synthesis.outdir.rglob("layer-deployment.zip"))
     assert layers, f"no Chalice layer package under {synthesis.outdir}"
