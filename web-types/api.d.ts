@@ -35,10 +35,24 @@ interface SignedIn {
   expires_in: number;
 }
 
-/** GET /api/me */
+/** GET and PATCH /api/me */
 interface Me {
   user: User;
   mail_suppressed: Suppression | null;
+  /** How ticket mail reaches them: each message, a daily digest, or none (the portal only). */
+  notifications: "every" | "digest" | "portal";
+}
+
+/** One item of GET /api/me/sessions: where the user is signed in. */
+interface ActiveSession {
+  id: string;
+  /** "" when the browser's User-Agent does not say (an API client, an older session). */
+  browser: string;
+  os: string;
+  signed_in_at: string;
+  last_seen_at: string;
+  /** The session of the request that listed them. */
+  current: boolean;
 }
 
 /** Why the portal no longer emails an address (services/suppressions.py). */

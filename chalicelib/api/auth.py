@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, password change and reset, self-registration, and who am I.
+"""Sign-in, sign-out, password change and reset, self-registration, and who am I: the
+profile (name, language, notification mail) and the caller's own sessions.
 
 Services are imported in the view: a cold start loads only what the route it answers needs."""
 
@@ -13,7 +14,7 @@ from chalicelib.api.requests import Strict
 from chalicelib.api.routing import ANY_USER, PUBLIC, route
 from chalicelib.config import get_settings
 from chalicelib.services.principal import Anonymous, Principal
-from chalicelib.shapes.auth import Me, SessionStatus, SignInAnswer
+from chalicelib.shapes.auth import Me, SessionList, SessionsEnded, SessionStatus, SignInAnswer
 from chalicelib.shapes.common import Accepted, Ok
 
 blueprint = Blueprint(__name__)
@@ -35,6 +36,17 @@ class LoginBody(AuthBody):
 class PasswordChangeBody(AuthBody):
     current_password: str = Field(min_length=1, max_length=1024)
     new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ProfileBody(AuthBody):
+    """Only the fields sent change; the others stay as they are."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    language: Literal["en", "fr", "pl"] | None = None
+    notifications: Literal["every", "digest", "portal"] | None = Field(
+        default=None,
+        description="Ticket mail: every message, a daily digest, or none (the portal only)",
+    )
 
 
 class ResetRequestBody(AuthBody):
@@ -90,7 +102,9 @@ def login(caller: Anonymous, body: LoginBody) -> Response:
 
     headers = {k.lower(): v for k, v in (blueprint.current_request.headers or {}).items()}
     device = read_cookie(headers, sessions.DEVICE_COOKIE)
-    signed_in = sessions.sign_in(body.email, body.password, caller, device)
+    signed_in = sessions.sign_in(
+        body.email, body.password, caller, device, user_agent=headers.get("user-agent")
+    )
     answer: SignInAnswer = {
         "user": signed_in.user,
         "token": signed_in.token,
@@ -140,10 +154,68 @@ def logout(caller: Principal) -> Response:
     summary="The signed-in user, and why the portal does not email them, if it does not.",
 )
 def me(caller: Principal) -> Me:
-    from chalicelib.services import suppressions, users
+    from chalicelib.services import profile
 
-    user = users.get_me(caller)
-    return {"user": user, "mail_suppressed": suppressions.mail_suppression(user["email"])}
+    return profile.get_me(caller)
+
+
+@route(
+    blueprint,
+    "/api/me",
+    method="PATCH",
+    access=ANY_USER,
+    body=ProfileBody,
+    tag=TAG,
+    summary="Change your own name, language (of the pages and of every mail) or notification "
+    "mail. Fields not sent are kept.",
+)
+def update_me(caller: Principal, body: ProfileBody) -> Me:
+    from chalicelib.services import profile
+
+    return profile.update_me(caller, body.model_dump(exclude_unset=True, exclude_none=True))
+
+
+@route(
+    blueprint,
+    "/api/me/sessions",
+    access=ANY_USER,
+    tag=TAG,
+    summary="Where you are signed in: device (browser and system), when signed in, last seen; "
+    "this session first.",
+)
+def list_my_sessions(caller: Principal) -> SessionList:
+    from chalicelib.services import sessions
+
+    return {"items": sessions.list_own_sessions(caller)}
+
+
+@route(
+    blueprint,
+    "/api/me/sessions/{session_id}",
+    method="DELETE",
+    access=ANY_USER,
+    tag=TAG,
+    summary="Sign out one of your sessions. Another user's session is a 404, like a missing one.",
+)
+def end_my_session(caller: Principal, session_id: str) -> Ok:
+    from chalicelib.services import sessions
+
+    sessions.end_own_session(caller, session_id)
+    return {"ok": True}
+
+
+@route(
+    blueprint,
+    "/api/me/sessions/sign-out-others",
+    method="POST",
+    access=ANY_USER,
+    tag=TAG,
+    summary="Sign out everywhere else: every session of yours but this one.",
+)
+def end_my_other_sessions(caller: Principal) -> SessionsEnded:
+    from chalicelib.services import sessions
+
+    return {"ended": sessions.end_other_sessions(caller)}
 
 
 @route(

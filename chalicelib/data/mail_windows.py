@@ -69,9 +69,14 @@ def admit(
     language: str,
     name: str,
 ) -> bool:
-    """True: send now (counted in the window). False: held for the window's digest."""
+    """True: send now (counted in the window). False: held for the window's digest.
+    A limit of 0 sends nothing at once: every mail is held for the digest when the window,
+    opened by the first, closes (the customers who chose a daily digest)."""
     item = MailWindowModel(window_key(ticket_id, recipient))
-    keep = MailWindowModel.expires_at.set(expiry(now + KEEP_SECONDS))
+    keep = MailWindowModel.expires_at.set(expiry(now + max(KEEP_SECONDS, 2 * window)))
+    if limit <= 0:
+        return _hold(item, now=now, window=window, audience=audience, language=language,
+                     name=name, keep=keep)
     try:
         item.update(
             actions=[MailWindowModel.sent.add(1), keep],
@@ -104,6 +109,39 @@ def admit(
         if not condition_failed(exc):
             raise
     # Over the cap in an open window, or its digest is still to go: hold this one.
+    return _hold(item, now=now, window=window, audience=audience, language=language, name=name,
+                 keep=keep)
+
+
+def _hold(item: MailWindowModel, *, now: float, window: float, audience: str, language: str,
+          name: str, keep: Action) -> bool:
+    """Count one more mail for the window's digest, opening the window if there is none (or
+    the last one closed with its digest sent). Always False: nothing is sent now."""
+    try:
+        item.update(
+            actions=[
+                MailWindowModel.ticket_id.set(str(item.window_key).split("#", 1)[0]),
+                MailWindowModel.recipient.set(str(item.window_key).split("#", 1)[1]),
+                MailWindowModel.window_start.set(now),
+                MailWindowModel.sent.set(0),
+                MailWindowModel.held.set(1),
+                MailWindowModel.due_key.set(DUE),
+                MailWindowModel.due_at.set(now + window),
+                MailWindowModel.audience.set(audience),
+                MailWindowModel.language.set(language),
+                MailWindowModel.name.set(name),
+                keep,
+            ],
+            condition=MailWindowModel.window_key.does_not_exist()
+            | (
+                (MailWindowModel.window_start <= now - window)
+                & MailWindowModel.due_key.does_not_exist()
+            ),
+        )
+        return False
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
     current = MailWindowModel.get(item.window_key, consistent_read=True)
     item.update(
         actions=[

@@ -69,6 +69,9 @@ class SessionModel(Model):
     # On an ended session's marker only: why it ended ("idle", "expired",
     # "signed_out", "password_changed", "account_disabled").
     ended_reason = UnicodeAttribute(null=True)
+    # The browser's User-Agent at sign-in (cut to 512 characters): the profile page names the
+    # device from it. Absent on sessions begun before it was kept.
+    user_agent = UnicodeAttribute(null=True)
     # Only a backstop: expiry is enforced on every request and by the cleanup job.
     expires_at = TTLAttribute()
 
@@ -164,6 +167,15 @@ def session_hashes_of_user(user_id: str) -> list[str]:
         s.session_hash for s in SessionModel.user_index.query(user_id)
         if not s.session_hash.startswith(ENDED_PREFIX)
     ]
+
+
+def sessions_of_user(user_id: str) -> list[SessionModel]:
+    """The user's live sessions, read in full: one key-condition query on the user's partition
+    of the index, then one batch read. Only sessions of this user can be among them."""
+    hashes = session_hashes_of_user(user_id)
+    if not hashes:
+        return []
+    return [s for s in SessionModel.batch_get(hashes, consistent_read=True) if s.user_id == user_id]
 
 
 def expired_session_hashes(idle_before: float, created_before: float) -> Iterator[str]:

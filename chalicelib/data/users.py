@@ -55,6 +55,9 @@ class UserModel(Model):
     org_view = BooleanAttribute(default=False)
     team_ids = UnicodeSetAttribute(null=True)
     language = UnicodeAttribute(default="en")
+    # How the user hears of their tickets by mail: every message, a daily digest, or only in
+    # the portal (services/profile.py). Accounts made before it had one hear of every message.
+    notifications = UnicodeAttribute(default="every")
     password_hash = UnicodeAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
     password_changed_at = NumberAttribute(null=True)

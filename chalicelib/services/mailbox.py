@@ -1,7 +1,8 @@
 """The customer's folders: Inbox, Sent, Trash, with read state and unread counts.
 
 The admin's visibility rules apply here as everywhere a customer looks: an entry of a ticket
-of a hidden topic or channel is neither listed, nor counted, nor found by its id.
+of a hidden topic or channel is neither listed, nor counted, nor found by its id. So does the
+author display: an Inbox entry (the team's answer) names its agent as the thread does now.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from chalicelib.data import mailbox as store
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.services.principal import Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.services.tickets.views import agent_shown_as
 from chalicelib.shapes.mailbox import (
     FolderCounts,
     FolderEntry,
@@ -39,7 +41,7 @@ def list_folder(
         hidden_topics=settings.hidden_topics, hidden_channels=settings.hidden_channels,
     )
     return {
-        "items": [_public(e) for e in page.items],
+        "items": [_public(e, settings) for e in page.items],
         "next_cursor": page.cursor,
         "unread": _counts(principal.user_id, settings),
     }
@@ -68,7 +70,7 @@ def change(principal: Principal, entry_id: str, action: str) -> FolderEntryChang
         store.change_entry(entry, folder=entry.origin_folder or store.INBOX, at=now)
     updated = store.get_entry(principal.user_id, entry.entry_key)
     assert updated is not None
-    return {"entry": _public(updated), "unread": _counts(principal.user_id, settings)}
+    return {"entry": _public(updated, settings), "unread": _counts(principal.user_id, settings)}
 
 
 def mark_ticket_read(user_id: str, ticket_id: str) -> None:
@@ -106,16 +108,27 @@ def _key(entry_id: str) -> str:
     return store.entry_key(ticket_id, int(seq))
 
 
-def _public(entry: store.MailboxModel) -> FolderEntry:
+def _public(entry: store.MailboxModel, settings: PortalSettings) -> FolderEntry:
     return {
         "id": f"{entry.ticket_id}.{int(entry.seq or 0)}",
         "folder": entry.folder,
         "ticket_id": entry.ticket_id,
         "ticket_number": int(entry.ticket_number or 0),
         "title": entry.title,
-        "author": entry.author_name,
+        "author": _author(entry, settings),
         "preview": entry.preview,
         "read": bool(entry.read),
         "created_at": clock.iso(entry.created_at or 0),
         "trashed_at": clock.iso(entry.trashed_at) if entry.trashed_at else None,
     }
+
+
+def _author(entry: store.MailboxModel, settings: PortalSettings) -> str:
+    """Inbox entries are the team's answers (tickets/commit.py), stored with the agent's own
+    name and shown as the author display says now; a trashed one is still its Inbox's. Entries
+    written before the name was kept hold what the display said then, and still give way to a
+    display that hides it."""
+    name = str(entry.author_name or "")
+    if (entry.origin_folder or entry.folder) == store.INBOX:
+        return agent_shown_as(name, settings)
+    return name

@@ -25,6 +25,7 @@ record is delivered again and only what failed is retried.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +44,7 @@ from chalicelib.observability import append_log_keys, get_logger
 from chalicelib.services import live, outbox
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.services.tickets.views import agent_shown_as
 from chalicelib.shapes.notifications import MarkedRead, Notification, NotificationFeed, UnreadCount
 
 # Message kinds (services/tickets/drafts.py names them)
@@ -120,9 +122,13 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
     requester = _active(people.get(str(ticket.requester_id))) if for_customers else None
     if message.kind == AGENT_REPLY and public:
         if requester is not None:
-            plan.feed.append(_item(requester.user_id, REPLY, message, ticket, CUSTOMER))
-            plan.mails.append(_mail("secure_notification", outbox.CUSTOMER, requester.email,
-                                    requester.name, requester.language, message, ticket))
+            # The agent's own name, shown as the author display says when the feed is read.
+            plan.feed.append(_item(requester.user_id, REPLY, message, ticket, CUSTOMER,
+                                   actor=str(message.author_name or "")))
+        if requester is not None and _mailed(requester):
+            plan.mails.append(_paced(requester, _mail(
+                "secure_notification", outbox.CUSTOMER, requester.email, requester.name,
+                requester.language, message, ticket)))
     elif message.kind == CUSTOMER_MESSAGE and public:
         author = _active(people.get(str(message.author_id or "")))
         acknowledge = (
@@ -131,9 +137,10 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
             # Mail from a sender SES could not prove may have a forged From: no mail back.
             and details.get("sender_proven") is not False
         )
-        if acknowledge and author is not None and author.role == CUSTOMER:
-            plan.mails.append(_mail("acknowledgement", outbox.CUSTOMER, author.email, author.name,
-                                    author.language, message, ticket))
+        if acknowledge and author is not None and author.role == CUSTOMER and _mailed(author):
+            plan.mails.append(_paced(author, _mail(
+                "acknowledgement", outbox.CUSTOMER, author.email, author.name,
+                author.language, message, ticket)))
         assignee = _active(people.get(str(ticket.assignee_id or "")))
         if assignee is not None and assignee.user_id != message.author_id:
             plan.feed.append(_item(assignee.user_id, CUSTOMER_WROTE, message, ticket, "staff",
@@ -177,6 +184,19 @@ def _status_shown(change: Any, settings: PortalSettings) -> str | None:
 
 def _active(user: user_store.UserModel | None) -> user_store.UserModel | None:
     return user if user is not None and user.status == "active" else None
+
+
+def _mailed(customer: user_store.UserModel) -> bool:
+    """Whether the customer wants ticket mail: not when they chose the portal only (profile
+    page). The feed item is written either way."""
+    return str(customer.notifications or "every") != "portal"
+
+
+def _paced(customer: user_store.UserModel, delivery: outbox.Delivery) -> outbox.Delivery:
+    """A customer who chose a daily digest: their ticket mail waits for one mail a day."""
+    if str(customer.notifications or "every") != "digest":
+        return delivery
+    return dataclasses.replace(delivery, window=outbox.DAY_SECONDS, limit=0)
 
 
 def _support_recipient(
@@ -234,8 +254,9 @@ def _item(
 
 def list_feed(principal: Principal, *, limit: int, cursor: str | None) -> NotificationFeed:
     page = store.list_items(principal.user_id, limit=limit, cursor=cursor, **_hidden(principal))
+    settings = get_portal_settings() if principal.role == CUSTOMER else None
     return {
-        "items": [_view(item) for item in page.items],
+        "items": [_view(item, settings) for item in page.items],
         "next_cursor": page.cursor,
         **unread_count(principal),
     }
@@ -276,14 +297,20 @@ def mark_read(principal: Principal, ids: list[str] | Literal["all"]) -> MarkedRe
     return {"marked": marked, **unread_count(principal)}
 
 
-def _view(item: NotificationModel) -> Notification:
+def _view(item: NotificationModel, settings: PortalSettings | None) -> Notification:
+    """`settings` for a customer's feed: the agent on a reply is shown as the thread shows them
+    (tickets/views.py:agent_shown_as), by the setting as it is now; an item written before it
+    kept the name has none, and the page says "Support"."""
+    actor: str | None = item.actor_name
+    if settings is not None and item.kind == REPLY:
+        actor = agent_shown_as(str(actor or ""), settings) or None
     return {
         "id": item.item_key,
         "kind": item.kind,
         "ticket_id": item.ticket_id,
         "ticket_number": int(item.ticket_number),
         "title": item.title,
-        "actor": item.actor_name,
+        "actor": actor,
         "status": item.status,
         "link": item.link,
         "created_at": clock.iso(float(item.created_at)),

@@ -18,7 +18,9 @@ Rate cap and digest
 At most WINDOW_LIMIT mails per recipient per ticket in a WINDOW_SECONDS window opened by the
 first one. Mail beyond the cap is recorded `held` and counted on the window; when the window
 closes the scheduled flush sends one "N more updates" digest (uncapped, exactly once by the
-same outbox rule) and the next mail opens a new window.
+same outbox rule) and the next mail opens a new window. A customer who chose a daily digest
+(profile page) gets a day-long window with a limit of 0: nothing goes at once, and one digest
+per ticket follows a day after the first update.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from chalicelib.services.settings import AlertRecipients, get_portal_settings
 
 WINDOW_SECONDS = 600
 WINDOW_LIMIT = 10
+DAY_SECONDS = 86_400
 CUSTOMER = "customer"
 SUPPORT = "support"
 
@@ -57,6 +60,10 @@ class Delivery:
     ticket: TicketModel
     context: dict[str, Any] = field(default_factory=dict)
     capped: bool = True
+    # The rate cap's window and how many mails it sends at once; a daily digest is
+    # (DAY_SECONDS, 0): everything is held for one "N updates" mail a day per ticket.
+    window: float = WINDOW_SECONDS
+    limit: int = WINDOW_LIMIT
 
     @property
     def recipient(self) -> str:
@@ -102,8 +109,8 @@ def deliver(delivery: Delivery) -> str:
             str(delivery.ticket.ticket_id),
             delivery.recipient,
             now=now,
-            window=WINDOW_SECONDS,
-            limit=WINDOW_LIMIT,
+            window=delivery.window,
+            limit=delivery.limit,
             audience=delivery.audience,
             language=delivery.language,
             name=delivery.name,

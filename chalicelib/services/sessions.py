@@ -12,13 +12,13 @@ from chalicelib.config import get_settings
 from chalicelib.data import sessions as store
 from chalicelib.data import users as user_store
 from chalicelib.data.base import expiry
-from chalicelib.errors import Forbidden, TooManyRequests, Unauthenticated
+from chalicelib.errors import Forbidden, NotFound, TooManyRequests, Unauthenticated
 from chalicelib.observability import count, get_logger
 from chalicelib.services import audit, passwords, throttles
 from chalicelib.services.identity import normalize_email, public_user
 from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
-from chalicelib.shapes.auth import SessionStatus
+from chalicelib.shapes.auth import ActiveSession, SessionStatus
 from chalicelib.shapes.users import User
 
 SESSION_COOKIE = "parley_session"
@@ -49,7 +49,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | None) -> SignedIn:
+def sign_in(
+    email: str,
+    password: str,
+    caller: Anonymous,
+    device_cookie: str | None,
+    user_agent: str | None = None,
+) -> SignedIn:
     email = normalize_email(email)
     # The locks are checked before the account is looked up, so a locked caller learns nothing
     # from how long the refusal took. A genuine device cookie passes the account lock here...
@@ -104,6 +110,7 @@ def sign_in(email: str, password: str, caller: Anonymous, device_cookie: str | N
         created_at=now,
         last_seen_at=now,
         expires_at=expiry(now + lifetime),
+        user_agent=(user_agent or "")[:512] or None,
     )
     store.put_session(session)
     # An admin may disable the account between our read of it and this session's write, and
@@ -278,6 +285,78 @@ def end_sessions(user_id: str, keep: str | None = None) -> int:
             store.end_session(session, reason, now, ENDED_KEPT_SECONDS)
             ended += 1
     return ended
+
+
+def session_id(session_hash: str) -> str:
+    """What a client calls a session: derived from its key, never the key itself, so a page
+    holding the list of its user's sessions holds nothing the table is keyed by."""
+    return hashlib.sha256(f"session-id:{session_hash}".encode()).hexdigest()[:32]
+
+
+def list_own_sessions(principal: Principal) -> list[ActiveSession]:
+    """The caller's live sessions, this one first, then the most recently active."""
+    now = clock.now()
+    mine = [
+        s for s in store.sessions_of_user(principal.user_id)
+        if not _expiry_reason(s.created_at, s.last_seen_at, now)
+    ]
+    mine.sort(key=lambda s: (s.session_hash != principal.session_hash, -float(s.last_seen_at)))
+    answer: list[ActiveSession] = []
+    for session in mine:
+        browser, system = describe_device(session.user_agent)
+        answer.append({
+            "id": session_id(session.session_hash),
+            "browser": browser,
+            "os": system,
+            "signed_in_at": clock.iso(float(session.created_at)),
+            "last_seen_at": clock.iso(float(session.last_seen_at)),
+            "current": session.session_hash == principal.session_hash,
+        })
+    return answer
+
+
+def end_own_session(principal: Principal, public_id: str) -> None:
+    """Sign out one of the caller's sessions. Only the caller's own can be found: the lookup
+    is a query on the caller's partition of the user index, so another user's session id is
+    the same 404 as one that never existed."""
+    for session in store.sessions_of_user(principal.user_id):
+        if hmac.compare_digest(session_id(session.session_hash), public_id):
+            store.end_session(session, "signed_out", clock.now(), ENDED_KEPT_SECONDS)
+            audit.record("auth.logout", actor=principal, target=principal.user_id,
+                         details={"session": "current" if session.session_hash
+                                  == principal.session_hash else "other"})
+            return
+    raise NotFound("Not found.")  # the answer of a path id no session can have
+
+
+def end_other_sessions(principal: Principal) -> int:
+    """"Sign out everywhere else": every session of the caller but this one. Zendesk's
+    profile removes other devices and never the one in use, Google signs out "all other
+    sessions"; this browser signs out with its own button."""
+    ended = end_sessions(principal.user_id, keep=principal.session_hash)
+    audit.record("auth.logout", actor=principal, target=principal.user_id,
+                 details={"session": "others", "sessions_ended": ended})
+    return ended
+
+
+_BROWSERS = (  # the first match names it: Edge and Opera say "Chrome" too, Chrome "Safari"
+    ("Edg", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"),
+    ("CrOS", "ChromeOS"), ("Mac OS X", "macOS"), ("Macintosh", "macOS"), ("Linux", "Linux"),
+)
+
+
+def describe_device(user_agent: str | None) -> tuple[str, str]:
+    """Browser and operating system named from a User-Agent; "" for what it does not say (an
+    API client, a session begun before user agents were kept)."""
+    agent = user_agent or ""
+    browser = next((name for mark, name in _BROWSERS if mark in agent), "")
+    system = next((name for mark, name in _SYSTEMS if mark in agent), "")
+    return browser, system
 
 
 def purge_expired_sessions() -> int:

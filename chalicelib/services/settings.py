@@ -23,6 +23,7 @@ from chalicelib.services.principal import Principal
 from chalicelib.shapes.settings import SettingsValues
 
 LANGUAGES = ("en", "fr", "pl")
+ANNOUNCEMENT_MAX_LENGTH = 2000
 _CACHE_SECONDS = 30.0
 MAX_ATTACHMENTS_PER_TICKET = 500  # the documents list reads a ticket's files in one bounded page
 
@@ -124,7 +125,8 @@ class PortalSettings(BaseModel):
     primary_color: Colour = "#1d4ed8"
     accent_color: Colour = "#0f766e"
     banner_links: list[BannerLink] = Field(default_factory=list, max_length=10)
-    announcement: str = Field("", max_length=2000)
+    # In the small markup of services/markup.py; its links are checked when saved.
+    announcement: str = Field("", max_length=ANNOUNCEMENT_MAX_LENGTH)
     default_language: Literal["en", "fr", "pl"] = "en"
     self_registration: bool = False
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
@@ -253,6 +255,7 @@ def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalS
     template overrides, the alert recipients) is merged key by key, a key going only when it is
     explicitly null. A page that shows part of a map, or an older page, cannot drop the rest."""
     _refuse_unsafe_portal_name(changes)
+    _refuse_unshown_links(changes)
     _refuse_broken_templates(changes)
     item = store.get_settings_item()
     current = {**PortalSettings().model_dump(), **item.data}
@@ -313,6 +316,31 @@ def _refuse_unsafe_portal_name(changes: dict[str, Any]) -> None:
             details=[{
                 "field": "portal_name",
                 "message": "The portal name may not contain line breaks or control characters.",
+            }],
+        )
+
+
+def _refuse_unshown_links(changes: dict[str, Any]) -> None:
+    """A link in the announcement that the pages would not show as one (javascript:, data:,
+    http:, a relative or malformed address) is refused when saved, quoting it, rather than left
+    for the admin to discover on the portal. Checked here, not in PortalSettings, so an
+    announcement stored before the check still loads: the pages show such a link as the text
+    typed. Too long is the model's to say."""
+    text = changes.get("announcement")
+    if not isinstance(text, str) or len(text) > ANNOUNCEMENT_MAX_LENGTH:
+        return
+    from chalicelib.services import markup
+
+    refused = markup.parse(text).refused
+    if refused:
+        raise InvalidInput(
+            "Some settings are not valid.",
+            details=[{
+                "field": "announcement",
+                "code": "invalid_format",
+                "message": f"Announcement: {refused[0]} is not a link the portal can show. "
+                "Write [text](https://...) or [text](mailto:...), or put a \\ before the [ "
+                "to show the brackets as they are.",
             }],
         )
 

@@ -18,6 +18,7 @@ class SignInAnswer(TypedDict):
 class Me(TypedDict):
     user: User
     mail_suppressed: MailSuppression | None  # why the portal does not mail them, if it does not
+    notifications: str  # every (message), digest (daily) or portal (no ticket mail)
 
 
 class SessionStatus(TypedDict):
@@ -27,3 +28,22 @@ class SessionStatus(TypedDict):
     expires_at: float
     now: float
     idle_timeout_seconds: int
+
+
+class ActiveSession(TypedDict):
+    """One of the caller's signed-in browsers, as the profile page lists it."""
+
+    id: str  # derived from the session's key, not the key
+    browser: str  # "Firefox", "Chrome"...; "" when the User-Agent does not say
+    os: str  # "Windows", "macOS", "Android"...; "" when it does not say
+    signed_in_at: str
+    last_seen_at: str
+    current: bool  # the session this request came with
+
+
+class SessionList(TypedDict):
+    items: list[ActiveSession]
+
+
+class SessionsEnded(TypedDict):
+    ended: int  # how many sessions were signed out

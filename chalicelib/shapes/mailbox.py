@@ -17,7 +17,7 @@ class FolderEntry(TypedDict):
     ticket_id: str
     ticket_number: int
     title: str
-    author: str
+    author: str  # the team's answers as the portal's author display says ("" when it hides)
     preview: str
     read: bool
     created_at: str  # ISO 8601, UTC

@@ -11,6 +11,8 @@ class Notification(TypedDict):
     ticket_id: str
     ticket_number: int
     title: str
+    # who did it: a customer's `reply` item names the agent as the portal's author display
+    # says (None when it hides them); staff see names as they are
     actor: str | None
     status: str | None  # the status a `status` item tells of
     link: str  # the page of the ticket, for this reader

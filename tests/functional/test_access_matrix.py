@@ -41,6 +41,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/auth/session"): ANY_SIGNED_IN,
     ("POST", "/api/auth/session/refresh"): ANY_SIGNED_IN,
     ("POST", "/api/auth/password"): ANY_SIGNED_IN,
+    ("PATCH", "/api/me"): ANY_SIGNED_IN,
+    ("GET", "/api/me/sessions"): ANY_SIGNED_IN,
+    ("POST", "/api/me/sessions/sign-out-others"): ANY_SIGNED_IN,
+    # The requester's own session (she signs herself out); anyone else's lookup misses.
+    ("DELETE", "/api/me/sessions/{session_id}"): (OK, 404, 404, 404, 404, 404, 401),
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
     ("GET", "/api/admin/suppressions"): ADMIN_ONLY,
     ("DELETE", "/api/admin/suppressions/{email}"): ADMIN_ONLY,
@@ -118,6 +123,7 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", "/api/auth/password"): {
             "current_password": PASSWORD, "new_password": "a fresh and rather long passphrase 42",
         },
+        ("PATCH", "/api/me"): {"name": "Robert", "language": "fr"},
         ("POST", "/api/admin/orgs"): {"name": "Initech"},
         ("PATCH", "/api/admin/orgs/{org_id}"): {"name": "Acme Corporation"},
         ("POST", "/api/admin/teams"): {"id": "billing", "name": "Billing"},
@@ -156,7 +162,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
     """Alice's ticket, answered and resolved by the agent (so it can be rated or reopened)."""
     from chalicelib.data import sessions as session_store
     from chalicelib.data.base import expiry
-    from chalicelib.services.sessions import hash_token
+    from chalicelib.services.sessions import hash_token, session_id
     from chalicelib.services.teams import create_team
 
     acme, globex = make_org("Acme"), make_org("Globex")
@@ -210,6 +216,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "team_id": "support",
             "email": "gone@acme.test",
             "org_id": acme["id"],
+            "session_id": session_id(hash_token(tokens["requester"])),
         },
     }
 

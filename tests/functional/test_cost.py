@@ -177,12 +177,26 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         suppress_bounced(f"gone{n}@acme.test", detail="5.1.1", feedback_id=None)
         return Call("admin", f"/api/admin/suppressions/gone{n}%40acme.test")
 
+    def end_session() -> Call:
+        other = session_token(scene.users["alice"])
+        listed = api.call("GET", "/api/me/sessions", token=other)[1]["items"]
+        return Call("alice", f"/api/me/sessions/{next(s['id'] for s in listed if s['current'])}")
+
+    def sign_out_others() -> Call:
+        session_token(scene.users["forgetful"])
+        return Call("forgetful", "/api/me/sessions/sign-out-others")
+
     upload = {"filename": "scan.pdf", "content_type": "application/pdf", "size": 1234}
     calls: dict[tuple[str, str], Call | Callable[[], Call]] = {
         ("POST", "/api/auth/login"): Call(None, "/api/auth/login", {
             "email": scene.users["alice"]["email"], "password": PASSWORD}),
         ("POST", "/api/auth/logout"): Call("leaving", "/api/auth/logout"),
         ("GET", "/api/me"): Call("alice", "/api/me"),
+        ("PATCH", "/api/me"): Call("forgetful", "/api/me", {"name": f"Fred {n}",
+                                                             "language": "fr"}),
+        ("GET", "/api/me/sessions"): Call("alice", "/api/me/sessions"),
+        ("DELETE", "/api/me/sessions/{session_id}"): end_session,
+        ("POST", "/api/me/sessions/sign-out-others"): sign_out_others,
         ("GET", "/api/auth/session"): Call("alice", "/api/auth/session"),
         ("POST", "/api/auth/session/refresh"): Call("alice", "/api/auth/session/refresh"),
         ("POST", "/api/auth/password"): Call("changer", "/api/auth/password", {

@@ -114,3 +114,31 @@ def test_a_crash_after_the_digest_went_out_does_not_send_it_twice(monkeypatch, f
     assert _flush() == {"digests": 0}
     assert _flush() == {"digests": 0}
     assert len(_digests("alice@acme.test")) == 1
+
+
+def test_a_customer_who_chose_a_daily_digest_gets_one_mail_a_day_per_ticket(
+        fake_clock, desk, api, aws):
+    stream = Stream()
+    # Given Alice chose a daily digest on her profile page
+    status, _, _ = api.call("PATCH", "/api/me", {"notifications": "digest"},
+                            token=desk.customer_token())
+    assert status == 200
+    ticket_id = desk.open_ticket()
+    # When the agent answers three times over half an hour
+    for n in range(3):
+        desk.answer(ticket_id, f"Step {n}")
+        fake_clock.advance(600)
+    assert stream.pump() == {"batchItemFailures": []}
+    # Then nothing reached her at once, not even the acknowledgement of her question
+    assert mails_to("alice@acme.test") == []
+    assert _flush() == {"digests": 0}
+    # A day after the first of them, one digest tells of all four
+    fake_clock.advance(outbox.DAY_SECONDS)
+    assert _flush() == {"digests": 1}
+    [digest] = _digests("alice@acme.test")
+    assert digest["subject"] == '[#1001] 4 more updates on "Printer on fire"'
+    assert f"/tickets/{ticket_id}" in digest["text"]
+    assert "Step 0" not in digest["text"]  # like every notice, it never carries a message
+    # And a second flush sends nothing more
+    assert _flush() == {"digests": 0}
+    assert len(mails_to("alice@acme.test")) == 1

@@ -25,7 +25,6 @@ from chalicelib.errors import Conflict
 from chalicelib.services.principal import CUSTOMER
 from chalicelib.services.settings import PortalSettings
 from chalicelib.services.tickets.drafts import AGENT_REPLY, SYSTEM, Draft
-from chalicelib.services.tickets.views import display_author
 
 COMMIT_ATTEMPTS = 40
 # The pause between two attempts; tests replace it (module attribute, read at each retry).
@@ -106,7 +105,8 @@ def _folder_entries(
 ) -> list[MailboxModel]:
     """Public messages land in the customer's folders: the requester's Inbox for the team's
     answers, the author's Sent for their own. Not for a ticket the portal hides: its preview
-    would show what the list and the detail refuse to."""
+    would show what the list and the detail refuse to. An Inbox entry keeps the agent's own
+    name: services/mailbox.py shows it as the author display says when the folder is read."""
     if message.visibility != PUBLIC:
         return []
     if settings.hides(ticket.topic, ticket.channel):
@@ -126,5 +126,5 @@ def _folder_entries(
                           author_name=message.author_name, **common)]
     if message.kind == AGENT_REPLY:
         return [new_entry(ticket.requester_id, folder=INBOX, read=False,
-                          author_name=display_author(message, settings), **common)]
+                          author_name=message.author_name, **common)]
     return []

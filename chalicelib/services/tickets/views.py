@@ -30,8 +30,10 @@ def status_for_customer(ticket: TicketModel, settings: PortalSettings) -> str:
 
 
 def agent_shown_as(agent_name: str, settings: PortalSettings) -> str:
-    """How customers see an agent (on a message, a folder entry or a document): as the portal's
-    author display says."""
+    """The one rule of how customers see an agent, wherever they look: a message in the thread
+    and its live push, an Inbox entry, a feed item, a document. Applied when the answer is built,
+    never when the record is written, so every place follows the author display as the admin
+    set it now; records keep the agent's own name, which only staff answers show."""
     return {
         "none": "",
         "team": settings.team_display_name,
@@ -41,6 +43,7 @@ def agent_shown_as(agent_name: str, settings: PortalSettings) -> str:
 
 
 def display_author(message: MessageModel, settings: PortalSettings) -> str:
+    """A message's author as customers see it: a customer by name, anyone else by the rule."""
     if message.author_role == CUSTOMER:
         return str(message.author_name)
     return agent_shown_as(str(message.author_name), settings)

@@ -4,7 +4,8 @@
 // from their APIs, document types as checkboxes); a setting this page does not know yet gets a
 // plain one under "Limits".
 
-import { h } from "../dom.js";
+import { h, icon } from "../dom.js";
+import { renderMarkup } from "../markup.js";
 import { t, LANGUAGES } from "../i18n.js";
 import { textControl, numberControl, checkControl, selectControl, colourControl, rowsControl,
   checkboxesControl, recipientsControl, megabytesControl, genericControl, section } from "./controls.js";
@@ -50,6 +51,26 @@ function attachmentTypesControl(registry, settings) {
   return wrapper;
 }
 
+/** The announcement, in its small markup (markup.js): the syntax after the hint, in examples
+ * that need no translation, and a live preview, whose links open in a new tab (following one
+ * here would lose what is not saved). @param {Registry} registry @param {Settings} settings */
+function announcementControl(registry, settings) {
+  const wrapper = textControl(registry, settings, "announcement", t("admin.announcement"),
+    { multiline: true, rows: 3, maxlength: 2000, hint: t("admin.announcementHint") });
+  wrapper.querySelector(".field__hint")?.append(" ", h("code", { text: "**bold** *italic* [link](https://…)" }));
+  const text = h("div", {});
+  const preview = h("div", { class: "field announcement-preview" },
+    h("span", { class: "field__label", text: t("admin.preview") }),
+    h("div", { class: "announcement" }, h("div", { class: "announcement__inner" }, icon("bell"), text)));
+  const show = () => {
+    text.replaceChildren(...renderMarkup(wrapper.control.value, true));
+    preview.hidden = !text.childElementCount;
+  };
+  wrapper.control.addEventListener("input", show);
+  show();
+  return h("div", { class: "form" }, wrapper, preview);
+}
+
 /** The sections, in the page's order, their controls registered in `registry`; `updatePreview`
  * paints the branding preview from what the controls now read.
  * @param {Registry} registry @param {Settings} s the settings as loaded
@@ -91,8 +112,7 @@ export function settingsSections(registry, s, { teamList, orgList }) {
     rowsControl(registry, s, "banner_links", t("admin.bannerLinks"),
       [["label", t("admin.linkLabel"), { maxlength: 60 }], ["url", t("admin.linkUrl"), { maxlength: 500, placeholder: "https://" }]],
       t("admin.addLink")),
-    textControl(registry, s, "announcement", t("admin.announcement"),
-      { multiline: true, rows: 3, maxlength: 2000, hint: t("admin.announcementHint") }));
+    announcementControl(registry, s));
 
   const conversations = section(t("admin.conversations"), t("admin.conversationsLead"),
     rowsControl(registry, s, "topics", t("admin.topics"),

@@ -6,7 +6,8 @@
 // its own, which is no longer shown.
 
 import { h, clear, icon, safeImageSrc, append, initials } from "../dom.js";
-import { get } from "../api.js";
+import { renderMarkup } from "../markup.js";
+import { get, patch } from "../api.js";
 import { t, loadLanguage, loadStrings, language, LANGUAGES, rememberLanguage } from "../i18n.js";
 import { state, homeFor } from "./state.js";
 import { rerender } from "./navigation.js";
@@ -46,10 +47,11 @@ export function layout(root, found) {
     if (shown) shown.main.focus();
   });
   const header = renderHeader(area);
-  const announcement = state.branding.announcement
+  // The admin's markup (markup.js) as DOM nodes; nothing to show, no banner.
+  const paragraphs = renderMarkup(state.branding.announcement || "");
+  const announcement = paragraphs.length
     ? h("aside", { class: "announcement", "aria-label": t("nav.announcement") },
-      h("div", { class: "announcement__inner" }, icon("bell"),
-        h("p", { text: state.branding.announcement })))
+      h("div", { class: "announcement__inner" }, icon("bell"), h("div", {}, paragraphs)))
     : null;
   let body;
   /** @type {(found: Route) => void} */
@@ -57,7 +59,10 @@ export function layout(root, found) {
   if (area === "portal") {
     const nav = renderPortalNav();
     body = h("div", { class: "frame frame--portal" }, nav.element, main);
-    highlight = nav.highlight;
+    highlight = (found) => {
+      nav.highlight(found);
+      markCurrent(header.element.querySelectorAll("[data-name=profile]"), found.page);
+    };
   } else if (STAFF_AREAS.has(area)) {
     body = h("div", { class: "frame frame--console" }, main);
     highlight = header.highlight;
@@ -134,18 +139,20 @@ function renderHeader(area) {
       icon("bell"), h("span", { class: "sr-only", text: t("nav.notifications") }), badge);
     const signOut = h("button", { class: "btn btn--ghost btn--small", type: "button", onClick: logout },
       icon("logout"), h("span", { text: t("nav.signOut") }));
-    append(right, [bell,
-      h("span", { class: "header__user" },
-        h("span", { class: "avatar avatar--small", "aria-hidden": "true", text: initials(user.name) }),
-        h("span", { class: "header__username", text: user.name })),
-      signOut]);
+    // The user's name (only the avatar on a phone) opens their profile.
+    const profile = h("a", { class: "header__user", href: user.role === "customer" ? "/profile" : "/console/profile",
+      dataset: { name: "profile" }, title: t("nav.profile") },
+    h("span", { class: "avatar avatar--small", "aria-hidden": "true", text: initials(user.name) }),
+    h("span", { class: "header__username", text: user.name }),
+    h("span", { class: "sr-only", text: t("nav.profile") }));
+    append(right, [bell, profile, signOut]);
   }
   const element = h("header", { class: "header" },
     h("div", { class: "header__inner" }, brand(), topnav, right),
     bannerLinks());
   const highlight = (/** @type {Route} */ found) => {
     const section = found.area === "admin" || found.area === "inbound" ? found.area
-      : found.page === "onBehalf" ? "onBehalf"
+      : found.page === "onBehalf" || found.page === "profile" ? found.page
         : found.page === "notifications" ? "notifications" : "conversations";
     markCurrent(element.querySelectorAll("[data-name]"), section);
   };
@@ -180,7 +187,7 @@ function renderPortalNav() {
       item("/folders/trash", t("folder.trash"), "trash", "trash", "trash")));
   const highlight = (/** @type {Route} */ found) => {
     const name = found.page === "folder" ? found.params.folder
-      : found.page === "notifications" ? "notifications"
+      : found.page === "notifications" || found.page === "profile" ? found.page
         : found.page === "compose" ? "compose" : "tickets";
     markCurrent(element.querySelectorAll(".sidenav__link"), name);
   };
@@ -193,7 +200,11 @@ function renderFooter() {
       h("option", { value: code, selected: code === language(), text: name })));
   select.addEventListener("change", async () => {
     rememberLanguage(select.value);
-    if (state.user) state.user = { ...state.user, language: select.value };
+    if (state.user) {
+      state.user = { ...state.user, language: select.value };
+      // Kept on the account, so a reload (and every mail) keeps it; offline, it holds till then.
+      await patch("/api/me", { language: select.value }, { quiet: true }).catch(() => null);
+    }
     await loadLanguage(select.value);
     rerender();
   });

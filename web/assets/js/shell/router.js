@@ -27,6 +27,7 @@ const PAGES = {
   troubleshooterForm: () => import("../portal/troubleshooter.js"),
   folder: () => import("../portal/folders.js"),
   notifications: () => import("../feed.js"),
+  profile: () => import("../profile.js"),
   conversations: () => import("../console/conversations.js"),
   conversation: () => import("../console/conversation.js"),
   onBehalf: () => import("../console/on_behalf.js"),

@@ -16,6 +16,7 @@ export default {
   "nav.admin": "Admin",
   "nav.inbound": "Held mail",
   "nav.signOut": "Sign out",
+  "nav.profile": "Your profile",
 
   "footer.secure": "Secure message portal",
   "footer.language": "Language",
@@ -268,6 +269,7 @@ export default {
   "field.limit": "Number of results",
   "field.logo_url": "Logo",
   "field.name": "Name",
+  "field.notifications": "Notification mail",
   "field.new_password": "New password",
   "field.notification_templates": "Mail texts",
   "field.options": "Choices",

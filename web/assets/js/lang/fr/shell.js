@@ -15,6 +15,7 @@ export default {
   "nav.admin": "Administration",
   "nav.inbound": "Courrier retenu",
   "nav.signOut": "Se déconnecter",
+  "nav.profile": "Votre profil",
 
   "footer.secure": "Portail de messagerie sécurisé",
   "footer.language": "Langue",
@@ -265,6 +266,7 @@ export default {
   "field.limit": "Nombre de résultats",
   "field.logo_url": "Logo",
   "field.name": "Nom",
+  "field.notifications": "E-mails de notification",
   "field.new_password": "Nouveau mot de passe",
   "field.notification_templates": "Textes des e-mails",
   "field.options": "Choix",

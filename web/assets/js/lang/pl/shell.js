@@ -16,6 +16,7 @@ export default {
   "nav.admin": "Administracja",
   "nav.inbound": "Wstrzymana poczta",
   "nav.signOut": "Wyloguj się",
+  "nav.profile": "Twój profil",
 
   "footer.secure": "Bezpieczny portal wiadomości",
   "footer.language": "Język",
@@ -266,6 +267,7 @@ export default {
   "field.limit": "Liczba wyników",
   "field.logo_url": "Logo",
   "field.name": "Nazwa",
+  "field.notifications": "Powiadomienia e-mail",
   "field.new_password": "Nowe hasło",
   "field.notification_templates": "Treści wiadomości e-mail",
   "field.options": "Opcje wyboru",
