@@ -4,7 +4,9 @@ that says why, and signing in again returns to the same ticket with the unsent r
 
 The stack keeps the portal's 30-minute idle timeout (other tests share it); instead of waiting
 half an hour, the test moves the session's last activity back in the stack's own sessions table,
-as the passing of time would."""
+as the passing of time would. The seconds around the warning pass the same way on both sides: the
+page runs on Playwright's clock (its timers and background polls fire as the seconds go by), and
+the server, which reads the real clock, sees the session's times that many seconds further back."""
 
 from __future__ import annotations
 
@@ -26,22 +28,44 @@ IDLE_TIMEOUT = 30 * 60  # the portal's default
 DRAFT = "The badge reader on floor 3 blinks red when I"
 
 
-def make_idle(stack: Any, page: Any, *, seconds_left: int) -> None:
-    """Pretend the browser's session was last active long enough ago that `seconds_left`
-    remain before the idle timeout."""
+def _sessions(stack: Any) -> tuple[Any, str]:
     state = json.loads(stack.state_file.read_text())
     client = boto3.client(
         "dynamodb", endpoint_url=state["endpoint"], region_name="eu-west-1",
         aws_access_key_id="local", aws_secret_access_key="local",
     )
-    table = next(n for n in client.list_tables()["TableNames"] if n.endswith("sessions"))
+    return client, next(n for n in client.list_tables()["TableNames"] if n.endswith("sessions"))
+
+
+def _session_hash(page: Any) -> str:
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "parley_session")
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def make_idle(stack: Any, page: Any, *, seconds_left: int) -> None:
+    """Pretend the browser's session was last active long enough ago that `seconds_left`
+    remain before the idle timeout."""
+    client, table = _sessions(stack)
     client.update_item(
         TableName=table,
-        Key={"session_hash": {"S": hashlib.sha256(token.encode()).hexdigest()}},
+        Key={"session_hash": {"S": _session_hash(page)}},
         UpdateExpression="SET last_seen_at = :seen",
         ExpressionAttributeValues={":seen": {"N": str(time.time() - IDLE_TIMEOUT + seconds_left)}},
     )
+
+
+def pass_time(stack: Any, page: Any, seconds: int) -> None:
+    """`seconds` go by with nobody touching the page: first for the server (the session's start
+    and last activity move that far back, as its clock moving on would), then for the page, whose
+    timers and polls all fire as they would in that time (each poll a real request)."""
+    client, table = _sessions(stack)
+    client.update_item(
+        TableName=table, Key={"session_hash": {"S": _session_hash(page)}},
+        UpdateExpression="SET last_seen_at = last_seen_at - :d, created_at = created_at - :d",
+        ConditionExpression="attribute_exists(session_hash)",
+        ExpressionAttributeValues={":d": {"N": str(seconds)}},
+    )
+    page.clock.run_for(seconds * 1000)
 
 
 def test_an_idle_tab_is_warned_then_signed_out_and_returns_to_its_draft(stack, open_page):
@@ -51,17 +75,24 @@ def test_an_idle_tab_is_warned_then_signed_out_and_returns_to_its_draft(stack, o
         "topic": "general", "subject": "Badge reader", "body": "It blinks."},
         token=stack.tokens[email])["ticket"]
     page = open_page().page
+    page.clock.install()  # before the app loads: its timers and clock are Playwright's
     sign_in(page, email, password)
     page.goto(f"/tickets/{ticket['id']}")
     reply = page.get_by_label("Your reply")
     reply.fill(DRAFT)
-
-    # When the person does nothing until a minute and ten seconds are left
-    make_idle(stack, page, seconds_left=70)
-
-    # Then the page's own polls do not push the end back: a dialog warns, on "Stay signed in"
     dialog = page.get_by_role("alertdialog", name="Are you still there?")
-    expect(dialog).to_be_visible(timeout=45_000)
+
+    # When the person does nothing until a minute and ten seconds are left, and three more
+    # seconds go by (a background poll tells the page how long is left)
+    make_idle(stack, page, seconds_left=70)
+    with page.expect_response(lambda r: r.url.endswith("/messages") or "/messages?" in r.url):
+        pass_time(stack, page, 3)
+    expect(dialog).to_be_hidden()
+
+    # Then, ten seconds on, the page's own polls have not pushed the end back: a dialog warns,
+    # on "Stay signed in"
+    pass_time(stack, page, 10)
+    expect(dialog).to_be_visible(timeout=10_000)
     stay = dialog.get_by_role("button", name="Stay signed in")
     expect(stay).to_be_focused()
     screenshot(page, "session-warning", full_page=False)
@@ -80,11 +111,16 @@ def test_an_idle_tab_is_warned_then_signed_out_and_returns_to_its_draft(stack, o
     assert answer["status"] == 200
     assert answer["body"]["idle_expires_at"] - answer["body"]["now"] > IDLE_TIMEOUT - 60
 
-    # When the person is away again until the very end
-    make_idle(stack, page, seconds_left=5)
+    # When the person is away again until half a minute is left (the page warns again), then
+    # until the last second, which passes on the real clock for both (so the page's requests
+    # meet the end as they would, not all at once)
+    make_idle(stack, page, seconds_left=30)
+    pass_time(stack, page, 3)
+    expect(dialog).to_be_visible(timeout=10_000)
+    pass_time(stack, page, 26)
 
     # Then the tab is signed out, on a page that says it was for inactivity
-    expect(page).to_have_url(re.compile(r"/session-expired\?reason=idle&next="), timeout=45_000)
+    expect(page).to_have_url(re.compile(r"/session-expired\?reason=idle&next="), timeout=10_000)
     expect(page.get_by_text("signed out after a period of inactivity")).to_be_visible()
 
     # When they sign in again from there
