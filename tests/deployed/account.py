@@ -16,7 +16,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -119,18 +118,12 @@ class MotoServer:
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(  # noqa: S603 - moto's server from this venv
             [sys.executable, "-m", "tests.deployed.emulator", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2],
-            env={**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION},
+            stdout=subprocess.PIPE, stderr=self._log, cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION}, text=True,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto's server did not start; see {log_path}") from None
-                time.sleep(0.1)
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "READY":  # EOF: it died while starting
+            raise RuntimeError(f"moto's server did not start; see {log_path}")
         # Lambda invocations moto makes on its own (SNS to a function) answer without Docker.
         self._post("/moto-api/config", {"lambda": {"use_docker": False}})
 
@@ -350,19 +343,21 @@ def resolve_dynamic_references(node: Any, account: Account) -> Any:
 
 
 def _drops_with_bucket_deployment(template: dict[str, Any]) -> set[str]:
-    """The custom resource's handler function and its layer: referenced only by it."""
+    """What exists only for the custom resource: its handler function, the layer nothing else
+    uses, the handler's role and that role's policies."""
     resources = template["Resources"]
-    deployment = [r for r in resources.values() if r["Type"] == "Custom::CDKBucketDeployment"]
-    text = json.dumps(deployment)
-    handlers = {lid for lid, r in resources.items()
-                if r["Type"] == "AWS::Lambda::Function" and f'"{lid}"' in text}
+
+    def named_in(text: str, kind: str) -> set[str]:
+        return {lid for lid, r in resources.items() if r["Type"] == kind and f'"{lid}"' in text}
+
+    deployment = json.dumps([r for r in resources.values()
+                             if r["Type"] == "Custom::CDKBucketDeployment"])
+    handlers = named_in(deployment, "AWS::Lambda::Function")
     handler_text = json.dumps([resources[h] for h in handlers])
-    layers = {lid for lid, r in resources.items()
-              if r["Type"] == "AWS::Lambda::LayerVersion" and f'"{lid}"' in handler_text
-              and f'"{lid}"' not in json.dumps({k: v for k, v in resources.items()
-                                                 if k not in handlers})}
-    roles = {lid for lid, r in resources.items()
-             if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy") and f'"{lid}"' in handler_text}
+    others = json.dumps([r for lid, r in resources.items() if lid not in handlers])
+    layers = named_in(handler_text, "AWS::Lambda::LayerVersion") - named_in(
+        others, "AWS::Lambda::LayerVersion")
+    roles = named_in(handler_text, "AWS::IAM::Role")
     policies = {lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::Policy"
                 and any(f'"{role}"' in json.dumps(r) for role in roles)}
     return handlers | layers | roles | policies

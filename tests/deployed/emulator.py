@@ -3,7 +3,7 @@ GET /_harness/ses/sent lists the mails SES accepted, and GET /_harness/live/<con
 was pushed to a WebSocket connection (moto keeps both but serves them on no endpoint; its
 /moto-api/data.json fails on some of the stack's models).
 
-Usage: python -m tests.deployed.emulator <port>
+Usage: python -m tests.deployed.emulator <port>   (prints READY once it accepts requests)
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _pushed(connection_id: str) -> str:
 def main(port: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.server import MotoRequestHandler
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     os.environ.setdefault("MOTO_PORT", str(port))
     moto_app = DomainDispatcherApplication(create_backend_app)
@@ -61,7 +61,13 @@ def main(port: int) -> None:
             return [body]
         return moto_app(environ, start_response)
 
-    run_simple("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server("127.0.0.1", port, app, threaded=True,
+                         request_handler=MotoRequestHandler)
+    # The socket is bound: say so on stdout, which the harness reads once, then send anything
+    # else printed to the log (stderr).
+    print("READY", flush=True)
+    os.dup2(2, 1)
+    server.serve_forever()
 
 
 if __name__ == "__main__":
