@@ -64,15 +64,18 @@ def seed_other_customers(
     return written
 
 
-def seed_thread(ticket_id: str, visibilities: Sequence[str]) -> None:
+def seed_thread(
+    ticket_id: str, visibilities: Sequence[str], bodies: Sequence[str] | None = None
+) -> None:
     """Append messages to a ticket's thread, numbered as services/tickets/commit.py numbers them (a
     position each, a public number for public ones), with the ticket's counters to match: a
-    long thread in a second instead of a transaction per message."""
+    long thread in a second instead of a transaction per message. `bodies`, when given, are
+    the messages' texts in order."""
     ticket = TicketModel.get(ticket_id, consistent_read=True)
     position, public = int(ticket.last_seq), int(ticket.last_public_seq)
     now = clock.now()
     with MessageModel.batch_write() as batch:
-        for visibility in visibilities:
+        for index, visibility in enumerate(visibilities):
             position += 1
             public_before = public
             if visibility == PUBLIC:
@@ -85,7 +88,7 @@ def seed_thread(ticket_id: str, visibilities: Sequence[str]) -> None:
                 kind="customer_message" if visibility == PUBLIC else "internal_note",
                 author_id=ticket.requester_id if visibility == PUBLIC else None,
                 author_role="customer" if visibility == PUBLIC else "agent",
-                body=f"Message {position}", created_at=now,
+                body=bodies[index] if bodies else f"Message {position}", created_at=now,
             ))
     ticket.last_seq, ticket.message_count = position, int(ticket.message_count) + len(visibilities)
     ticket.last_public_seq, ticket.public_count = public, public

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+import botocore.session
+import pynamodb.connection.base
+from botocore.loaders import Loader
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
@@ -23,6 +26,27 @@ from chalicelib.errors import InvalidInput
 
 _settings = get_settings()
 REGION = _settings.region
+
+
+@lru_cache(maxsize=1)
+def _data_loader() -> Loader:
+    return botocore.session.get_session().get_component("data_loader")
+
+
+def _session() -> botocore.session.Session:
+    """A botocore session for one PynamoDB connection, sharing one data loader with all others.
+
+    PynamoDB makes a session per model (and per thread), and each new session's loader parses
+    botocore's DynamoDB and endpoint descriptions again: ~0.1 s per model on first use, paid at
+    every cold start by each table a request touches. The loader only reads and caches those
+    files, so one is safely shared; sessions stay per connection and thread, as PynamoDB wants."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _data_loader())
+    return session
+
+
+# PynamoDB has no setting for the session it creates; it calls this module-level name.
+pynamodb.connection.base.get_session = _session  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)

@@ -103,6 +103,25 @@ class Stack:
         assert received.returncode == 0, received.stderr.decode(errors="replace")
         return received.stdout.decode().strip()
 
+    def seed_thread(self, ticket_id: str, bodies: list[str]) -> None:
+        """Public messages appended straight into the stack's tables (tests/seeding.py), for
+        tests about reading a long thread rather than writing one: one batch instead of a
+        request per message."""
+        script = (
+            "import json, sys\n"
+            "from parley_dev.cli.mail import _use_local_stack\n"
+            "assert _use_local_stack(None, 'seed')\n"
+            "from tests.seeding import seed_thread\n"
+            "bodies = json.load(sys.stdin)\n"
+            f"seed_thread({ticket_id!r}, ['public'] * len(bodies), bodies)\n"
+        )
+        seeded = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+            [sys.executable, "-c", script], cwd=PROJECT_DIR, input=json.dumps(bodies).encode(),
+            capture_output=True, timeout=60,
+            env={**_stack_environment(), "PARLEY_DEV_STATE": str(self.state_file)},
+        )
+        assert seeded.returncode == 0, seeded.stderr.decode(errors="replace")
+
     def delivery(self, delivery_id: str, status: str) -> dict[str, Any]:
         """The inbound log's entry for a delivery, once it has reached `status`."""
         token = self.token("agent@parley.test")

@@ -21,9 +21,7 @@ def _long_thread(stack, customer: str, subject: str, first: str, later: str,
     ticket_id = stack.call("POST", "/api/portal/tickets", {
         "topic": "technical", "subject": subject, "body": first},
         token=token)["ticket"]["id"]
-    for n in range(2, count + 1):
-        stack.call("POST", f"/api/portal/tickets/{ticket_id}/messages",
-                   {"body": later.format(n=n)}, token=token)
+    stack.seed_thread(ticket_id, [later.format(n=n) for n in range(2, count + 1)])
     return ticket_id
 
 

@@ -51,21 +51,11 @@ if spec.get("event") is not None:
         def get_remaining_time_in_millis(self):
             return 30_000
 
-    # Preparing the account is not what is under test: while it runs, the botocore sessions it
-    # makes (one per table model) share one data loader, so botocore's service and endpoint
-    # files are parsed once, not once a session (most of a child's time otherwise). The same
-    # data either way; sessions made from the handler's call on use botocore's own loader.
-    import botocore.session
-    from botocore.loaders import create_loader
-
-    loaders = {}
-    botocore.session.create_loader = lambda path: loaders.setdefault(path, create_loader(path))
     with mock_aws():
         from parley_dev.local.resources import create_resources
 
         create_resources()
         exec(spec.get("given", ""))
-        botocore.session.create_loader = create_loader
         report["result"] = handler(spec["event"], Context())
 report["app_imported"] = "app" in sys.modules
 report["powertools_imported"] = "aws_lambda_powertools" in sys.modules
