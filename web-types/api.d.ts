@@ -345,6 +345,7 @@ interface AuditChange {
 interface MailTemplate {
   name: string;
   builtin: Record<string, { subject: string; body: string }>;
+  subject_fixed: boolean;
   variables: { name: string; description: string }[];
   required: string[];
 }

@@ -12,6 +12,8 @@ ticket sent at the same moment still form one chain, never a fork.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
@@ -55,10 +57,20 @@ def _message_key(message_id: str) -> str:
     return f"mid#{message_id}"
 
 
+@dataclass(frozen=True)
+class ThreadPosition:
+    """Where a new mail sits in its ticket's chain."""
+
+    in_reply_to: str | None
+    references: list[str]
+    started_at: float  # when the ticket's first mail was sent
+    first: bool  # this is that first mail
+
+
 def append_message_id(
     ticket_id: str, message_id: str, recipient: str, now: float
-) -> tuple[str | None, list[str]]:
-    """Add `message_id` to the ticket's chain; returns (In-Reply-To, References) for it."""
+) -> ThreadPosition:
+    """Add `message_id` to the ticket's chain; returns the mail's place in it."""
     for _ in range(_ATTEMPTS):
         try:
             head = MailThreadModel.get(_head_key(ticket_id), consistent_read=True)
@@ -82,7 +94,7 @@ def append_message_id(
             if condition_failed(exc):
                 continue  # another mail about this ticket went first: chain after it
             raise
-        return previous, references
+        return ThreadPosition(previous, references, float(head.created_at), previous is None)
     raise Conflict("The mail thread is busy.", code="mail_thread_busy")
 
 

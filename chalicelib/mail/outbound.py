@@ -18,9 +18,11 @@ fail). What the email package still refuses gives way to a safe value, never the
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
@@ -47,12 +49,14 @@ SUBJECT_PREFIX = "Subject:"
 # with: nothing else reaches a template, so no override can put a message's text in a mail.
 _EVERY_MAIL = frozenset({"portal_name", "login_link"})
 _TICKET_VARIABLES = _EVERY_MAIL | {"name", "ticket_number", "ticket_title", "link"}
-# Notifications about a ticket (services/notifications.py, through the outbox).
+# Notifications about a ticket (services/notifications.py, through the outbox), which also name
+# its topic in the recipient's language.
+_NOTIFICATION_VARIABLES = _TICKET_VARIABLES | {"topic_name"}
 NOTIFICATION_TEMPLATES: dict[str, frozenset[str]] = {
-    "secure_notification": _TICKET_VARIABLES,
-    "acknowledgement": _TICKET_VARIABLES,
-    "support_alert": _TICKET_VARIABLES | {"requester_name"},
-    "digest": _TICKET_VARIABLES | {"count"},
+    "secure_notification": _NOTIFICATION_VARIABLES,
+    "acknowledgement": _NOTIFICATION_VARIABLES,
+    "support_alert": _NOTIFICATION_VARIABLES | {"requester_name"},
+    "digest": _NOTIFICATION_VARIABLES | {"count"},
 }
 # Account mail (services/users.py) and the polite answers to inbound mail
 # (services/inbound/replies.py).
@@ -66,6 +70,11 @@ OTHER_TEMPLATES: dict[str, frozenset[str]] = {
     "inbound_unknown_sender": _EVERY_MAIL,
 }
 MAIL_TEMPLATES: dict[str, frozenset[str]] = {**NOTIFICATION_TEMPLATES, **OTHER_TEMPLATES}
+# Mails about a ticket: each one's subject is the ticket's own, "[#<number>] <subject>", never
+# reworded. Gmail threads by subject as well as References, and Outlook by Thread-Topic: one
+# wording per kind of mail ("We received…", "New message…") split a ticket's mails apart.
+THREADED_TEMPLATES = frozenset(name for name, allowed in MAIL_TEMPLATES.items()
+                               if "ticket_number" in allowed)
 # What a reworded body must still say, or the mail is of no use to the person it is for.
 REQUIRED_IN_BODY: dict[str, frozenset[str]] = {
     "invite": frozenset({"link"}),
@@ -80,6 +89,15 @@ class Rendered:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Outlook's own threading headers for a ticket's mail: Thread-Topic names the conversation,
+    Thread-Index places the mail in it."""
+
+    topic: str
+    index: str
 
 
 @dataclass(frozen=True)
@@ -227,6 +245,35 @@ def new_message_id(domain: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+# Windows FILETIME: 100-nanosecond intervals since 1601-01-01 UTC.
+_FILETIME_EPOCH_OFFSET = 11_644_473_600
+
+
+def _filetime(at: float) -> int:
+    return int((at + _FILETIME_EPOCH_OFFSET) * 10_000_000)
+
+
+def thread_index(ticket_id: str, started_at: float, now: float, first: bool) -> str:
+    """Thread-Index as Outlook writes it ([MS-OXOMSG] 2.2.1.3, PidTagConversationIndex): a
+    22-byte header (0x01, the 40 high bits of the thread's start as a FILETIME, and a GUID, here
+    the ticket's) that every mail of the ticket shares, so Outlook keeps them in one
+    conversation; each later mail adds one 5-byte response level with the time since the start."""
+    try:
+        guid = uuid.UUID(hex=ticket_id)
+    except ValueError:
+        guid = uuid.uuid5(uuid.NAMESPACE_URL, f"parley-ticket:{ticket_id}")
+    start = _filetime(started_at) >> 24
+    index = b"\x01" + start.to_bytes(5, "big") + guid.bytes
+    if not first:
+        elapsed = max(0, _filetime(now) - (start << 24))
+        if (elapsed >> 32) & 0x00FE0000 == 0:  # under about 1.7 years: the finer unit
+            level = (elapsed >> 18) & 0x7FFFFFFF
+        else:
+            level = (1 << 31) | ((elapsed >> 23) & 0x7FFFFFFF)
+        index += level.to_bytes(4, "big") + b"\x00"
+    return base64.b64encode(index).decode("ascii")
+
+
 def build_message(
     *,
     sender: str,
@@ -238,6 +285,7 @@ def build_message(
     in_reply_to: str | None = None,
     references: list[str] | None = None,
     cc: list[str] | None = None,
+    conversation: Conversation | None = None,
 ) -> EmailMessage:
     """Bcc recipients are not given here: they are envelope recipients only, never a header.
     Each header is (name, value, fallback); SES delivers to the envelope whatever To says, so a
@@ -253,17 +301,43 @@ def build_message(
         ("Reply-To", reply_to, None),
         ("In-Reply-To", in_reply_to, None),
         ("References", " ".join(header_safe(r) for r in references or []), None),
+        ("Thread-Topic", conversation.topic if conversation else None, None),
+        ("Thread-Index", conversation.index if conversation else None, None),
         # RFC 3834: tells well-behaved auto-responders not to answer, which breaks mail loops.
         ("Auto-Submitted", "auto-generated", None),
         ("X-Auto-Response-Suppress", "All", None),
     ]
     msg = EmailMessage()
     for name, value, fallback in headers:
-        if value:
+        if not value:
+            continue
+        if name in _TEXT_HEADERS and _needs_encoded_words(header_safe(value)):
+            _set_encoded_text(msg, name, header_safe(value))
+        else:
             _set_header(msg, name, value, fallback)
     msg.set_content(rendered.text, cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return msg
+
+
+# Free text, not addresses: written as RFC 2047 encoded words when it is not plain ASCII.
+_TEXT_HEADERS = frozenset({"Subject", "Thread-Topic"})
+
+
+def _needs_encoded_words(value: str) -> bool:
+    """Plain ASCII folds cleanly at its spaces; anything else, or a word too long for a line,
+    is left to the email package's folder only at its peril (see below)."""
+    return not value.isascii() or any(len(word) > 60 for word in value.split())
+
+
+def _set_encoded_text(msg: EmailMessage, name: str, value: str) -> None:
+    """The whole value as UTF-8 encoded words, folded between words. The email package's own
+    folder mixes plain and encoded words and can fold right at a space: decoders drop the
+    whitespace between two encoded words, so "Écran noir au démarrage" arrived as "Écran
+    noirau démarrage", and a fold after a plain word left a doubled space. Inside one encoded
+    word every space is kept; between two, nothing is lost or added."""
+    folded = Header(value, "utf-8", header_name=name).encode(linesep="\n", maxlinelen=76)
+    msg.set_raw(name, folded)
 
 
 def _set_header(msg: EmailMessage, name: str, value: str, fallback: str | None) -> None:

@@ -31,6 +31,7 @@ VARIABLES: dict[str, str] = {
     "name": "The name of the person the mail is for.",
     "ticket_number": "The ticket's number.",
     "ticket_title": "The ticket's subject.",
+    "topic_name": "The ticket's topic, named in the recipient's language.",
     "link": "The link the mail is for (the ticket, or the page that sets a password).",
     "requester_name": "The name of the customer who wrote.",
     "count": "How many updates the digest gathers.",
@@ -42,6 +43,7 @@ _SAMPLES: dict[str, Any] = {
     "name": "Zoë Łukasiewicz-Fontaine",
     "ticket_number": 1042,
     "ticket_title": "Invoice 2026-118 does not match the order (VAT counted twice)",
+    "topic_name": "Facturation et paiements",
     "requester_name": "Bartosz Kowalski",
     "count": 3,
     "password": "Tq4-mV9x-Lb2",
@@ -98,6 +100,7 @@ def list_mail_templates() -> list[MailTemplateEntry]:
             ],
             "required": sorted(outbound.REQUIRED_IN_BODY.get(template, frozenset())),
             "builtin": {language: builtin(template, language) for language in outbound.LANGUAGES},
+            "subject_fixed": template in outbound.THREADED_TEMPLATES,
         }
         for template, allowed in outbound.MAIL_TEMPLATES.items()
     ]
@@ -119,6 +122,12 @@ def check_part(template: str, language: str, part: str, source: str, portal_name
     the body must say, then a render with sample data under every limit."""
     from chalicelib.services.mail_sandbox import TemplateProblem, render_bounded
 
+    if part == "subject" and template in outbound.THREADED_TEMPLATES:
+        raise TemplateProblem(
+            "subject_fixed",
+            "A mail about a ticket keeps the ticket's subject, so that mail programs show the "
+            "ticket's mails as one conversation.",
+        )
     try:
         outbound.check_override(template, source, body=part == "body")
     except ValueError as exc:
@@ -184,7 +193,10 @@ def render_mail(
     template: str, language: str, context: dict[str, Any], override: outbound.Override | None
 ) -> outbound.Rendered:
     """The mail with the admin's wording, or with the built-in text when the wording fails."""
-    if override is None:
+    if override is not None and template in outbound.THREADED_TEMPLATES:
+        # A subject saved before ticket mails kept the ticket's subject is not used.
+        override = outbound.Override(subject=None, body=override.body)
+    if override is None or (override.subject is None and override.body is None):
         return outbound.render(template, language, context)
     from chalicelib.services.mail_sandbox import TemplateProblem
 

@@ -88,11 +88,16 @@ def send(
     # An override that fails gives way to the built-in text there: the mail always goes out.
     rendered = mail_templates.render_mail(template, language, full_context, override)
     message_id = outbound.new_message_id(settings.mail_domain)
+    conversation: outbound.Conversation | None = None
     if ticket_id:
-        in_reply_to, references = mail_threads.append_message_id(
-            ticket_id, message_id, to, clock.now()
-        )
+        now = clock.now()
+        position = mail_threads.append_message_id(ticket_id, message_id, to, now)
+        in_reply_to, references = position.in_reply_to, position.references
         reply_to = tokens.reply_address(ticket_id, to)
+        conversation = outbound.Conversation(
+            topic=rendered.subject,
+            index=outbound.thread_index(ticket_id, position.started_at, now, position.first),
+        )
     message = outbound.build_message(
         sender=settings.mail_from,
         sender_name=portal.portal_name,
@@ -103,6 +108,7 @@ def send(
         reply_to=reply_to,
         in_reply_to=in_reply_to,
         references=references,
+        conversation=conversation,
     )
     _send_raw(settings.mail_from, [to, *extra_to, *cc, *bcc], message.as_bytes())
     count("MailSent", template=template)

@@ -20,6 +20,7 @@ class MailTemplateEntry(TypedDict):
     variables: list[MailTemplateVariable]
     required: list[str]  # the variables the body must use
     builtin: dict[str, MailWordingText]  # per language
+    subject_fixed: bool  # a mail about a ticket: its subject is the ticket's, not reworded
 
 
 class MailTemplateList(TypedDict):

@@ -176,7 +176,7 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
                token=admin)
     try:
         # Given the admin adds a topic for a new team, and changes a timeout, a limit, the
-        # customers' notification subject and who else receives it
+        # customers' notification wording and who else receives it
         page = open_page().page
         sign_in(page, "admin@parley.test")
         page.goto("/admin")
@@ -189,8 +189,10 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         page.get_by_label("Largest document").fill("5")
         page.get_by_text("Secure notification", exact=True).click()
         template = page.locator("details", has=page.get_by_text("Secure notification", exact=True))
-        template.get_by_label("Subject").first.fill(
-            "Acme: a reply is waiting on #{{ ticket_number }}")
+        # (a ticket mail's subject is the ticket's own: shown, not editable)
+        expect(template.get_by_label("Subject").first).not_to_be_editable()
+        template.get_by_label("Body").first.fill(
+            "Acme: a reply is waiting on #{{ ticket_number }}. Read it at {{ link }}")
         page.get_by_role("group", name="Extra recipients of customer alerts").get_by_label(
             "Cc", exact=True).fill("account.manager@parley.test")
         page.get_by_role("button", name="Save changes").click()
@@ -222,7 +224,8 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         expect(conversations).to_have_count(1)
         expect(conversations).to_contain_text("Parcel returned damaged")
 
-        # And the answer's notice to the customer has the admin's subject and copy recipient
+        # And the answer's notice to the customer has the admin's words under the ticket's
+        # subject, and the copy recipient
         stack.call("POST", f"/api/console/tickets/{ticket_id}/messages",
                    {"action": "send_leave_open", "body": "Sorry! A new one is on its way."},
                    token=admin)
@@ -231,11 +234,12 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         expected = f"Acme: a reply is waiting on #{number}"
         mail = None
         for _ in range(150):  # sent by the event pump's stream handler, after the answer
-            mail = next((m for m in stack.mails_to(email) if m["subject"] == expected), None)
+            mail = next((m for m in stack.mails_to(email) if expected in m["text"]), None)
             if mail:
                 break
             time.sleep(0.2)
         assert mail, [m["subject"] for m in stack.mails_to(email)]
+        assert mail["subject"] == f"[#{number}] Parcel returned damaged"
         assert "Sorry! A new one" not in mail["text"]
         assert ["Cc", "account.manager@parley.test"] in mail["headers"]
     finally:

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.deployed.gateway import Viewer
-from tests.deployed.people import PASSWORD, bootstrap_admin, choose_password, mails_to
+from tests.deployed.people import PASSWORD, bootstrap_admin, choose_password, mails_to, text_of
 from tests.deployed.runtime import Invocation
 from tests.deployed.sources import load_event
 from tests.deployed.stack import Stack
@@ -92,7 +92,7 @@ def test_a_new_portal_from_its_first_admin_to_a_reply_by_mail(stack: Stack) -> N
     assert answer.status == 201, answer.body
     invocations += answer.invocations
     invocations += stack.sources.pump_stream("parley-ci-notify_messages")
-    notices = [m for m in mails_to(stack, CUSTOMER) if "New message" in str(m["Subject"])]
+    notices = [m for m in mails_to(stack, CUSTOMER) if "You have a new message" in text_of(m)]
     assert len(notices) == 1, [m["Subject"] for m in notices]
     notice = notices[0]
     assert "Unplug it" not in notice.as_string()  # the notice never carries the message

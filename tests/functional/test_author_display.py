@@ -142,7 +142,7 @@ def test_the_secure_notification_names_no_agent(desk, display, stream, mode):
     # When the stream sends the mail
     assert stream.pump() == {"batchItemFailures": []}
     # Then the notification speaks for the portal and names no agent, whatever the display
-    [mail] = [m for m in mails_to("alice@acme.test") if "New message" in m["subject"]]
+    [mail] = [m for m in mails_to("alice@acme.test") if "You have a new message" in m["text"]]
     assert "from Parley" in mail["text"]
     for part in (mail["subject"], mail["text"], mail["html"], mail["raw"]):
         assert AGENT not in part and AGENT_MAIL not in part, mode

@@ -144,8 +144,8 @@ def test_a_customer_cannot_silence_an_agent_with_a_message_id_from_references(
     # An alert to the agent, then a notification to Alice, as mailer.send chains them
     append_message_id(office.ticket_id, "<alert-1@parley.test>", "kim@acme-support.test",
                       clock.now())
-    in_reply_to, _references = append_message_id(office.ticket_id, "<note-1@parley.test>",
-                                                 "alice@acme.test", clock.now())
+    in_reply_to = append_message_id(office.ticket_id, "<note-1@parley.test>",
+                                    "alice@acme.test", clock.now()).in_reply_to
     assert in_reply_to == "<alert-1@parley.test>"  # in the mail Alice receives
     dsn = (
         "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\r\n"

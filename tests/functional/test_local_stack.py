@@ -77,7 +77,8 @@ def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
     while notice is None and time.monotonic() < deadline:
         mails = requests.get(f"{base}/dev/mail", params={"format": "json"}, timeout=10).json()
         notice = next((m for m in mails["items"] if "alice@acme.test" in m["to"]
-                       and m["subject"].startswith(f"[#{ticket['number']}] New message")), None)
+                       and m["subject"].startswith(f"[#{ticket['number']}] ")
+                       and "You have a new message" in m["text"]), None)
         time.sleep(0.5)
     assert notice is not None, "no secure notification on /dev/mail"
     assert f"/tickets/{ticket['id']}" in notice["text"]

@@ -102,12 +102,12 @@ def test_a_wording_that_would_fail_when_sent_is_refused_on_save_with_its_reason(
 def test_every_language_is_rendered_with_sample_data_when_saved(api, admin_token):
     # A wording that only fails with the sample data of the digest (three updates)
     status, body = _save(api, admin_token, {"digest": {
-        "en": {"subject": "{{ count }} updates"},
-        "pl": {"subject": "{{ 1 // (count - 3) }}"}}})
+        "en": {"body": "{{ count }} updates: {{ link }}"},
+        "pl": {"body": "{{ 1 // (count - 3) }}"}}})
     assert status == 400, body
-    assert [(d["language"], d["part"]) for d in body["error"]["details"]] == [("pl", "subject")]
+    assert [(d["language"], d["part"]) for d in body["error"]["details"]] == [("pl", "body")]
     # while wordings that render are saved
-    status, body = _save(api, admin_token, {"digest": {"en": {"subject": "{{ count }} updates"}}})
+    status, body = _save(api, admin_token, {"digest": {"en": {"body": "{{ count }} updates"}}})
     assert status == 200, body
 
 
@@ -143,14 +143,13 @@ def test_a_stored_wording_that_fails_never_stops_a_notification(
     stream = Stream()
     # Given secure notifications worded with a variable they no longer have, and a huge text
     _store_directly({"secure_notification": {"en": {
-        "subject": "{{ ticket.title }}", "body": "{% for i in range(10) %}{{ link * 99999 }}"
-                                                 "{% endfor %}"}}})
+        "body": "{{ ticket.title }}{% for i in range(10) %}{{ link * 99999 }}{% endfor %}"}}})
     # When an agent answers the customer
     ticket_id = desk.open_ticket()
     desk.answer(ticket_id)
     assert stream.pump() == {"batchItemFailures": []}
     # Then the customer still gets the built-in notice
-    [mail] = [m for m in mails_to("alice@acme.test") if "New message about" in m["subject"]]
+    [mail] = [m for m in mails_to("alice@acme.test") if "You have a new message" in m["text"]]
     assert f"/tickets/{ticket_id}" in mail["text"]
     assert fallbacks[:2] == [
         "MailTemplateFallback",
@@ -202,7 +201,9 @@ def test_the_preview_renders_an_unsaved_wording_with_sample_data(api, admin_toke
     status, body, _ = api.call("POST", PREVIEW, {"template": "digest", "language": "pl"},
                                token=admin_token)
     assert status == 200, body
-    assert "1042" in body["preview"]["subject"] and "3" in body["preview"]["subject"]
+    assert body["preview"]["subject"] == (
+        "[#1042] Invoice 2026-118 does not match the order (VAT counted twice)")
+    assert "(liczba: 3)" in body["preview"]["text"]
     # Nothing was saved
     _, loaded, _ = api.call("GET", "/api/admin/settings", token=admin_token)
     assert loaded["settings"]["notification_templates"] == {}
@@ -212,7 +213,7 @@ def test_the_preview_renders_an_unsaved_wording_with_sample_data(api, admin_toke
 def test_the_preview_is_bounded_and_says_why_it_refuses(api, admin_token, case):
     source, code = HOSTILE[case]
     status, body, _ = api.call("POST", PREVIEW, {
-        "template": "secure_notification", "language": "en", "subject": source},
+        "template": "invite", "language": "en", "subject": source},
         token=admin_token)
     assert status == 400, body
     [detail] = body["error"]["details"]
@@ -239,13 +240,13 @@ def test_only_admins_see_and_preview_mail_templates(api, make_user):
 def test_saving_one_wording_keeps_the_others_and_null_resets_one(api, admin_token):
     assert _save(api, admin_token, {"invite": {"fr": {"subject": "Invitation {{ name }}"}}})[0] \
         == 200
-    assert _save(api, admin_token, {"digest": {"en": {"subject": "{{ count }} news"}}})[0] == 200
+    assert _save(api, admin_token, {"digest": {"en": {"body": "{{ count }} news"}}})[0] == 200
     _, loaded, _ = api.call("GET", "/api/admin/settings", token=admin_token)
     kept = loaded["settings"]["notification_templates"]
     assert kept["invite"]["fr"]["subject"] == "Invitation {{ name }}"
-    assert kept["digest"]["en"]["subject"] == "{{ count }} news"
+    assert kept["digest"]["en"]["body"] == "{{ count }} news"
     # Back to the built-in text: the page sends null for that language
     assert _save(api, admin_token, {"invite": {"fr": None}})[0] == 200
     _, loaded, _ = api.call("GET", "/api/admin/settings", token=admin_token)
     assert "fr" not in loaded["settings"]["notification_templates"].get("invite", {})
-    assert loaded["settings"]["notification_templates"]["digest"]["en"]["subject"]
+    assert loaded["settings"]["notification_templates"]["digest"]["en"]["body"]

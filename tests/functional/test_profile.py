@@ -79,7 +79,8 @@ def test_the_saved_language_is_what_the_next_mail_speaks(api, make_org, make_use
     desk.answer(ticket_id)
     stream.pump()
     # Then her notification is in French, and /api/me still says French
-    notice = [m for m in mails_to("alice@acme.test") if "Nouveau message" in m["subject"]]
+    notice = [m for m in mails_to("alice@acme.test")
+              if "Vous avez reçu un nouveau message" in m["text"]]
     assert len(notice) == 1, [m["subject"] for m in mails_to("alice@acme.test")]
     assert _me(api, token)["user"]["language"] == "fr"
 

@@ -59,7 +59,7 @@ NEW_VALUES: dict[str, Any] = {
     "support_address": "help@acme.test",
     "customer_alert_recipients": RECIPIENTS,
     "support_alert_recipients": RECIPIENTS,
-    "notification_templates": {"digest": {"fr": {"subject": "Du nouveau", "body": None}}},
+    "notification_templates": {"digest": {"fr": {"subject": None, "body": "Du nouveau"}}},
 }
 
 
@@ -107,17 +107,17 @@ def test_a_template_override_goes_only_when_set_to_null(api, admin_token, fake_c
     # Given two overrides of the invitation and one of the digest
     patch(api, admin_token, {"notification_templates": {
         "invite": {"en": INVITE, "fr": {"subject": "Rejoignez-nous", "body": None}},
-        "digest": {"en": {"subject": "More news", "body": None}},
+        "digest": {"en": {"subject": None, "body": "More news"}},
     }})
 
-    # When the French invitation is set to null, and the digest's English subject changed
+    # When the French invitation is set to null, and the digest's English body changed
     templates = patch(api, admin_token, {"notification_templates": {
-        "invite": {"fr": None}, "digest": {"en": {"subject": "Even more news"}},
+        "invite": {"fr": None}, "digest": {"en": {"body": "Even more news"}},
     }})["notification_templates"]
 
     # Then only the French invitation is gone
     assert templates["invite"] == {"en": INVITE}
-    assert templates["digest"]["en"]["subject"] == "Even more news"
+    assert templates["digest"]["en"]["body"] == "Even more news"
 
     # And a whole template set to null goes, the others stay
     templates = patch(api, admin_token, {"notification_templates": {"digest": None}})[

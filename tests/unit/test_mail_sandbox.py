@@ -86,8 +86,10 @@ def test_ordinary_wordings_render():
 
 @pytest.mark.parametrize("template", sorted(outbound.MAIL_TEMPLATES))
 def test_every_built_in_text_passes_the_save_check_in_every_language(template):
-    # The page starts every editor from the built-in text: saving it unchanged must work.
+    # The page starts every editor from the built-in text: saving it unchanged must work (a
+    # ticket mail's subject is the ticket's: the page shows it and never sends it).
+    fixed = template in outbound.THREADED_TEMPLATES
     for language in outbound.LANGUAGES:
         text = mail_templates.builtin(template, language)
-        for part in ("subject", "body"):
+        for part in ("body",) if fixed else ("subject", "body"):
             mail_templates.check_part(template, language, part, text[part], "Parley")

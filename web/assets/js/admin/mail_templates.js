@@ -38,8 +38,9 @@ export function refusalText(/** @type {ErrorDetail} */ detail) {
  * @param {MailTemplate} template @param {string} lang @param {MailWording | null | undefined} saved */
 function editor(template, lang, saved) {
   const builtin = template.builtin[lang];
-  const subject = h("input", { class: "input input--small", maxlength: 300,
-    value: (saved && saved.subject) || builtin.subject, "aria-label": `${t("admin.templateSubject")} (${LANGUAGES[lang]})` });
+  const fixed = template.subject_fixed;
+  const subject = h("input", { class: "input input--small", maxlength: 300, readonly: fixed,
+    value: (!fixed && saved && saved.subject) || builtin.subject, "aria-label": `${t("admin.templateSubject")} (${LANGUAGES[lang]})` });
   const body = h("textarea", { class: "textarea textarea--small", rows: 8, maxlength: 10000,
     "aria-label": `${t("admin.templateBody")} (${LANGUAGES[lang]})` });
   body.value = (saved && saved.body) || builtin.body;
@@ -57,7 +58,7 @@ function editor(template, lang, saved) {
     const s = subject.value.trim();
     const b = body.value;
     return {
-      subject: s && s !== builtin.subject.trim() ? s : null,
+      subject: !fixed && s && s !== builtin.subject.trim() ? s : null,
       body: b.trim() && b.trim() !== builtin.body.trim() ? b : null,
     };
   };
@@ -82,7 +83,7 @@ function editor(template, lang, saved) {
   });
   const resetButton = h("button", { type: "button", class: "btn btn--small btn--ghost", text: t("admin.mailReset") });
   resetButton.addEventListener("click", () => {
-    subject.value = builtin.subject;
+    subject.value = builtin.subject;  // a fixed subject never changed
     body.value = builtin.body;
     setError("");
     output.replaceChildren();
@@ -90,7 +91,8 @@ function editor(template, lang, saved) {
   });
   const element = h("div", { class: "template mail-template", dataset: { template: template.name, lang } },
     h("p", { class: "template__lang", text: LANGUAGES[lang] }),
-    field(t("admin.templateSubject"), subject), field(t("admin.templateBody"), body),
+    field(t("admin.templateSubject"), subject, { hint: fixed ? t("admin.templateSubjectFixed") : undefined }),
+    field(t("admin.templateBody"), body),
     h("div", { class: "inline-form" }, previewButton, resetButton), errorEl, output);
   return { template: template.name, lang, element, wording, setError };
 }

@@ -416,6 +416,7 @@ export default {
   "admin.template.support_alert": "Support alert",
   "admin.template.digest": "Digest",
   "admin.templateSubject": "Subject",
+  "admin.templateSubjectFixed": "The ticket's number and subject, the same on every mail about the ticket, so that mail programs keep them in one conversation.",
   "admin.templateBody": "Body",
   "admin.template.invite": "Invitation",
   "admin.template.password_reset": "Password reset",

@@ -91,6 +91,7 @@ export default {
 
   "error.template_syntax": "This template is not valid: {reason}",
   "error.template_variables": "This template uses what the mail does not have: {reason}",
+  "error.subject_fixed": "A mail about a ticket keeps the ticket's subject.",
   "error.template_too_long": "This template makes a text too long to send ({reason}).",
   "error.template_loop_too_long": "This template loops too many times ({reason}).",
   "error.template_too_slow": "This template takes too long to render.",

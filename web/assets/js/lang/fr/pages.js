@@ -416,6 +416,7 @@ export default {
   "admin.template.support_alert": "Alerte support",
   "admin.template.digest": "Récapitulatif",
   "admin.templateSubject": "Objet",
+  "admin.templateSubjectFixed": "Le numéro et l'objet de la demande, identiques sur chaque e-mail de la demande, pour que les logiciels de messagerie les regroupent en une seule conversation.",
   "admin.templateBody": "Corps",
   "admin.template.invite": "Invitation",
   "admin.template.password_reset": "Réinitialisation du mot de passe",

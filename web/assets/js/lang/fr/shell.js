@@ -90,6 +90,7 @@ export default {
 
   "error.template_syntax": "Ce modèle n'est pas valide : {reason}",
   "error.template_variables": "Ce modèle utilise ce que l'e-mail n'a pas : {reason}",
+  "error.subject_fixed": "Un e-mail sur une demande garde l'objet de la demande.",
   "error.template_too_long": "Ce modèle produit un texte trop long pour être envoyé ({reason}).",
   "error.template_loop_too_long": "Ce modèle boucle trop de fois ({reason}).",
   "error.template_too_slow": "Ce modèle met trop de temps à s'afficher.",

@@ -416,6 +416,7 @@ export default {
   "admin.template.support_alert": "Powiadomienie dla wsparcia",
   "admin.template.digest": "Podsumowanie",
   "admin.templateSubject": "Temat",
+  "admin.templateSubjectFixed": "Numer i temat zgłoszenia, taki sam w każdym e-mailu o zgłoszeniu, aby programy pocztowe pokazywały je jako jedną rozmowę.",
   "admin.templateBody": "Treść",
   "admin.template.invite": "Zaproszenie",
   "admin.template.password_reset": "Reset hasła",

@@ -91,6 +91,7 @@ export default {
 
   "error.template_syntax": "Ten szablon jest nieprawidłowy: {reason}",
   "error.template_variables": "Ten szablon używa czegoś, czego e-mail nie ma: {reason}",
+  "error.subject_fixed": "E-mail o zgłoszeniu zachowuje temat zgłoszenia.",
   "error.template_too_long": "Ten szablon tworzy tekst zbyt długi do wysłania ({reason}).",
   "error.template_loop_too_long": "Ten szablon wykonuje pętlę zbyt wiele razy ({reason}).",
   "error.template_too_slow": "Ten szablon renderuje się zbyt długo.",
