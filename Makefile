@@ -5,6 +5,8 @@ PYTHON ?= python$(PYTHON_VERSION)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The root package.json's npm packages (below): tsc for `make lint`, axe-core for the browser tier.
+WEB_NODE := node_modules/.installed
 PORT ?= 8000
 
 .PHONY: run test test-unit test-functional test-browser test-infra test-deployed bench bench-deployed lint clean infra-deps lock wheelhouse
@@ -62,7 +64,7 @@ run: $(STAMP)
 
 # On every core (pytest-xdist): each worker has its own emulator and browser stack; the one CDK
 # synthesis is shared (tests/infra/conftest.py).
-test: $(STAMP) infra-deps
+test: $(STAMP) $(WEB_NODE) infra-deps
 	$(BIN)/python -m pytest -n auto
 
 # infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json), checkov (its own venv) and
@@ -89,7 +91,7 @@ test-unit: $(STAMP)
 test-functional: $(STAMP)
 	$(BIN)/python -m pytest -m functional
 
-test-browser: $(STAMP)
+test-browser: $(STAMP) $(WEB_NODE)
 	$(BIN)/python -m pytest -m browser
 
 test-infra: $(STAMP) infra-deps
@@ -108,10 +110,10 @@ bench-deployed: $(STAMP) infra-deps
 
 # The web client's types: tsc (npm, pinned in package-lock.json) checks web/assets/js's JSDoc
 # against tsconfig.json (strict); it builds nothing, the browser runs the modules as they are.
-WEB_NODE := node_modules/.installed
+# axe-core, pinned beside it, is what tests/browser/test_accessibility.py runs in every page.
 
 $(WEB_NODE): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "make lint needs Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "make lint and the browser tests need Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 

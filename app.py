@@ -9,6 +9,7 @@ from chalicelib.api import (
     auth,
     authorizer,
     console,
+    followers,
     health,
     inbound,
     mail_templates,
@@ -21,7 +22,7 @@ from chalicelib.api import (
     users,
 )
 from chalicelib.config import get_settings
-from chalicelib.events import account_mail, housekeeping, inbound_mail, live, mail_feedback
+from chalicelib.events import account_mail, housekeeping, inbound_mail, live, mail_feedback, search
 from chalicelib.events import notifications as notification_events
 from chalicelib.events import sessions as session_events
 from chalicelib.observability import publish_metrics
@@ -37,9 +38,10 @@ for api in (health, auth, users, orgs, teams, audit, settings, portal, console, 
             attachments, suppressions):
     app.register_blueprint(api.blueprint)
 app.register_blueprint(mail_templates.blueprint)  # the settings page's mail editor
+app.register_blueprint(followers.blueprint)  # a ticket's followers, portal and console
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)
-for events in (notification_events, mail_feedback, live, inbound_mail, account_mail):
+for events in (notification_events, mail_feedback, live, inbound_mail, account_mail, search):
     app.register_blueprint(events.blueprint)
 
 if get_settings().is_local:

@@ -13,6 +13,12 @@ event would be billed for. A script, not a test.
    docs/deploy.md's cost estimate is built from these figures.
 3. Cold import: `import app` against a bare `import chalice, boto3, pynamodb.models`
    (tests/bench_cold_start.py).
+4. Search, at both sizes: p50 / p95 and DynamoDB calls per search (the console's and the
+   portal's), and in the billing part the units the search index writes per message. The seeded
+   tickets are in the posting lists of the words the searches read (SEARCHED_WORDS, every
+   ticket); not every word of every seeded message is indexed: a search reads one page of one
+   list whatever else the table holds, and moto, which scans a table on every query, would time
+   only itself.
 
 `python -m tests.bench --quick` measures at 1,000 messages only, with fewer rounds.
 """
@@ -33,6 +39,9 @@ from tests.seeding import seed_other_customers
 
 MESSAGES_PER_TICKET = 10
 GROWTH_ROUTES = ("list", "detail", "reply")
+# Words of the seeded tickets (titles "Seeded question <n>", messages "Seeded message ... of
+# ticket <n>") whose staff postings are seeded: every seeded ticket is in these lists.
+SEARCHED_WORDS = ("seeded", "question", "message", "ticket")
 
 
 @dataclass
@@ -175,9 +184,34 @@ def growth(world: World, rounds: int) -> dict[str, Cost]:
     }
 
 
+SEARCHES = {
+    "console: a word of every ticket": ("console", "question"),
+    "console: two words": ("console", "seeded question"),
+    "console: an address": ("console", "alice@bench.test"),
+    "portal: a word of a message": ("customer", "order"),
+    "portal: two words, any order": ("customer", "order where"),
+}
+
+
+def searches(world: World, rounds: int) -> dict[str, Cost]:
+    """The lists' search, once the messages stream has reached the index."""
+    from urllib.parse import quote
+
+    from tests.functional.search_support import index_messages
+
+    def search(side: str, q: str) -> Callable[[], Any]:
+        path = f"/api/{'console' if side == 'console' else 'portal'}/tickets?q={quote(q)}"
+        return lambda: getattr(world, side)("GET", path)
+
+    index_messages()
+    rounds = max(5, rounds // 3)  # moto scans the table on every query: seconds at 100,000
+    return {name: _measure(search(side, q), rounds) for name, (side, q) in SEARCHES.items()}
+
+
 def billing(world: World, rounds: int) -> dict[str, Cost]:
     """Every request a page makes in a visit, and the work a message sets off afterwards."""
-    from tests.functional.notification_support import Stream
+    from parley_dev.local.pump import FakeContext
+    from tests.functional.notification_support import Stream, handler
 
     tid = world.ticket_id
     world.answer(tid)  # an assigned conversation, as most are
@@ -241,12 +275,21 @@ def billing(world: World, rounds: int) -> dict[str, Cost]:
         stream.read()
         world.open_ticket(f"Fresh {next(world.counter)}")
 
+    def index() -> None:
+        result = handler("index_messages")({"Records": pending["records"]}, FakeContext())
+        assert not (result or {}).get("batchItemFailures"), result
+
     event_rounds = max(3, rounds // 2)
     results["stream: new ticket"] = _measure(deliver, event_rounds, after(new_ticket))
     results["stream: customer reply"] = _measure(
         deliver, event_rounds, after(customer_reply_on_assigned_ticket))
     results["stream: agent answer"] = _measure(
         deliver, event_rounds, after(agent_answer_on_fresh_ticket))
+    results["search index: new ticket"] = _measure(index, event_rounds, after(new_ticket))
+    results["search index: reply"] = _measure(
+        index, event_rounds, after(customer_reply_on_assigned_ticket))
+    results["search index: answer"] = _measure(
+        index, event_rounds, after(agent_answer_on_fresh_ticket))
     results["inbound mail"] = _inbound(event_rounds)
     return results
 
@@ -299,10 +342,10 @@ def run_size(total_messages: int, rounds: int, with_billing: bool) -> dict[str, 
             world = World(Api(client))
             started = time.perf_counter()
             seed_other_customers(total_messages // MESSAGES_PER_TICKET, MESSAGES_PER_TICKET,
-                                 agents=["bench-agent"])
+                                 agents=["bench-agent"], staff_words=SEARCHED_WORDS)
             print(f"  seeded {total_messages:,} messages in {time.perf_counter() - started:.1f} s",
                   flush=True)
-            results = {"growth": growth(world, rounds)}
+            results = {"growth": growth(world, rounds), "search": searches(world, rounds)}
             if with_billing:
                 results["billing"] = billing(world, rounds)
             return results
@@ -320,6 +363,20 @@ def _print_growth(sizes: tuple[int, ...], results: dict[int, dict[str, dict[str,
             ratio = results[sizes[-1]]["growth"][route].p50_ms / results[sizes[0]]["growth"][
                 route].p50_ms
             print(f"{route:8} {'ratio':>9} {ratio:8.2f}x p50 ({sizes[-1]:,} / {sizes[0]:,})")
+
+
+def _print_search(sizes: tuple[int, ...], results: dict[int, dict[str, dict[str, Cost]]]) -> None:
+    print()
+    print(f"{'search':34} {'size':>9} {'p50 ms':>8} {'p95 ms':>8} {'DynamoDB calls':>15} "
+          f"{'RRU':>6}")
+    for name in SEARCHES:
+        for size in sizes:
+            cost = results[size]["search"][name]
+            calls = cost.dynamodb_calls + cost.authorizer_dynamodb_calls
+            print(f"{name:34} {size:>9,} {cost.p50_ms:8.1f} {cost.p95_ms:8.1f} {calls:>15} "
+                  f"{cost.rru:6.1f}")
+    print("(the authorizer's call is counted; moto scans a table on every query, so its time "
+          "grows with the table where DynamoDB's does not)")
 
 
 def _print_billing(size: int, billing: dict[str, Cost]) -> None:
@@ -355,6 +412,7 @@ def main() -> None:
               flush=True)
         results[size] = run_size(size, rounds, with_billing=size == sizes[0])
     _print_growth(sizes, results)
+    _print_search(sizes, results)
     _print_billing(sizes[0], results[sizes[0]]["billing"])
     from tests.bench_account_mail import print_medians
 

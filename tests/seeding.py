@@ -10,19 +10,27 @@ from collections.abc import Sequence
 
 from chalicelib import clock
 from chalicelib.data.messages import PUBLIC, MessageModel, thread_key
+from chalicelib.data.search import write_postings
 from chalicelib.data.tickets import TicketModel
+from chalicelib.services.search import STAFF, posting_term
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 
 
 def seed_other_customers(
-    tickets: int, messages_per_ticket: int, *, agents: list[str], seed: int = 7
+    tickets: int, messages_per_ticket: int, *, agents: list[str], seed: int = 7,
+    staff_words: Sequence[str] = (),
 ) -> int:
     """`tickets` tickets of 500 other customers in 50 other organizations, each with
-    `messages_per_ticket` public messages. Returns the number of messages written."""
+    `messages_per_ticket` public messages. Returns the number of messages written.
+
+    `staff_words`: search postings of these words for every ticket, in the staff's scope, as
+    the messages stream would write them: long posting lists for the console's search without
+    the time it takes to index every word (seed_search_postings does that)."""
     rng = random.Random(seed)
     now = clock.now()
     written = 0
+    postings: list[tuple[str, str, float]] = []
     with TicketModel.batch_write() as ticket_batch, MessageModel.batch_write() as message_batch:
         for n in range(tickets):
             ticket_id = uuid.uuid4().hex
@@ -52,6 +60,7 @@ def seed_other_customers(
             )
             ticket.refresh_keys()
             ticket_batch.save(ticket)
+            postings += [(posting_term(STAFF, word), ticket_id, activity) for word in staff_words]
             for seq in range(1, messages_per_ticket + 1):
                 message_batch.save(MessageModel(
                     thread=thread_key(ticket_id, PUBLIC), seq=seq, position=seq,
@@ -61,6 +70,7 @@ def seed_other_customers(
                     body=f"Seeded message {seq} of ticket {n}.", created_at=ticket.created_at,
                 ))
                 written += 1
+    write_postings(postings)
     return written
 
 

@@ -99,6 +99,8 @@ interface Topic {
   id: string;
   name: string;
   team_id?: string;
+  /** In the admin's settings: the name per language ("fr", "pl"...), where it differs. */
+  names?: Record<string, string>;
 }
 
 interface TroubleshooterQuestion {
@@ -111,6 +113,15 @@ interface Troubleshooter {
   name: string;
   topic: string;
   intro?: string;
+  questions: TroubleshooterQuestion[];
+  /** In the admin's settings: the form per language; empty parts read as the form's own. */
+  translations?: Record<string, TroubleshooterWording>;
+}
+
+interface TroubleshooterWording {
+  name: string;
+  intro: string;
+  /** All the form's questions in its order, each with as many choices; or none. */
   questions: TroubleshooterQuestion[];
 }
 
@@ -127,6 +138,7 @@ interface PortalConfig {
   org_view: boolean;
   max_message_length: number;
   troubleshooters?: Troubleshooter[];
+  attachments: AttachmentLimits;
 }
 
 interface PortalTicket {
@@ -172,6 +184,9 @@ interface PortalTicketView {
   message_count: number;
   can_reply: boolean;
   reply_refusal: ReplyRefusal | null;
+  /** The caller is the requester and the ticket is open ("OK, resolved"). */
+  can_resolve: boolean;
+  /** The caller is the requester and the ticket is resolved or closed. */
   can_rate: boolean;
 }
 
@@ -186,6 +201,9 @@ interface MessagesPage<M, T = never> {
 
 interface FolderEntry {
   id: string;
+  folder: "inbox" | "sent" | "trash";
+  /** Where it came from (and goes back to from the trash): my own messages are "sent". */
+  origin: "inbox" | "sent";
   ticket_id: string;
   ticket_number: number;
   title: string;
@@ -196,6 +214,13 @@ interface FolderEntry {
 }
 
 type FolderUnread = Record<string, number>;
+
+/** GET /api/portal/folders/{folder} */
+interface FolderPage extends Page<FolderEntry> {
+  unread: FolderUnread;
+  /** The trash: days before an entry is deleted for good; null for the other folders. */
+  purge_after_days: number | null;
+}
 
 interface FeedItem {
   id: string;
@@ -274,10 +299,31 @@ interface ConsoleConfig {
   teams: string[];
   team_names?: Record<string, string>;
   max_message_length: number;
+  attachments: AttachmentLimits;
 }
 
 interface Agent extends Person {
   email: string;
+}
+
+// -- followers (services/followers.py) -------------------------------------------------------
+
+/** A ticket's follower (GET/POST/DELETE .../tickets/{id}/followers), portal and console. */
+interface Follower {
+  id: string;
+  /** The account's name; "" for an address without an account. */
+  name: string;
+  email: string;
+  /** Without one: mail only. */
+  has_account: boolean;
+  added_at: string;
+  can_remove: boolean;
+}
+
+interface FollowerList {
+  items: Follower[];
+  can_add: boolean;
+  limit: number;
 }
 
 // -- documents (services/attachments/) --------------------------------------------------------
@@ -293,6 +339,15 @@ interface Attachment {
   uploaded_by: string | { id: string; name: string; role: string };
   internal?: boolean;
   message_id?: string | null;
+}
+
+/** What the drop zones say and check before an upload (the pages' config answers). */
+interface AttachmentLimits {
+  max_bytes: number;
+  /** The types the portal takes; each type's first extension is the one it is named by. */
+  types: { mime: string; extensions: string[] }[];
+  per_message: number;
+  per_ticket: number;
 }
 
 /** POST .../attachments: the pending document, and the form to POST the file to S3 with. */

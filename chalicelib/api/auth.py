@@ -5,7 +5,7 @@ Services are imported in the view: a cold start loads only what the route it ans
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice.app import Blueprint, Response
 from pydantic import ConfigDict, Field
@@ -16,6 +16,9 @@ from chalicelib.config import get_settings
 from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.shapes.auth import Me, SessionList, SessionsEnded, SessionStatus, SignInAnswer
 from chalicelib.shapes.common import Accepted, Ok
+
+if TYPE_CHECKING:
+    from chalicelib.services.sessions import SignedIn
 
 blueprint = Blueprint(__name__)
 TAG = "auth"
@@ -56,6 +59,10 @@ class ResetRequestBody(AuthBody):
 class ResetConfirmBody(AuthBody):
     token: str = Field(min_length=10, max_length=200)
     new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ResetCheckBody(AuthBody):
+    token: str = Field(min_length=10, max_length=200)
 
 
 class RegisterBody(AuthBody):
@@ -100,11 +107,23 @@ def login(caller: Anonymous, body: LoginBody) -> Response:
     from chalicelib.api.network import read_cookie
     from chalicelib.services import sessions
 
-    headers = {k.lower(): v for k, v in (blueprint.current_request.headers or {}).items()}
+    headers = _headers()
     device = read_cookie(headers, sessions.DEVICE_COOKIE)
     signed_in = sessions.sign_in(
         body.email, body.password, caller, device, user_agent=headers.get("user-agent")
     )
+    return _signed_in(signed_in)
+
+
+def _headers() -> dict[str, str]:
+    return {k.lower(): v for k, v in (blueprint.current_request.headers or {}).items()}
+
+
+def _signed_in(signed_in: SignedIn) -> Response:
+    """The answer that starts a session: its token (for API clients), the session cookie and
+    the device cookie (the password was just proved)."""
+    from chalicelib.services import sessions
+
     answer: SignInAnswer = {
         "user": signed_in.user,
         "token": signed_in.token,
@@ -301,6 +320,23 @@ def confirm_reset(caller: Anonymous, body: ResetConfirmBody) -> Response:
     return _ok_with_device_cookie(device_cookie)
 
 
+@route(
+    blueprint,
+    "/api/auth/password-reset/check",
+    method="POST",
+    access=PUBLIC,
+    body=ResetCheckBody,
+    tag=TAG,
+    summary="Whether a reset or invite link still works, without using it (400 invalid_token "
+    "when spent, expired or outdated): the page says so before asking for a password.",
+)
+def check_reset(caller: Anonymous, body: ResetCheckBody) -> Ok:
+    from chalicelib.services import users
+
+    users.check_password_link(body.token)
+    return {"ok": True}
+
+
 def _ok_with_device_cookie(device_cookie: str) -> Response:
     """The password changed: this browser gets a device cookie signed for the new one."""
     answer: Ok = {"ok": True}
@@ -333,10 +369,14 @@ def register(caller: Anonymous, body: RegisterBody) -> Accepted:
     access=PUBLIC,
     body=VerifyBody,
     tag=TAG,
-    summary="Confirm a self-registered address (with the password chosen at registration).",
+    summary="Confirm a self-registered address with the password chosen at registration, and "
+    "sign in: answers and sets cookies as sign-in does.",
+    answers=SignInAnswer,
 )
-def verify(caller: Anonymous, body: VerifyBody) -> Ok:
+def verify(caller: Anonymous, body: VerifyBody) -> Response:
     from chalicelib.services import users
 
-    users.verify_email(body.token, body.password, caller)
-    return {"ok": True}
+    signed_in = users.verify_email(
+        body.token, body.password, caller, user_agent=_headers().get("user-agent")
+    )
+    return _signed_in(signed_in)

@@ -84,6 +84,8 @@ BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/notifications/live"): None,
     ("GET", "/api/portal/folders"): None,
     ("GET", "/api/portal/tickets/{ticket_id}/messages"): "after",
+    # What a live update showed on an open ticket is read: the update's doing, not the person's.
+    ("POST", "/api/portal/tickets/{ticket_id}/read"): None,
     ("GET", "/api/console/tickets/{ticket_id}/messages"): "after",
     # What the page reads again when a live update arrives (`?refresh=1`, RefreshQuery).
     ("GET", "/api/portal/tickets/{ticket_id}"): "refresh",

@@ -32,7 +32,12 @@ class ConversationQuery(PageQuery):
     status: Literal["open", "closed"] = "open"
     assignee: str | None = Field(None, max_length=64, description="me, none, or an agent id")
     team: str | None = Field(None, max_length=40)
-    q: str = Field("", max_length=200)
+    q: str = Field("", max_length=200, description=(
+        "A ticket number, or words all found in a ticket, in any order, accents ignored: the "
+        "requester's name, address and organization, the subject, title, number and topic, "
+        "and every message, internal notes included (a name's or subject's word may be cut "
+        "after 3 letters)."
+    ))
 
 
 class AnswerBody(Strict):
@@ -83,9 +88,10 @@ class AgentQuery(Strict):
 
 @route(blueprint, "/api/console/config", access=STAFF, tag=TAG,
        summary="What the console pages need: every topic (hidden ones too), the teams' ids and "
-               "their names (a team without a record shows its id).")
+               "their names (a team without a record shows its id), the documents' limits.")
 def console_config(caller: Principal) -> ConsoleConfig:
     from chalicelib.services import teams
+    from chalicelib.services.attachments.limits import attachment_limits
     from chalicelib.services.settings import get_portal_settings
 
     settings = get_portal_settings()
@@ -96,6 +102,7 @@ def console_config(caller: Principal) -> ConsoleConfig:
         "teams": team_ids,
         "team_names": {team_id: names.get(team_id) or team_id for team_id in team_ids},
         "max_message_length": MAX_MESSAGE_LENGTH,
+        "attachments": attachment_limits(settings),
     }
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 from chalice.app import Blueprint
 from pydantic import Field
 
-from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
+from chalicelib.api.pagination import MAX_SEQ, PageQuery, RefreshQuery, ThreadQuery
 from chalicelib.api.requests import AttachmentId, Strict
 from chalicelib.api.routing import CUSTOMERS, PUBLIC, route
 from chalicelib.services.fields import MAX_MESSAGE_LENGTH
@@ -52,11 +52,19 @@ class CreateTicketBody(Strict):
 
 
 class TicketListQuery(PageQuery):
-    scope: Literal["mine", "org"] = "mine"
-    status: Literal["open", "closed", "all"] = "all"
-    q: str = Field("", max_length=200)
+    scope: Literal["mine", "org", "following"] = "mine"
+    status: Literal["open", "closed", "all", "unread"] = Field(
+        "all", description="unread: the tickets with an answer to me I have not read, by that "
+        "answer's time (sort=activity only), in any scope.")
+    q: str = Field("", max_length=200, description=(
+        "A ticket number, or words all found in a ticket, in any order, accents ignored: its "
+        "subject, number, topic and public messages (a subject's word may be cut after 3 "
+        "letters). The followed and unread lists match the subject, number and topic only."
+    ))
     topic: str | None = Field(None, max_length=40)
     sort: Literal["activity", "created"] = "activity"
+    order: Literal["desc", "asc"] = Field(
+        "desc", description="desc: the latest activity or the newest ticket first.")
 
 
 class ReplyBody(Strict):
@@ -70,6 +78,10 @@ class ReplyBody(Strict):
 class RatingBody(Strict):
     score: int = Field(ge=1, le=5)
     comment: str = Field("", max_length=2000)
+
+
+class ReadBody(Strict):
+    seq: int = Field(ge=1, le=MAX_SEQ, description="The last public message the page showed.")
 
 
 @route(blueprint, "/api/portal/branding", access=PUBLIC, tag=TAG,
@@ -94,20 +106,24 @@ def branding(caller: Anonymous) -> PortalBranding:
 
 @route(blueprint, "/api/portal/config", access=CUSTOMERS, tag=TAG,
        summary="What the portal pages need: topics, troubleshooter forms, display modes, "
-       "organization view.")
+       "organization view, the documents' limits.")
 def portal_config(caller: Principal) -> PortalConfig:
     from chalicelib.services import troubleshooters
+    from chalicelib.services.attachments.limits import attachment_limits
+    from chalicelib.services.identity import reading_language
     from chalicelib.services.settings import get_portal_settings
 
     settings = get_portal_settings()
+    language = reading_language(caller.user_id)  # topics and forms are named in it
     return {
         "portal_name": settings.portal_name,
-        "topics": [{"id": t.id, "name": t.name} for t in settings.customer_topics()],
+        "topics": [{"id": t.id, "name": t.name_in(language)} for t in settings.customer_topics()],
         "status_display": settings.status_display,
         "org_view": bool(settings.org_view_enabled and caller.org_view),
         "max_message_length": MAX_MESSAGE_LENGTH,
-        "troubleshooters": [troubleshooters.customer_shape(form)
+        "troubleshooters": [troubleshooters.customer_shape(form, language)
                             for form in troubleshooters.offered(settings)],
+        "attachments": attachment_limits(settings),
     }
 
 
@@ -129,13 +145,15 @@ def create_ticket(caller: Principal, body: CreateTicketBody) -> CustomerTicketVi
 
 
 @route(blueprint, "/api/portal/tickets", access=CUSTOMERS, query=TicketListQuery, tag=TAG,
-       summary="My tickets, or my organization's: status filter, search, sort, cursor.")
+       summary="My tickets, my organization's, or those I follow (the latest I was added to "
+       "first): status filter, search, sort, cursor.")
 def list_tickets(caller: Principal, query: TicketListQuery) -> CustomerTicketPage:
     from chalicelib.services.tickets import portal
 
     return portal.list_customer_tickets(
         caller, scope=query.scope, status=query.status, q=query.q, topic=query.topic,
         sort=query.sort, limit=query.limit, cursor=query.cursor,
+        newest_first=query.order == "desc",
     )
 
 
@@ -170,6 +188,16 @@ def reply(caller: Principal, ticket_id: str, body: ReplyBody) -> CustomerMessage
     from chalicelib.services.tickets import portal
 
     return {"message": portal.customer_reply(caller, ticket_id, body.body, body.attachment_ids)}
+
+
+@route(blueprint, "/api/portal/tickets/{ticket_id}/read", method="POST", access=CUSTOMERS,
+       body=ReadBody, tag=TAG, refreshes_session=False,
+       summary="Messages that arrived while the ticket was open were shown: read up to seq "
+       "(the list's marker, the Inbox and the feed alike); answers the folders' counts.")
+def read(caller: Principal, ticket_id: str, body: ReadBody) -> FolderCounts:
+    from chalicelib.services.tickets import portal
+
+    return portal.customer_read(caller, ticket_id, body.seq)
 
 
 @route(blueprint, "/api/portal/tickets/{ticket_id}/resolve", method="POST", access=CUSTOMERS,

@@ -62,6 +62,7 @@ MISSING: dict[str, tuple[str, str]] = {
     "delivery_id": ("No such delivery.", "delivery_not_found"),
     "attachment_id": ("No such document.", "attachment_not_found"),
     "team_id": ("No such team.", "team_not_found"),
+    "follower_id": ("No such follower.", "follower_not_found"),
 }
 
 SECURITY_HEADERS = {

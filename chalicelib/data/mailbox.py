@@ -31,6 +31,7 @@ from chalicelib.data.base import (
     table_name,
     translate,
 )
+from chalicelib.data.reads import mark_unread_in
 from chalicelib.errors import Conflict
 
 INBOX, SENT, TRASH = "inbox", "sent", "trash"
@@ -155,10 +156,15 @@ def _count(entry: MailboxModel, changes: list[tuple[str, int]]) -> list[Action]:
 
 
 def add_entry_in(tx: TransactWrite, entry: MailboxModel) -> None:
-    """Part of the transaction that stores the message."""
+    """Part of the transaction that stores the message. An unread Inbox entry (an answer from
+    the team, to the requester or anyone else who gets one) also marks its ticket unread for
+    its owner in the ticket list (data/reads.py), so the two cannot disagree."""
     tx.save(entry, condition=MailboxModel.entry_key.does_not_exist())
     if not entry.read:
         tx.update(_counter(entry), actions=_count(entry, [(entry.folder or INBOX, 1)]))
+    if not entry.read and entry.folder == INBOX:
+        mark_unread_in(tx, entry.user_id, str(entry.ticket_id), int(entry.seq or 0),
+                       float(entry.created_at or 0))
 
 
 def get_entry(user_id: str, key: str) -> MailboxModel | None:
@@ -234,11 +240,13 @@ def list_folder(
     )
 
 
-def unread_entries_of_ticket(user_id: str, ticket_id: str) -> list[MailboxModel]:
-    """Entries of one ticket in the user's own partition (bounded by the ticket's length)."""
+def unread_entries_of_ticket(user_id: str, ticket_id: str, up_to: int) -> list[MailboxModel]:
+    """Unread entries of one ticket's messages numbered up to `up_to`, in the user's own
+    partition (bounded by the ticket's length)."""
     return [
         e for e in MailboxModel.query(
-            user_id, MailboxModel.entry_key.startswith(f"{ticket_id}#"),
+            user_id, MailboxModel.entry_key.between(entry_key(ticket_id, 0),
+                                                    entry_key(ticket_id, up_to)),
             filter_condition=MailboxModel.read == False,  # noqa: E712 - a DynamoDB condition
         )
     ]

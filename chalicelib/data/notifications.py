@@ -28,6 +28,9 @@ from chalicelib.data.base import (
 )
 
 KEEP_SECONDS = 180 * 86400
+# How many unread items a count looks at (the badge says "99+" long before), and so a read of
+# one ticket's items too.
+UNREAD_CAP = 100
 
 
 class UnreadIndex(LocalSecondaryIndex["NotificationModel"]):
@@ -115,6 +118,29 @@ def unread_keys(user_id: str, limit: int) -> list[str]:
             user_id, consistent_read=True, limit=limit
         )
     ]
+
+
+def mark_ticket_read(user_id: str, ticket_id: str, *, until: float) -> int:
+    """The user's unread items about one ticket, of events up to `until`, marked read: the
+    newest unread keys (one keys-only query on the user's own partition, at most UNREAD_CAP,
+    as the count reads them) read back in one batch to see whose ticket they are about. Items
+    of a later event stay unread."""
+    keys = [
+        str(item.item_key)
+        for item in NotificationModel.unread_index.query(
+            user_id, NotificationModel.unread_at <= until, consistent_read=True,
+            scan_index_forward=False, limit=UNREAD_CAP,
+        )
+    ]
+    if not keys:
+        return 0
+    about = [
+        str(item.item_key)
+        for item in NotificationModel.batch_get([(user_id, key) for key in keys],
+                                                consistent_read=True)
+        if item.ticket_id == ticket_id
+    ]
+    return mark_read(user_id, about)
 
 
 def count_unread(

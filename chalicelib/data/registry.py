@@ -8,6 +8,7 @@ from pynamodb.models import Model
 from chalicelib.data.attachments import AttachmentModel
 from chalicelib.data.audit import AuditModel
 from chalicelib.data.counters import CounterModel
+from chalicelib.data.followers import FollowerModel
 from chalicelib.data.inbound import InboundModel
 from chalicelib.data.live import ConnectionModel
 from chalicelib.data.mail_threads import MailThreadModel
@@ -18,6 +19,7 @@ from chalicelib.data.notifications import NotificationModel
 from chalicelib.data.orgs import OrgModel
 from chalicelib.data.outbox import OutboxModel
 from chalicelib.data.reads import ReadModel
+from chalicelib.data.search import PostingModel
 from chalicelib.data.sessions import SessionModel
 from chalicelib.data.settings import SettingsModel
 from chalicelib.data.suppressions import SuppressionModel
@@ -46,6 +48,8 @@ MODELS: list[type[Model]] = [
     ConnectionModel,
     InboundModel,
     AttachmentModel,
+    FollowerModel,
+    PostingModel,
 ]
 
 

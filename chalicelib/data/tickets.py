@@ -139,6 +139,12 @@ def get_ticket(ticket_id: str) -> TicketModel | None:
         return None
 
 
+def get_tickets(ticket_ids: Sequence[str]) -> dict[str, TicketModel]:
+    """A page of tickets by id (one BatchGetItem); missing ones are simply absent."""
+    ids = sorted(set(ticket_ids))
+    return {t.ticket_id: t for t in TicketModel.batch_get(ids)} if ids else {}
+
+
 def find_by_number(number: int) -> TicketModel | None:
     for ticket in TicketModel.number_index.query(number, limit=1):
         return ticket
@@ -181,6 +187,22 @@ class TicketFilter:
     # The admin's visibility rules (PortalSettings.hides): what customers never see.
     hidden_topics: Collection[str] = ()
     hidden_channels: Collection[str] = ()
+
+    def admits(self, ticket: TicketModel) -> bool:
+        """What `filter_condition` lets through, for tickets read by id from another index's
+        page (a user's unread tickets): the same narrowing, kept beside it so the two agree."""
+        searched = ticket.customer_search_text if self.customer_text else ticket.search_text
+        active = float(ticket.last_activity_at)
+        return (
+            self.state in (None, ticket.state_class)
+            and self.status in (None, ticket.status)
+            and self.topic in (None, "", ticket.topic)
+            and all(word in str(searched) for word in self.words)
+            and self.team_id in (None, "", ticket.team_id)
+            and (self.active_before is None or active < self.active_before)
+            and ticket.topic not in self.hidden_topics
+            and ticket.channel not in self.hidden_channels
+        )
 
 
 def _and(left: Condition | None, right: Condition) -> Condition:

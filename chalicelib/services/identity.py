@@ -25,6 +25,17 @@ def check_email(email: str) -> str:
     return email
 
 
+def language_of(user: store.UserModel | None) -> str:
+    """The language an account reads the portal and its mail in."""
+    return str(user.language or "en") if user is not None else "en"
+
+
+def reading_language(user_id: str) -> str:
+    """The caller's language, for answers that name what the admin translated (topics,
+    troubleshooters): one read of the account, which the profile keeps current."""
+    return language_of(store.get_user(user_id))
+
+
 def public_user(user: store.UserModel) -> User:
     return {
         "id": user.user_id,

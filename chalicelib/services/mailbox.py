@@ -3,6 +3,8 @@
 The admin's visibility rules apply here as everywhere a customer looks: an entry of a ticket
 of a hidden topic or channel is neither listed, nor counted, nor found by its id. So does the
 author display: an Inbox entry (the team's answer) names its agent as the thread does now.
+The customer's own messages (Sent, and in the Trash) are read by nature: they are never marked
+unread. The trash is emptied after the admin's `trash_retention_days`, which its page says.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def list_folder(
         "items": [_public(e, settings) for e in page.items],
         "next_cursor": page.cursor,
         "unread": _counts(principal.user_id, settings),
+        "purge_after_days": settings.trash_retention_days if folder == store.TRASH else None,
     }
 
 
@@ -61,22 +64,25 @@ def change(principal: Principal, entry_id: str, action: str) -> FolderEntryChang
     if action == "read":
         store.change_entry(entry, read=True, at=now)
     elif action == "unread":
+        if _origin(entry) == store.SENT:
+            raise InvalidInput("Your own messages are always read.", code="own_message")
         store.change_entry(entry, read=False, at=now)
     elif action == "trash":
         store.change_entry(entry, folder=store.TRASH, at=now)
     elif entry.folder != store.TRASH:
         raise Conflict("This message is not in the trash.", code="not_in_trash")
     else:
-        store.change_entry(entry, folder=entry.origin_folder or store.INBOX, at=now)
+        store.change_entry(entry, folder=_origin(entry), at=now)
     updated = store.get_entry(principal.user_id, entry.entry_key)
     assert updated is not None
     return {"entry": _public(updated, settings), "unread": _counts(principal.user_id, settings)}
 
 
-def mark_ticket_read(user_id: str, ticket_id: str) -> None:
-    """Opening a ticket reads its messages in the folders too."""
+def mark_ticket_read(user_id: str, ticket_id: str, up_to: int) -> None:
+    """Reading a ticket reads its messages in the folders too, up to the last one the reader
+    was shown: one that arrived meanwhile stays unread."""
     now = clock.now()
-    for entry in store.unread_entries_of_ticket(user_id, ticket_id):
+    for entry in store.unread_entries_of_ticket(user_id, ticket_id, up_to):
         with contextlib.suppress(Conflict):  # changed meanwhile (another tab): that change stands
             store.change_entry(entry, read=True, at=now)
 
@@ -108,10 +114,16 @@ def _key(entry_id: str) -> str:
     return store.entry_key(ticket_id, int(seq))
 
 
+def _origin(entry: store.MailboxModel) -> str:
+    """The folder an entry was written in: Inbox (the team's answers) or Sent (mine)."""
+    return str(entry.origin_folder or store.INBOX)
+
+
 def _public(entry: store.MailboxModel, settings: PortalSettings) -> FolderEntry:
     return {
         "id": f"{entry.ticket_id}.{int(entry.seq or 0)}",
         "folder": entry.folder,
+        "origin": _origin(entry),
         "ticket_id": entry.ticket_id,
         "ticket_number": int(entry.ticket_number or 0),
         "title": entry.title,

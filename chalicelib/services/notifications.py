@@ -3,16 +3,18 @@
 Every ticket change writes one message (see services/tickets/commit.py); the messages table's
 stream brings each new one here. The rules:
 
-- an agent's public reply: the requester gets a secure notification (mail that a message is
-  waiting, with a link, never its text) and a feed item;
+- an agent's public reply: the requester and the ticket's followers get a secure notification
+  (mail that a message is waiting, with a link, never its text), each in their own language,
+  and those with an account a feed item (services/followers.py);
 - a customer's message: the author gets an acknowledgement (a setting), and support gets an
   alert: the assignee, else the team's address, else the portal's support address; the
   assignee also gets a feed item;
 - internal notes, silent resolutions and system events reach nobody outside the team by mail;
   an assignment gives the new assignee a feed item;
 - a change of the status the requester sees (an agent's send resolving the ticket, a reopen,
-  closing) gives the requester one `status` item, read off the change the message records;
-  never for a silent resolution, nor for a change the requester made themselves;
+  closing) gives the requester one `status` item, read off the change the message records
+  (an answer that made it carries it on its `reply` item instead: one item per answer, as the
+  Inbox has one entry); never for a silent resolution, nor for a change the requester made;
 - a ticket the admin's visibility rules hide is not the customer's: they hear nothing of it,
   neither feed nor mail (live pushes run the portal's own access check);
 - an acknowledgement goes only to someone we know wrote: a mail whose sender SES could not
@@ -30,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from chalicelib import clock
+from chalicelib.data import followers as follower_store
+from chalicelib.data import mailbox as mailbox_store
 from chalicelib.data import notifications as store
 from chalicelib.data import teams as team_store
 from chalicelib.data import tickets as ticket_store
@@ -44,6 +48,7 @@ from chalicelib.observability import append_log_keys, get_logger
 from chalicelib.services import live, outbox
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
+from chalicelib.services.tickets.access import MAX_FOLLOWERS, follower_admitted
 from chalicelib.services.tickets.views import agent_shown_as
 from chalicelib.shapes.notifications import MarkedRead, Notification, NotificationFeed, UnreadCount
 
@@ -59,7 +64,7 @@ STATUS = "status"
 CUSTOMER_WROTE = "customer_message"
 ASSIGNED = "assigned"
 
-UNREAD_CAP = 100
+UNREAD_CAP = store.UNREAD_CAP
 MARK_ALL_BATCH = 200
 MARK_ALL_BATCHES = 5
 
@@ -121,14 +126,23 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
     )
     requester = _active(people.get(str(ticket.requester_id))) if for_customers else None
     if message.kind == AGENT_REPLY and public:
-        if requester is not None:
-            # The agent's own name, shown as the author display says when the feed is read.
-            plan.feed.append(_item(requester.user_id, REPLY, message, ticket, CUSTOMER,
-                                   actor=str(message.author_name or "")))
-        if requester is not None and _mailed(requester):
-            plan.mails.append(_paced(requester, _mail(
-                "secure_notification", outbox.CUSTOMER, requester.email, requester.name,
-                requester.language, message, ticket)))
+        followers, addresses = _followers(ticket, settings) if for_customers else ([], [])
+        for reader in [r for r in (requester, *followers) if r is not None]:
+            # The agent's own name, shown as the author display says when the feed is read;
+            # the status the answer set rides on its item (one item per answer, as the Inbox
+            # has one entry: the bell and the Inbox count alike).
+            plan.feed.append(_item(reader.user_id, REPLY, message, ticket, CUSTOMER,
+                                   actor=str(message.author_name or ""),
+                                   status=_status_shown(details.get("status_change"), settings),
+                                   read=_read_already(reader.user_id, message)))
+            if _mailed(reader):
+                plan.mails.append(_paced(reader, _mail(
+                    "secure_notification", outbox.CUSTOMER, reader.email, reader.name,
+                    reader.language, message, ticket)))
+        for address in addresses:
+            # Followers without an account: the mail only, in the portal's language.
+            plan.mails.append(_mail("secure_notification", outbox.CUSTOMER, address, address,
+                                    settings.default_language, message, ticket))
     elif message.kind == CUSTOMER_MESSAGE and public:
         author = _active(people.get(str(message.author_id or "")))
         acknowledge = (
@@ -159,13 +173,29 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
                                    actor=str(message.author_name or "")))
     # Internal notes and silent resolutions: nothing leaves the team. Any other message that
     # changed what the requester sees as the status tells them, once (the item's key is the
-    # message's).
-    if requester is not None and message.kind != RESOLVE_NOTE:
+    # message's); an answer told it on its own item.
+    answered = message.kind == AGENT_REPLY and public
+    if requester is not None and message.kind != RESOLVE_NOTE and not answered:
         shown = _status_shown(details.get("status_change"), settings)
         if shown is not None and message.author_id != requester.user_id:
             plan.feed.append(_item(requester.user_id, STATUS, message, ticket, CUSTOMER,
                                    status=shown))
     return plan
+
+
+def _followers(
+    ticket: TicketModel, settings: PortalSettings
+) -> tuple[list[user_store.UserModel], list[str]]:
+    """Who follows the ticket (services/followers.py) and hears of the team's answers as the
+    requester does: the active customer accounts, and the addresses without one, each only
+    while the rule still admits them (access.follower_admitted)."""
+    followers = follower_store.list_followers(ticket.ticket_id, MAX_FOLLOWERS)
+    users = user_store.get_users(f.user_id for f in followers if f.user_id)
+    accounts = [_active(users.get(str(f.user_id))) for f in followers if f.user_id]
+    return ([u for u in accounts if u is not None and u.role == CUSTOMER
+             and follower_admitted(u.org_id, ticket, settings)],
+            [str(f.email) for f in followers
+             if not f.user_id and follower_admitted(None, ticket, settings)])
 
 
 def _status_shown(change: Any, settings: PortalSettings) -> str | None:
@@ -222,9 +252,18 @@ def _mail(
     )
 
 
+def _read_already(user_id: str, message: MessageModel) -> bool:
+    """Whether the reader has read the answer before its item is written: a page that had the
+    ticket open showed it and said so (tickets/portal.py customer_read), or its Inbox entry was
+    marked read. The item is then written read, so the bell counts what the Inbox counts."""
+    entry = mailbox_store.get_entry(
+        user_id, mailbox_store.entry_key(str(message.ticket_id), int(message.seq)))
+    return entry is not None and bool(entry.read)
+
+
 def _item(
     user_id: str, kind: str, message: MessageModel, ticket: TicketModel,
-    audience: str, *, actor: str | None = None, status: str | None = None,
+    audience: str, *, actor: str | None = None, status: str | None = None, read: bool = False,
 ) -> NotificationModel:
     created_at = float(message.created_at)
     customer = audience == CUSTOMER
@@ -240,8 +279,8 @@ def _item(
         status=status,
         link=f"/tickets/{ticket.ticket_id}" if customer else f"/console/tickets/{ticket.ticket_id}",
         created_at=created_at,
-        read=False,
-        unread_at=created_at,
+        read=read,
+        unread_at=None if read else created_at,
         expires_at=expiry(created_at + store.KEEP_SECONDS),
         topic=str(ticket.topic),
         channel=str(ticket.channel),

@@ -79,14 +79,18 @@ def ticket_link(audience: str, ticket_id: str) -> str:
     return mailer.link(path)
 
 
-def ticket_context(ticket: TicketModel, audience: str, name: str) -> dict[str, Any]:
+def ticket_context(
+    ticket: TicketModel, audience: str, name: str, language: str = ""
+) -> dict[str, Any]:
     """What every ticket mail may say: never a message's text. The title is the subject the
     customer (or the agent opening on their behalf) typed, not the console's title, which
-    defaults to the start of the first message."""
+    defaults to the start of the first message; the topic is named in the recipient's
+    `language` (its default name without one)."""
     return {
         "name": name,
         "ticket_number": int(ticket.number),
         "ticket_title": str(ticket.subject),
+        "topic_name": get_portal_settings().topic_name(str(ticket.topic), language),
         "link": ticket_link(audience, str(ticket.ticket_id)),
     }
 
@@ -123,7 +127,8 @@ def deliver(delivery: Delivery) -> str:
             to=delivery.recipient,
             language=delivery.language,
             template=delivery.template,
-            context={**ticket_context(delivery.ticket, delivery.audience, delivery.name),
+            context={**ticket_context(delivery.ticket, delivery.audience, delivery.name,
+                                      delivery.language),
                      **delivery.context},
             ticket_id=str(delivery.ticket.ticket_id),
             extra_to=extra.to,

@@ -95,6 +95,15 @@ def sign_in(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         user_store.save_user(user)
+    return start_session(user, caller, user_agent)
+
+
+def start_session(
+    user: user_store.UserModel, caller: Anonymous, user_agent: str | None
+) -> SignedIn:
+    """A session for an account whose password the caller has just proved: at sign-in, or
+    when confirming a registration (which asks for it, so signing in would ask again)."""
+    email = user.email
     token = secrets.token_urlsafe(32)  # 256 bits
     now = clock.now()
     settings = get_portal_settings()

@@ -31,12 +31,31 @@ MAX_ATTACHMENTS_PER_TICKET = 500  # the documents list reads a ticket's files in
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
 
+def _given(value: dict[str, Any]) -> dict[str, Any]:
+    """Translations without the blank ones: a language left empty reads as the default."""
+    return {
+        language: text for language, text in value.items()
+        if not (isinstance(text, str) and not text.strip())
+    }
+
+
 class Topic(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=40, pattern=SLUG)
     name: str = Field(min_length=1, max_length=80)
     team_id: str = Field("support", min_length=1, max_length=40)
+    # What customers reading another language see instead of `name` (name_in); a language
+    # without one sees `name`.
+    names: dict[Language, Annotated[str, Field(max_length=80)]] = Field(default_factory=dict)
+
+    @field_validator("names", mode="before")
+    @classmethod
+    def _drop_blank_names(cls, value: Any) -> Any:
+        return _given(value) if isinstance(value, dict) else value
+
+    def name_in(self, language: str) -> str:
+        return str(self.names.get(language, self.name))  # type: ignore[call-overload]
 
 
 class AlertRecipients(BaseModel):
@@ -86,6 +105,32 @@ class TroubleshooterQuestion(BaseModel):
         return value
 
 
+def _unique_questions(value: list[TroubleshooterQuestion]) -> list[TroubleshooterQuestion]:
+    # Answers name the question they answer, so two questions may not read the same.
+    texts = [q.text for q in value]
+    if len(set(texts)) != len(texts):
+        raise ValueError("each question may appear only once")
+    return value
+
+
+class TroubleshooterWording(BaseModel):
+    """A form in another language. What is left empty reads as the form's own words; the
+    questions, when given, are all of them, in the form's order, each with as many choices."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field("", max_length=80)
+    intro: str = Field("", max_length=1000)
+    questions: list[TroubleshooterQuestion] = Field(default_factory=list, max_length=20)
+
+    @field_validator("questions")
+    @classmethod
+    def _distinct_questions(
+        cls, value: list[TroubleshooterQuestion]
+    ) -> list[TroubleshooterQuestion]:
+        return _unique_questions(value)
+
+
 class TroubleshooterForm(BaseModel):
     """A guided form a customer can start a ticket from; its questions and answers become the
     ticket's troubleshooter summary (services/troubleshooters.py)."""
@@ -97,17 +142,49 @@ class TroubleshooterForm(BaseModel):
     topic: str = Field(min_length=1, max_length=40)
     intro: str = Field("", max_length=1000)
     questions: list[TroubleshooterQuestion] = Field(min_length=1, max_length=20)
+    # The form as customers reading another language see it (in_language), and so the
+    # questions their answers are checked against.
+    translations: dict[Language, TroubleshooterWording] = Field(default_factory=dict)
 
     @field_validator("questions")
     @classmethod
     def _distinct_questions(
         cls, value: list[TroubleshooterQuestion]
     ) -> list[TroubleshooterQuestion]:
-        # Answers name the question they answer, so two questions may not read the same.
-        texts = [q.text for q in value]
-        if len(set(texts)) != len(texts):
-            raise ValueError("each question may appear only once")
-        return value
+        return _unique_questions(value)
+
+    @field_validator("translations")
+    @classmethod
+    def _translations_fit(
+        cls, value: dict[str, TroubleshooterWording], info: ValidationInfo
+    ) -> dict[str, TroubleshooterWording]:
+        # A translated question stands for the form's question at the same place, and a choice
+        # for the choice at the same place: the answers are checked against the form in the
+        # customer's language, so each must say the same thing.
+        questions: list[TroubleshooterQuestion] | None = info.data.get("questions")
+        for language, wording in value.items():
+            if questions is None or not wording.questions:
+                continue
+            shape = [len(q.options) for q in questions]
+            if [len(q.options) for q in wording.questions] != shape:
+                raise ValueError(
+                    f"the questions in '{language}' must be as many as the form's "
+                    f"({len(shape)}), in its order, each with as many choices"
+                )
+        return {language: w for language, w in value.items() if w != TroubleshooterWording()}
+
+    def in_language(self, language: str) -> TroubleshooterForm:
+        """The form as a customer reading `language` sees it: its translation where there is
+        one, the form's own words elsewhere."""
+        wording = self.translations.get(language)  # type: ignore[call-overload]
+        if wording is None:
+            return self
+        return self.model_copy(update={
+            "name": wording.name or self.name,
+            "intro": wording.intro or self.intro,
+            "questions": wording.questions or self.questions,
+            "translations": {},
+        })
 
 
 DEFAULT_TOPICS = [
@@ -143,6 +220,9 @@ class PortalSettings(BaseModel):
     # "simple": customers see Open / Closed; "full": new, open, pending, resolved, closed.
     status_display: Literal["simple", "full"] = "simple"
     org_view_enabled: bool = True
+    # Followers of a ticket (services/followers.py) from outside its organization: customers of
+    # another one, and addresses without an account (mail only). Off: colleagues only.
+    followers_outside_org: bool = False
     trash_retention_days: int = Field(30, ge=1, le=3650)
     reopen_window_days: int = Field(30, ge=0, le=3650)
     auto_close_days: int = Field(7, ge=1, le=365)
@@ -211,6 +291,12 @@ class PortalSettings(BaseModel):
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
+    def topic_name(self, topic_id: str, language: str) -> str:
+        """A topic as customers reading `language` see it named (a topic since removed: its
+        id)."""
+        topic = self.topic(topic_id)
+        return topic.name_in(language) if topic else topic_id
+
     def troubleshooter(self, form_id: str) -> TroubleshooterForm | None:
         return next((f for f in self.troubleshooters if f.id == form_id), None)
 
@@ -259,7 +345,10 @@ def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalS
     _refuse_broken_templates(changes)
     item = store.get_settings_item()
     current = {**PortalSettings().model_dump(), **item.data}
-    merged = {key: _merged(current.get(key), value) for key, value in changes.items()}
+    merged = {
+        key: _translations_kept(key, current.get(key), _merged(current.get(key), value))
+        for key, value in changes.items()
+    }
     try:
         updated = PortalSettings.model_validate({**current, **merged})
     except ValidationError as exc:
@@ -289,6 +378,29 @@ def _merged(current: Any, change: Any) -> Any:
         else:
             result[key] = _merged(current.get(key), value)
     return result
+
+
+# A list whose items carry translations, and the key they are under.
+_TRANSLATED_LISTS = {"topics": "names", "troubleshooters": "translations"}
+
+
+def _translations_kept(key: str, current: Any, change: Any) -> Any:
+    """A topic or form sent without its translations keeps those it had (matched by id): a
+    client that does not edit them (an older page, an API script) must not drop them. Sent,
+    even empty, they are replaced."""
+    translated = _TRANSLATED_LISTS.get(key)
+    if translated is None or not isinstance(change, list) or not isinstance(current, list):
+        return change
+    before = {
+        item.get("id"): item[translated] for item in current
+        if isinstance(item, dict) and translated in item
+    }
+    return [
+        {**item, translated: before[item.get("id")]}
+        if isinstance(item, dict) and translated not in item and item.get("id") in before
+        else item
+        for item in change
+    ]
 
 
 def _refuse_broken_templates(changes: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """Troubleshooter forms: which ones a customer is offered, and checking a filled-in form.
 
-The forms are portal settings (`PortalSettings.troubleshooters`). A ticket started from one
-stores the form's own name and question texts with the customer's answers, never the copy the
-client sent, so the summary agents read is what the customer was really asked.
+The forms are portal settings (`PortalSettings.troubleshooters`), each with its translations.
+A customer is shown the form in their language, and a ticket started from one stores that
+wording's name and question texts with the customer's answers, never the copy the client sent,
+so the summary agents read is what the customer was really asked.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def offered(settings: PortalSettings) -> list[TroubleshooterForm]:
     return [form for form in settings.troubleshooters if not settings.hides(form.topic, CHANNEL)]
 
 
-def customer_shape(form: TroubleshooterForm) -> OfferedTroubleshooter:
+def customer_shape(form: TroubleshooterForm, language: str) -> OfferedTroubleshooter:
+    """The form as a customer reading `language` is shown it."""
+    form = form.in_language(language)
     return {
         "id": form.id,
         "name": form.name,
@@ -42,11 +45,12 @@ def customer_shape(form: TroubleshooterForm) -> OfferedTroubleshooter:
 
 
 def checked(
-    settings: PortalSettings, troubleshooter: dict[str, Any], topic: str
+    settings: PortalSettings, troubleshooter: dict[str, Any], topic: str, language: str
 ) -> TroubleshooterSummary:
     """The summary to store for a ticket started from a troubleshooter. With the `id` of a
-    configured form: checked against it (`answered`). Without one (an API client's own form):
-    stored as sent, but it may not pass itself off as a configured form by taking its name."""
+    configured form: checked against it as the customer, reading `language`, was shown it
+    (`answered`). Without one (an API client's own form): stored as sent, but it may not pass
+    itself off as a configured form by taking its name, in any language."""
     answers: list[TroubleshooterAnswer] = [
         {"question": _clean(item["question"]), "answer": _clean(item["answer"])}
         for item in troubleshooter.get("answers", [])
@@ -58,9 +62,9 @@ def checked(
         )
     form_id = troubleshooter.get("id")
     if form_id:
-        return _answered(settings, form_id, topic, answers)
+        return _answered(settings, form_id, topic, answers, language)
     name = _clean(troubleshooter.get("name", ""))
-    if any(form.name.casefold() == name.casefold() for form in settings.troubleshooters):
+    if any(name.casefold() in _names(form) for form in settings.troubleshooters):
         raise InvalidInput(
             "A summary named after a configured troubleshooter must give its id.",
             code="troubleshooter_id_required",
@@ -79,17 +83,25 @@ def _clean(text: str) -> str:
     return "".join(c for c in normalized if unicodedata.category(c) != "Cf").strip()
 
 
+def _names(form: TroubleshooterForm) -> set[str]:
+    """A form's name in every language it has one, to compare with a summary's."""
+    names = [form.name] + [wording.name for wording in form.translations.values()]
+    return {name.casefold() for name in names if name}
+
+
 def _answered(
-    settings: PortalSettings, form_id: str, topic: str, answers: Sequence[TroubleshooterAnswer]
+    settings: PortalSettings, form_id: str, topic: str, answers: Sequence[TroubleshooterAnswer],
+    language: str,
 ) -> TroubleshooterSummary:
     """The summary to store for a filled-in form (`answers` already cleaned): every question of
-    the form answered once, a choice question with one of its choices. Answers are matched to
-    questions by the question's text, so a form the admin changed after the page loaded is
-    refused rather than misread."""
-    form = settings.troubleshooter(form_id)
-    if form is None or settings.hides(form.topic, CHANNEL):
+    the form, as worded in `language`, answered once, a choice question with one of its
+    choices. Answers are matched to questions by the question's text, so a form the admin
+    changed after the page loaded is refused rather than misread."""
+    configured = settings.troubleshooter(form_id)
+    if configured is None or settings.hides(configured.topic, CHANNEL):
         # A hidden form is refused like a missing one: the customer cannot tell them apart.
         raise InvalidInput("This troubleshooter is not available.", code="unknown_troubleshooter")
+    form = configured.in_language(language)
     if topic != form.topic:
         raise InvalidInput(
             "A ticket from this troubleshooter has the troubleshooter's topic.",

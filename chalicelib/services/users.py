@@ -29,6 +29,7 @@ INVITE_TOKEN_SECONDS = 7 * 24 * 3600
 VERIFY_TOKEN_SECONDS = 24 * 3600
 _REGISTRATIONS = uuid.UUID("0c8f4f4e-6d1b-4f7a-9b1e-7d3c2a5e9f11")  # request id → account id
 _BOOTSTRAPS = uuid.UUID("5b0d7e52-93c4-4d0e-8f2a-1e6b7c9d3a40")  # admins seen → account id
+SPENT_LINK = "This link has expired or was already used. Ask for a new one."
 
 
 def get_me(principal: Principal) -> User:
@@ -259,6 +260,25 @@ def _send_reset_link(email: str, caller: Anonymous) -> None:
     audit.record("auth.reset_request", actor=caller, actor_email=email, target=user.user_id)
 
 
+def check_password_link(token: str) -> None:
+    """Whether a reset or invite link would still set a password, without spending it: the
+    page says a spent or expired one is of no use before asking for a new password. Answers
+    no more than confirming would (usable or not, never whose), for a token nobody can guess."""
+    pending = token_store.get_valid_token(_hash(token), "password", clock.now())
+    if _link_owner(pending) is None:
+        raise InvalidInput(SPENT_LINK, code="invalid_token")
+
+
+def _link_owner(token: token_store.TokenModel | None) -> store.UserModel | None:
+    """The account a password link may still set the password of: none once the account is
+    disabled, or when the link was sent before the password last changed (it must not undo
+    that change)."""
+    user = store.get_user(token.user_id) if token else None
+    if user is None or token is None or user.status == "disabled":
+        return None
+    return None if _issued_before_last_change(token, user) else user
+
+
 def confirm_password_reset(token: str, new: str, caller: Anonymous) -> str:
     """Reset links and invite links end here: set the password, end every session. Returns a
     device cookie for the new password: the reset revoked the old ones, and this browser has
@@ -269,14 +289,10 @@ def confirm_password_reset(token: str, new: str, caller: Anonymous) -> str:
     if preview is not None:
         passwords.check_new_password(new, email=preview.email, name=preview.name)
     consumed = token_store.consume_token(token_hash, "password", clock.now())
-    user = store.get_user(consumed.user_id) if consumed else None
-    if user is not None and consumed is not None and _issued_before_last_change(consumed, user):
-        user = None  # a link sent before the password last changed must not undo that change
-    if user is None or user.status == "disabled":
+    user = _link_owner(consumed)
+    if user is None:
         audit.record("auth.reset", actor=caller, outcome="failure")
-        raise InvalidInput(
-            "This link has expired or was already used. Ask for a new one.", code="invalid_token"
-        )
+        raise InvalidInput(SPENT_LINK, code="invalid_token")
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     user.password_changed_at = clock.now()
@@ -374,11 +390,14 @@ def _queue_account_mail(request: dict[str, Any]) -> None:
     queues.send(get_settings().account_mail_queue, request)
 
 
-def verify_email(token: str, password: str, caller: Anonymous) -> None:
-    """Confirm a self-registered address. The link proves the mailbox; the password proves the
-    person who registered. Both are needed: otherwise a stranger could register someone else's
-    address with a password of their own, and the owner's click on the link would hand the
-    stranger the account."""
+def verify_email(
+    token: str, password: str, caller: Anonymous, user_agent: str | None = None
+) -> sessions.SignedIn:
+    """Confirm a self-registered address, and sign in. The link proves the mailbox; the password
+    proves the person who registered. Both are needed: otherwise a stranger could register
+    someone else's address with a password of their own, and the owner's click on the link
+    would hand the stranger the account. Having proved both, the person is signed in rather
+    than asked for the password a second time."""
     token_hash = _hash(token)
     pending = token_store.get_valid_token(token_hash, "verify", clock.now())
     user = store.get_user(pending.user_id) if pending else None
@@ -395,6 +414,7 @@ def verify_email(token: str, password: str, caller: Anonymous) -> None:
         user.status = "active"
         store.save_user(user)
     audit.record("auth.verify_email", actor=caller, actor_email=user.email, target=user.user_id)
+    return sessions.start_session(user, caller, user_agent)
 
 
 def _issued_before_last_change(token: token_store.TokenModel, user: store.UserModel) -> bool:

@@ -73,6 +73,20 @@ class StaffAttachmentList(TypedDict):
     items: list[StaffAttachment]
 
 
+class AcceptedType(TypedDict):
+    mime: str
+    extensions: list[str]  # ".jpg", ".jpeg"…: the first is the one the type is named by
+
+
+class AttachmentLimits(TypedDict):
+    """What the drop zones say and check before an upload (the pages' config answers)."""
+
+    max_bytes: int  # the largest file
+    types: list[AcceptedType]  # those the portal takes
+    per_message: int  # files one message carries
+    per_ticket: int  # files one ticket holds
+
+
 class DownloadLink(TypedDict):
     """Instead of a redirect (`?redirect=false`)."""
 

@@ -14,6 +14,7 @@ class FolderUnread(TypedDict):
 class FolderEntry(TypedDict):
     id: str  # "<ticket id>.<seq>"
     folder: str  # inbox, sent or trash
+    origin: str  # inbox or sent: where it came from, and where restoring puts it back
     ticket_id: str
     ticket_number: int
     title: str
@@ -32,6 +33,9 @@ class FolderPage(TypedDict):
     items: list[FolderEntry]  # newest first
     next_cursor: str | None
     unread: FolderUnread
+    # The trash: how many days an entry stays there before it is deleted for good (the admin's
+    # trash_retention_days); None for the other folders.
+    purge_after_days: int | None
 
 
 class FolderEntryChange(TypedDict):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from typing_extensions import TypedDict
 
+from chalicelib.shapes.attachments import AttachmentLimits
 from chalicelib.shapes.settings import SettingsBannerLink
 from chalicelib.shapes.troubleshooters import OfferedTroubleshooter
 
@@ -34,3 +35,4 @@ class PortalConfig(TypedDict):
     org_view: bool  # the caller may list the organization's tickets
     max_message_length: int
     troubleshooters: list[OfferedTroubleshooter]
+    attachments: AttachmentLimits  # what the drop zones say and check first

@@ -20,9 +20,23 @@ class SettingsTopic(TypedDict):
     team_id: str
 
 
+class SettingsTranslatedTopic(SettingsTopic):
+    """A topic as the admin edits it: with its name in other languages."""
+
+    names: dict[str, str]  # language → the name customers reading it see; else `name`
+
+
 class SettingsTroubleshooterQuestion(TypedDict):
     text: str
     options: list[str]  # none: the answer is free text
+
+
+class SettingsTroubleshooterWording(TypedDict):
+    """A form in another language; empty: the form's own words."""
+
+    name: str
+    intro: str
+    questions: list[SettingsTroubleshooterQuestion]  # all the form's, in order, or none
 
 
 class SettingsTroubleshooterForm(TypedDict):
@@ -31,6 +45,7 @@ class SettingsTroubleshooterForm(TypedDict):
     topic: str
     intro: str
     questions: list[SettingsTroubleshooterQuestion]
+    translations: dict[str, SettingsTroubleshooterWording]  # by language
 
 
 class SettingsAlertRecipients(TypedDict):
@@ -57,12 +72,13 @@ class SettingsValues(TypedDict):
     self_registration: bool
     idle_timeout_minutes: int
     absolute_lifetime_hours: int
-    topics: list[SettingsTopic]
+    topics: list[SettingsTranslatedTopic]
     author_display: Literal["none", "team", "agent_name", "custom"]
     team_display_name: str
     author_custom_text: str
     status_display: Literal["simple", "full"]
     org_view_enabled: bool
+    followers_outside_org: bool
     trash_retention_days: int
     reopen_window_days: int
     auto_close_days: int

@@ -70,7 +70,8 @@ class CustomerTicketView(TypedDict):
     message_count: int
     can_reply: bool
     reply_refusal: ReplyRefusal | None
-    can_rate: bool
+    can_resolve: bool  # the caller is the requester, and the ticket is open
+    can_rate: bool  # the caller is the requester, and the ticket is resolved or closed
 
 
 class CustomerNewMessages(TypedDict):

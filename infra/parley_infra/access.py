@@ -145,9 +145,25 @@ PROFILES: dict[str, FunctionAccess] = {
             "messages": levels("read"),
             "tickets": levels("read"),
             "teams": levels("read"),
+            # Followers hear of the team's answers; a live push checks who may still see it.
+            "followers": levels("read"),
+            # An answer the reader's open page already read is a feed item written read.
+            "mailbox": levels("read"),
         },
         send_mail=True,
         push_live=True,
+        timeout_s=60,
+    ),
+    # The messages table's stream again: the search index (services/search.py). Each message
+    # reads its ticket, requester and organization, and writes its postings.
+    "index_messages": FunctionAccess(
+        tables={
+            "search": levels("write"),
+            "tickets": levels("read"),
+            "users": levels("read"),
+            "orgs": levels("read"),
+        },
+        memory_mb=256,
         timeout_s=60,
     ),
     # Received mail (SES -> S3 + SNS -> SQS): reads the raw message, threads it onto a ticket or
@@ -174,6 +190,9 @@ PROFILES: dict[str, FunctionAccess] = {
             "audit": levels("append"),
             # A returned-mail report about a message we sent suppresses the failed address.
             "suppressions": levels("read write"),
+            # A follower's mail lands on the ticket they follow; one added by address follows
+            # as the account their mail made (services/followers.py link_account).
+            "followers": levels("read write"),
         },
         buckets={"inbound": levels(QUARANTINE_COPY), "documents": levels("write")},
         send_mail=True,
@@ -202,6 +221,7 @@ PROFILES: dict[str, FunctionAccess] = {
             "settings": levels("read"),
             "users": levels("read"),
             "tickets": levels("read"),
+            "followers": levels("read"),  # followers may follow a ticket live too
         },
         memory_mb=256,
         timeout_s=10,
@@ -213,6 +233,7 @@ PROFILES: dict[str, FunctionAccess] = {
             "settings": levels("read"),
             "tickets": levels("read"),
             "messages": levels("read"),
+            "followers": levels("read"),
         },
         push_live=True,
         memory_mb=256,

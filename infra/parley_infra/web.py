@@ -23,7 +23,8 @@ PLACEHOLDER_PAGE = (
 
 def content_security_policy(documents_bucket_name: str, extra_connect_sources: list[str]) -> str:
     """Scripts and styles only from the portal itself (no inline script), no framing; the browser
-    may also POST uploads to the documents bucket (presigned POST, both S3 endpoint forms)."""
+    may also POST uploads to the documents bucket (presigned POST, both S3 endpoint forms) and
+    show image thumbnails from it (presigned GET, named even though `https:` covers it today)."""
     bucket_endpoints = [
         f"https://{documents_bucket_name}.s3.amazonaws.com",
         f"https://{documents_bucket_name}.s3.{Aws.REGION}.amazonaws.com",
@@ -34,7 +35,8 @@ def content_security_policy(documents_bucket_name: str, extra_connect_sources: l
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data: blob: https:",  # the admin's logo may be an https address
+            # the admin's logo may be an https address
+            f"img-src 'self' data: blob: https: {' '.join(bucket_endpoints)}",
             "font-src 'self'",
             f"connect-src {connect}",
             f"form-action 'self' {' '.join(bucket_endpoints)}",

@@ -75,6 +75,7 @@ class EventPump(threading.Thread):
         self._queues: list[tuple[str, str]] = []
         self._topics: list[_Topic] = []
         self.delivered = 0
+        self._counting = threading.Lock()
         for source in app.event_sources:
             if isinstance(source, ScheduledEventConfig):
                 self._schedules.append((source.name, _period(source.schedule_expression)))
@@ -92,17 +93,39 @@ class EventPump(threading.Thread):
         now = time.monotonic()
         for name, period in self._schedules:
             self._next_run[name] = now + period
+        # Each stream reader polls on its own, as each of Lambda's event source mappings does:
+        # a slow reader (the search indexer on a long thread) never holds up the notifications.
+        for stream in self._streams:
+            threading.Thread(target=self._follow, args=(stream,), daemon=True,
+                             name=f"event-pump-{stream.name}").start()
         while not self._stop_event.is_set():
             try:
-                self.pump_once()
+                self.pump_once(streams=False)
             except Exception:
                 get_logger().exception("event pump cycle failed; retrying")
             self._stop_event.wait(self.interval)
 
-    def pump_once(self, *, run_schedules_now: bool = False) -> int:
-        """One pass over every source; returns how many events were handed to handlers."""
+    def _follow(self, stream: _Stream) -> None:
+        while not self._stop_event.is_set():
+            handled = 0
+            try:
+                handled = self._pump_stream(stream)
+            except Exception:
+                get_logger().exception("stream reader failed; retrying", extra={
+                    "handler": stream.name})
+            self._count(handled)
+            if not handled:  # caught up: wait for more; behind: read on at once
+                self._stop_event.wait(self.interval)
+
+    def _count(self, handled: int) -> None:
+        with self._counting:
+            self.delivered += handled
+
+    def pump_once(self, *, run_schedules_now: bool = False, streams: bool = True) -> int:
+        """One pass over every source (`streams=False`: all but the streams, which run() reads
+        on their own threads); returns how many events were handed to handlers."""
         handled = 0
-        for stream in self._streams:
+        for stream in self._streams if streams else ():
             handled += self._pump_stream(stream)
         for name, queue in self._queues:
             handled += self._pump_queue(name, queue)
@@ -114,7 +137,7 @@ class EventPump(threading.Thread):
                 self._next_run[name] = now + period
                 self._invoke(name, _schedule_event())
                 handled += 1
-        self.delivered += handled
+        self._count(handled)
         return handled
 
     def _invoke(self, name: str, event: dict[str, Any]) -> Any:

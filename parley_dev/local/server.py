@@ -27,19 +27,21 @@ API_PREFIXES = ("/api/", "/dev/")
 
 def content_security_policy() -> str:
     """The pages' policy: no inline script or style, no framing. Uploads go straight from the
-    browser to the documents bucket's presigned POST, which locally is the emulator's origin.
+    browser to the documents bucket's presigned POST, and image thumbnails come from its
+    presigned GET: locally both are the emulator's origin, which is plain http, so it is named.
     (On AWS, infra/parley_infra/web.py sets the equivalent policy on CloudFront.)"""
-    connect = ["'self'"]
+    documents: list[str] = []
     endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", ""))
     if endpoint.scheme in ("http", "https") and endpoint.netloc:
-        connect.append(f"{endpoint.scheme}://{endpoint.netloc}")
-    connect += ["ws:", "wss:"]
+        documents.append(f"{endpoint.scheme}://{endpoint.netloc}")
+    images = ["'self'", "data:", "https:", *documents]
+    connect = ["'self'", *documents, "ws:", "wss:"]
     return "; ".join(
         [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data: https:",
+            f"img-src {' '.join(images)}",
             f"connect-src {' '.join(connect)}",
             "object-src 'none'",
             "frame-ancestors 'none'",

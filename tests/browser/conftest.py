@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -134,16 +135,32 @@ class Stack:
             time.sleep(0.2)
         raise AssertionError(f"delivery {delivery_id} never became {status}")
 
-    def wait_for_feed(self, email: str, unread: int) -> None:
+    def wait_for_feed(self, email: str, unread: int, *, read_too: bool = False) -> None:
         """Wait until the event pump has written `unread` feed items for the user: the feed is
-        filled from the messages stream, after the request that wrote the message returned."""
+        filled from the messages stream, after the request that wrote the message returned.
+        `read_too`: count items written already read (the user had the ticket open)."""
         for _ in range(150):
-            counted = self.call("GET", "/api/notifications/unread-count",
-                                token=self.tokens[email])["unread"]
+            if read_too:
+                counted = len(self.call("GET", "/api/notifications",
+                                        token=self.tokens[email])["items"])
+            else:
+                counted = self.call("GET", "/api/notifications/unread-count",
+                                    token=self.tokens[email])["unread"]
             if counted >= unread:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"{email} never had {unread} unread notifications")
+        raise AssertionError(f"{email} never had {unread} {'' if read_too else 'unread '}"
+                             "notifications")
+
+    def wait_for_search(self, email: str, q: str, count: int, scope: str = "mine") -> None:
+        """Wait until the search index finds `count` tickets for the customer: it is written
+        from the messages stream (services/search.py), after the requests returned."""
+        path = f"/api/portal/tickets?scope={scope}&q={urllib.parse.quote(q)}"
+        for _ in range(150):
+            if len(self.call("GET", path, token=self.tokens[email])["items"]) >= count:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the search index never found {count} tickets for {q!r}")
 
     def mails_to(self, address: str) -> list[dict[str, Any]]:
         items = self.call("GET", "/dev/mail?format=json")["items"]

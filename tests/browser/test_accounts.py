@@ -121,6 +121,14 @@ def test_forgotten_password_link_leads_to_a_new_password(stack, open_page):
     sign_in(page, email, "seven quiet herons at dawn")
     expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
 
+    # And the spent link, opened again, says so before any form, with the way to a new one
+    page.context.clear_cookies()
+    page.goto(link)
+    expect(page.get_by_text("This link has expired or was already used.")).to_be_visible()
+    expect(page.get_by_label("New password", exact=True)).to_have_count(0)
+    page.get_by_role("link", name="Send a new link").click()
+    page.wait_for_url("**/forgot-password")
+
 
 def test_self_registration_with_email_verification(stack, open_page):
     admin = stack.token("admin@parley.test")
@@ -141,12 +149,11 @@ def test_self_registration_with_email_verification(stack, open_page):
         link = stack.mailed_link(email, r"https?://\S+/verify\?token=[\w-]+")
         page.goto(link)
         page.get_by_label("Password").fill("violet meadow under nine moons")
-        page.get_by_role("button", name="Confirm my address").click()
+        page.get_by_role("button", name="Confirm and sign in").click()
 
-        # Then the address is confirmed and they can sign in
-        expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
-        sign_in(page, email, "violet meadow under nine moons")
+        # Then the address is confirmed and they are signed in, the password asked only once
         expect(page.get_by_role("heading", name="My tickets")).to_be_visible()
+        expect(page.locator(".header__username")).to_have_text("Rita Register")
     finally:
         stack.call("PATCH", "/api/admin/settings", {"self_registration": False}, token=admin)
 

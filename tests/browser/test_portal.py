@@ -47,6 +47,8 @@ def test_ticket_list_filters_search_and_organization_view(stack, open_page):
     stack.call("POST", f"/api/portal/tickets/{parking['id']}/resolve", {},
                token=stack.tokens[una])
     _ticket(stack, vic, "technical", "Badge reader on floor 4 is dead")
+    stack.wait_for_search(una, "laptops", 1)
+    stack.wait_for_search(una, "badge", 2, scope="org")
     page = open_page().page
     sign_in(page, una, una_password)
     rows = page.locator(".ticket-row")
@@ -104,11 +106,12 @@ def test_ticket_list_filters_search_and_organization_view(stack, open_page):
     page.get_by_label("Filter by subject").fill("badge")
     expect(rows).to_have_count(2)
 
-    # And Vic, who has no organization view, is not offered the switch
+    # And Vic, who has no organization view, is offered his own and those he follows only
     colleague = open_page().page
     sign_in(colleague, vic, vic_password)
     expect(colleague.locator(".ticket-row")).to_have_count(1)
-    expect(colleague.get_by_role("group", name="Whose tickets")).to_have_count(0)
+    whose = colleague.get_by_role("group", name="Whose tickets")
+    expect(whose.get_by_role("button")).to_have_text(["Mine", "Following"])
 
 
 def test_an_empty_list_offers_a_new_ticket(stack, open_page):

@@ -114,7 +114,7 @@ def test_the_admin_edits_troubleshooters_on_the_settings_page(stack, open_page):
     form.get_by_label("Name", exact=True).fill(name)
     form.get_by_label("Id", exact=True).fill("vpn-sign-in")
     form.get_by_label("Topic").select_option(label="Technical problem")
-    form.get_by_label("Questions").fill(
+    form.get_by_label("Questions", exact=True).fill(
         "Which door? | Main entrance | Car park\nWhat colour is the light?")
     admin.get_by_role("button", name="Save changes").click()
 

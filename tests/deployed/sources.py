@@ -37,11 +37,13 @@ class Sources:
                          for resource in deployed.resources(
                              "AWS::Lambda::EventSourceMapping").values()]
         self.streams = self.account.client("dynamodbstreams")
+        # Each mapping reads the stream at its own pace, as each of Lambda's pollers does
+        # (the messages stream has two: notifications and the search index).
         self._iterators: dict[str, str] = {}
         for mapping in self.mappings:
             source = mapping["EventSourceArn"]
             if ":dynamodb:" in source:
-                self._iterators[source] = self._start(source)
+                self._iterators[self.function_name(mapping["FunctionName"])] = self._start(source)
 
     def function_name(self, reference: str) -> str:
         return reference.rsplit(":", 1)[-1] if reference.startswith("arn:") else reference
@@ -65,8 +67,8 @@ class Sources:
         """Every record written since the last pump, in batches of the mapping's size."""
         mapping = self.mapping_for(function)
         source = mapping["EventSourceArn"]
-        response = self.streams.get_records(ShardIterator=self._iterators[source])
-        self._iterators[source] = response["NextShardIterator"]
+        response = self.streams.get_records(ShardIterator=self._iterators[function])
+        self._iterators[function] = response["NextShardIterator"]
         records = response["Records"]
         invocations = []
         size = int(mapping.get("BatchSize", 100))

@@ -92,6 +92,7 @@ def test_a_new_portal_from_its_first_admin_to_a_reply_by_mail(stack: Stack) -> N
     assert answer.status == 201, answer.body
     invocations += answer.invocations
     invocations += stack.sources.pump_stream("parley-ci-notify_messages")
+    invocations += stack.sources.pump_stream("parley-ci-index_messages")
     notices = [m for m in mails_to(stack, CUSTOMER) if "You have a new message" in text_of(m)]
     assert len(notices) == 1, [m["Subject"] for m in notices]
     notice = notices[0]
@@ -118,6 +119,14 @@ def test_a_new_portal_from_its_first_admin_to_a_reply_by_mail(stack: Stack) -> N
     assert any("It stopped smoking" in b for b in bodies), bodies
     assert not any("fuse box" in b for b in bodies), bodies
 
+    # Search finds the ticket by the answer's words, and the note's only for the agent
+    for who, q, found in ((customer, "unplug", True), (customer, "fuse", False),
+                          (agent, "fuse", True)):
+        where = "portal" if who is customer else "console"
+        answer = who.call("GET", f"/api/{where}/tickets?q={q}")
+        assert answer.status == 200, answer.body
+        assert (ticket_id in answer.body) is found, (where, q, answer.body)
+
     # SES reports a bounce for the agent's address through the feedback topic
     bounce = json.loads(load_event("ses_bounce.json")["Records"][0]["Sns"]["Message"])
     bounce["bounce"]["bouncedRecipients"] = [{"emailAddress": AGENT, "action": "failed",
@@ -140,7 +149,7 @@ def test_a_new_portal_from_its_first_admin_to_a_reply_by_mail(stack: Stack) -> N
     functions = {resource["Properties"]["FunctionName"]
                  for lid, resource in stack.deployed.resources("AWS::Lambda::Function").items()
                  if lid not in stack.deployed.stubbed}
-    assert len(functions) == 15, sorted(functions)
+    assert len(functions) == 16, sorted(functions)
     assert set(stack.functions.environments) == functions
     for invocation in invocations:
         assert invocation.error is None, invocation.logs

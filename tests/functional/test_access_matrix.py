@@ -34,6 +34,8 @@ CUSTOMERS_ONLY = (OK, OK, OK, OK, 403, 403, 401)
 TICKET_READ = (OK, 404, OK, 404, 403, 403, 401)
 PORTAL_DOCUMENTS = "/api/portal/tickets/{ticket_id}/attachments"
 CONSOLE_DOCUMENTS = "/api/console/tickets/{ticket_id}/attachments"
+FOLLOWERS = "/api/portal/tickets/{ticket_id}/followers"
+CONSOLE_FOLLOWERS = "/api/console/tickets/{ticket_id}/followers"
 
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/auth/logout"): ANY_SIGNED_IN,
@@ -84,6 +86,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/portal/tickets/{ticket_id}/messages"): TICKET_READ,
     ("POST", "/api/portal/tickets/{ticket_id}/messages"): (
         CREATED, 404, CREATED, 404, 403, 403, 401),
+    # Reading what a live update showed follows the ticket's access.
+    ("POST", "/api/portal/tickets/{ticket_id}/read"): TICKET_READ,
     # Resolving and rating are the requester's decisions; Boss may read but not decide.
     ("POST", "/api/portal/tickets/{ticket_id}/resolve"): (OK, 404, 403, 404, 403, 403, 401),
     ("PUT", "/api/portal/tickets/{ticket_id}/rating"): (OK, 404, 403, 404, 403, 403, 401),
@@ -115,6 +119,15 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", CONSOLE_DOCUMENTS): STAFF_READ,
     ("POST", CONSOLE_DOCUMENTS + "/{attachment_id}/confirm"): STAFF_READ,
     ("GET", CONSOLE_DOCUMENTS + "/{attachment_id}"): (403, 403, 403, 403, FOUND, FOUND, 401),
+    # Followers (Dana, Alice's colleague, follows her ticket): whoever reads the ticket sees
+    # them; Alice chooses them (adding Dana again changes nothing); Boss reads but may not.
+    ("GET", FOLLOWERS): TICKET_READ,
+    ("POST", FOLLOWERS): (OK, 404, 403, 404, 403, 403, 401),
+    ("DELETE", FOLLOWERS + "/{follower_id}"): (OK, 404, 403, 404, 403, 403, 401),
+    ("GET", CONSOLE_FOLLOWERS): STAFF_READ,
+    ("POST", CONSOLE_FOLLOWERS): STAFF_READ,
+    # The agent removed Dana first: the admin finds nobody to remove.
+    ("DELETE", CONSOLE_FOLLOWERS + "/{follower_id}"): (403, 403, 403, 403, OK, 404, 401),
 }
 
 
@@ -147,6 +160,7 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", "/api/portal/tickets"): {"topic": "general", "subject": "Hi", "body": "Hello"},
         ("POST", "/api/portal/tickets/{ticket_id}/messages"): {"body": "Any news?"},
         ("PUT", "/api/portal/tickets/{ticket_id}/rating"): {"score": 5},
+        ("POST", "/api/portal/tickets/{ticket_id}/read"): {"seq": 1},
         ("POST", "/api/notifications/read"): {"ids": "all"},
         ("POST", PORTAL_DOCUMENTS): {
             "filename": "scan.pdf", "content_type": "application/pdf", "size": 1234,
@@ -154,6 +168,8 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", CONSOLE_DOCUMENTS): {
             "filename": "scan.pdf", "content_type": "application/pdf", "size": 1234,
         },
+        ("POST", FOLLOWERS): {"email": world["follower_email"]},
+        ("POST", CONSOLE_FOLLOWERS): {"email": world["follower_email"]},
     }
 
 
@@ -201,8 +217,13 @@ def world(api, make_org, make_user) -> dict[str, Any]:
     from chalicelib.services.suppressions import suppress_bounced
 
     suppress_bounced("gone@acme.test", detail="5.1.1", feedback_id=None)
+    dana = make_user("customer", org_id=acme["id"])
+    status, _, _ = api.call("POST", f"/api/portal/tickets/{ticket_id}/followers",
+                            {"email": dana["email"]}, token=tokens["requester"])
+    assert status == 200
     return {
         "tokens": tokens,
+        "follower_email": dana["email"],
         "org_id": acme["id"],
         "requester_id": users["requester"]["id"],
         "params": {
@@ -217,6 +238,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "email": "gone@acme.test",
             "org_id": acme["id"],
             "session_id": session_id(hash_token(tokens["requester"])),
+            "follower_id": dana["id"],
         },
     }
 

@@ -128,7 +128,18 @@ def test_only_disabled_admins_do_not_block_it(stack, make_user, fake_clock):
     assert bootstrap() == 0
 
 
-def test_runs_at_once_create_one_admin(stack, fake_clock):
+def test_runs_at_once_create_one_admin(stack, fake_clock, monkeypatch):
+    # Two runs in one process each set and restore the stage's environment (one run per process
+    # in real use): interleaved, the second restores what the first set. The test's own
+    # environment comes back whole afterwards.
+    import os
+
+    for name in [n for n in os.environ if n.startswith(("PARLEY_", "AWS_"))] + [
+            "PARLEY_PUBLIC_URL", "PARLEY_ACCOUNT_MAIL_QUEUE", "PARLEY_SIGNING_KEY"]:
+        value = os.environ.get(name)
+        monkeypatch.setenv(name, value or "")  # remembers the value (or its absence) to restore
+        if value is None:
+            monkeypatch.delenv(name)
     # When two operators bootstrap at the same moment, with different addresses
     codes: dict[str, int] = {}
     start = threading.Barrier(2)

@@ -127,6 +127,16 @@ def test_a_page_can_ask_for_the_link_instead_of_a_redirect(cast, uploads, ticket
     assert body["expires_in"] <= 300
 
 
+def test_thumbnails_may_come_from_the_local_documents_emulator_and_nowhere_new(monkeypatch):
+    from parley_dev.local.server import content_security_policy
+
+    # Given the local stack's emulator (plain http: `https:` does not cover it)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+    directives = dict(d.split(" ", 1) for d in content_security_policy().split("; "))
+    # Then the pages may show its images, and nothing else was widened
+    assert directives["img-src"].split() == ["'self'", "data:", "https:", "http://127.0.0.1:4566"]
+
+
 def test_a_unicode_name_survives_the_round_trip(cast, uploads, ticket):
     alice = cast.token("alice")
     name = "Facture été 2026 — 東京 «final».pdf"
@@ -264,6 +274,24 @@ def test_types_the_portal_does_not_take_are_refused_before_upload(cast, uploads,
     assert asked["attachment"]["content_type"] == "application/pdf"
 
 
+def test_the_pages_are_told_what_their_drop_zones_take(cast):
+    # Given the admin takes JPEG photos and PDFs, up to 2 MB each
+    cast.change_settings(attachment_types=["image/jpeg", "application/pdf"],
+                         attachment_max_bytes=2 * 1024 * 1024)
+    # Then the portal's and the console's pages are told so, the types in one order everywhere,
+    # each with the endings its files take
+    for who, path in (("alice", "/api/portal/config"), ("sam", "/api/console/config")):
+        status, config, _ = cast.call(who, "GET", path)
+        assert status == 200, config
+        assert config["attachments"] == {
+            "max_bytes": 2 * 1024 * 1024,
+            "types": [{"mime": "application/pdf", "extensions": [".pdf"]},
+                      {"mime": "image/jpeg", "extensions": [".jpg", ".jpeg", ".jpe", ".jfif"]}],
+            "per_message": 10,
+            "per_ticket": 50,
+        }
+
+
 def test_settings_refuse_unknown_types_and_silly_limits(cast):
     for change in ({"attachment_types": ["application/x-msdownload"]},
                    {"attachment_max_bytes": 0}, {"attachments_per_ticket": 0}):
@@ -388,6 +416,21 @@ def test_a_reply_carries_confirmed_files_of_its_ticket(cast, uploads, ticket):
     assert listed[first]["message_id"] == sent["message"]["id"]
     # Once only
     assert_error(reply(cast, "alice", ticket, [first]), 409, "attachment_already_attached")
+
+
+def test_a_refused_reply_leaves_its_files_for_the_retry(cast, uploads, ticket):
+    alice = cast.token("alice")
+    # Given Alice's two uploaded files, and a reply with them the server refuses
+    first = uploads.upload_confirmed(alice, ticket, PDF)
+    second = uploads.upload_confirmed(alice, ticket, PNG, filename="p.png",
+                                      content_type="image/png")
+    assert_error(reply(cast, "alice", ticket, [first, second], body="   "), 400, "empty_message")
+    # When she sends it again with the same files (the page keeps their ids)
+    status, sent, _ = reply(cast, "alice", ticket, [first, second])
+    # Then the message carries each once, and the ticket holds each once
+    assert status == 201, sent
+    assert sent["message"]["attachment_ids"] == [first, second]
+    assert sorted(d["id"] for d in uploads.documents(alice, ticket)) == sorted([first, second])
 
 
 def test_a_reply_refuses_files_it_may_not_carry(cast, uploads, ticket):

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.functional.conversation_support import Cast, assert_error
+from tests.functional.search_support import index_messages
 
 pytestmark = pytest.mark.functional
 
@@ -180,7 +181,8 @@ def test_the_conversation_list_filters_by_status_assignee_team_and_search(cast, 
     assert conversations(cast, "sam", "team=support&status=closed") == [w]
     assert conversations(cast, "sam", "assignee=me&team=finance") == [i]
     assert conversations(cast, "sam", "team=legal") == []
-    # Search: words, number, combined with the filters
+    # Search: words (once the messages stream reached the index), number, with the filters
+    index_messages()
     assert conversations(cast, "sam", "q=printer") == [p]
     assert conversations(cast, "sam", "q=" + quote("invoice october")) == [i]
     assert conversations(cast, "sam", "q=wifi") == []  # closed: not in the open list

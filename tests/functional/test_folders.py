@@ -88,10 +88,14 @@ def test_a_message_is_marked_read_and_unread(cast):
     assert act(cast, "alice", newest["id"], "unread")[1]["entry"]["read"] is False
     assert act(cast, "alice", newest["id"], "unread")[1]["unread"]["inbox"] == 2
     assert [e["read"] for e in folder(cast, "alice", "inbox")] == [False, False]
-    # A Sent message can be flagged unread too, and counts in Sent
+    # Her own message is read by nature: it cannot be flagged unread, in Sent nor in the trash
     mine = folder(cast, "alice", "sent")[0]
-    act(cast, "alice", mine["id"], "unread")
-    assert unread(cast, "alice") == {"inbox": 2, "sent": 1, "trash": 0}
+    assert mine["origin"] == "sent"
+    assert_error(act(cast, "alice", mine["id"], "unread"), 400, "own_message")
+    act(cast, "alice", mine["id"], "trash")
+    assert_error(act(cast, "alice", mine["id"], "unread"), 400, "own_message")
+    act(cast, "alice", mine["id"], "restore")
+    assert unread(cast, "alice") == {"inbox": 2, "sent": 0, "trash": 0}
     # Opening the ticket reads what it holds in her folders
     cast.portal_ticket("alice", older["ticket_id"])
     assert unread(cast, "alice")["inbox"] == 0

@@ -8,6 +8,7 @@ import pytest
 
 from tests.functional.auth_support import STRONG_PASSWORD
 from tests.functional.notification_support import send_queued_account_mail
+from tests.functional.search_support import index_messages
 
 pytestmark = pytest.mark.functional
 
@@ -30,6 +31,7 @@ def test_a_customer_search_cannot_read_the_agents_title(api, alice_ticket):
     status, _, _ = api.call("PATCH", f"/api/console/tickets/{ticket_id}",
                             {"title": "Refund abuse do not escalate"}, token=tokens["agent"])
     assert status == 200
+    index_messages()  # the search index is written from the messages stream
     # When the customer searches for words of it, or for the full status name
     for probe in ("refund", "abuse", "escalate", "new"):
         _, found, _ = api.call("GET", f"/api/portal/tickets?q={probe}", token=tokens["alice"])

@@ -40,6 +40,7 @@ NEW_VALUES: dict[str, Any] = {
     "author_custom_text": "The Acme team",
     "status_display": "full",
     "org_view_enabled": False,
+    "followers_outside_org": True,
     "trash_retention_days": 60,
     "reopen_window_days": 10,
     "auto_close_days": 3,

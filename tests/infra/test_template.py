@@ -637,6 +637,18 @@ def test_pages_carry_a_strict_content_security_policy_and_security_headers(
     assert security["FrameOptions"]["FrameOption"] == "DENY"
 
 
+def test_image_thumbnails_may_come_from_the_documents_bucket_and_nowhere_new() -> None:
+    from parley_infra.web import content_security_policy
+
+    policy = content_security_policy("docs-bucket", [])
+    (images,) = [d for d in policy.split("; ") if d.startswith("img-src ")]
+    sources = images.split()[1:]
+    # The documents bucket's endpoints (its presigned GETs), besides what the logo needed already
+    assert sources[:4] == ["'self'", "data:", "blob:", "https:"]
+    assert [s for s in sources[4:] if "docs-bucket.s3." not in s] == []
+    assert "https://docs-bucket.s3.amazonaws.com" in sources and "*" not in sources
+
+
 def test_web_folder_is_deployed_to_the_web_bucket(synthesis: Synthesis) -> None:
     (deployment,) = synthesis.resources("Custom::CDKBucketDeployment").values()
     assert deployment["Properties"]["DestinationBucketName"]["Ref"].startswith("BucketsWeb")
@@ -712,7 +724,7 @@ def test_every_app_function_runs_on_arm64_with_the_runtime_of_python_version(
         logical_id: resource["Properties"]
         for logical_id, resource in synthesis.resources("AWS::Serverless::Function").items()
     }
-    assert len(functions) == 15, sorted(functions)
+    assert len(functions) == 16, sorted(functions)
     assert {p["Runtime"] for p in functions.values()} == {LAMBDA_RUNTIME}
     assert {tuple(p["Architectures"]) for p in functions.values()} == {("arm64",)}
     layers = synthesis.resources("AWS::Serverless::LayerVersion")

@@ -17,6 +17,7 @@ each imports only those listed above it:
 
 - `access.py`   what every part shares: who may see a file (`may_see`), one file of a ticket
                 the caller may see (`visible_attachment`), the id format, the `SYSTEM` uploader.
+- `limits.py`   what the drop zones say and check first: the types, the size, the counts.
 - `views.py`    files turned into the customer's and the console's answers.
 - `uploads.py`  asking for an upload and confirming it, for either side; the hourly purge of
                 uploads nobody confirmed (`purge_stale_uploads`).

@@ -14,6 +14,7 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.observability import count
 from chalicelib.services import files
 from chalicelib.services.attachments.access import ID_FORMAT, may_see, visible_attachment
+from chalicelib.services.attachments.limits import MAX_PER_MESSAGE
 from chalicelib.services.attachments.views import customer_shape, staff_shape
 from chalicelib.services.principal import Principal
 from chalicelib.services.settings import MAX_ATTACHMENTS_PER_TICKET, get_portal_settings
@@ -21,7 +22,6 @@ from chalicelib.services.tickets import access
 from chalicelib.shapes.attachments import CustomerAttachmentList, StaffAttachmentList
 
 DOWNLOAD_SECONDS = 5 * 60  # how long a download link works
-MAX_PER_MESSAGE = 10
 
 
 # ---------------------------------------------------------------------------------------------

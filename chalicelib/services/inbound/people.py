@@ -3,7 +3,8 @@ a retry carries out what the first attempt decided (the same account, ticket and
 instead of deciding again from a world its own writes have changed.
 
 The decision: a message on the ticket the mail threads to (an internal event when the sender
-has no usable account), a new ticket, or nowhere: held for staff (a sender SES could not prove,
+has no usable account, unless the ticket's followers include their address: see
+`_address_follower`), a new ticket, or nowhere: held for staff (a sender SES could not prove,
 a reply from outside the ticket it answers), dropped or refused (a disabled account, staff or
 one of our own addresses threading nowhere, the unknown-sender policy). Writing goes through
 `services/tickets/email.py` and so the one write path (`tickets/commit.py`): a reply reopens
@@ -18,8 +19,10 @@ from chalicelib.data import tickets as ticket_store
 from chalicelib.data import users as user_store
 from chalicelib.data.inbound import DONE, DROPPED, QUARANTINED
 from chalicelib.data.messages import INTERNAL, PUBLIC
+from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict
 from chalicelib.observability import get_logger
+from chalicelib.services import followers
 from chalicelib.services.inbound.attachments import store_files
 from chalicelib.services.inbound.deliveries import (
     BLOCKED,
@@ -44,6 +47,7 @@ from chalicelib.services.inbound.senders import (
 from chalicelib.services.inbound.threads import answered_ticket, remember, thread
 from chalicelib.services.principal import CUSTOMER
 from chalicelib.services.tickets import email as ticket_mail
+from chalicelib.services.tickets.access import follower_admitted
 
 
 def person(mail: Mail) -> Result:
@@ -77,6 +81,12 @@ def _plan(mail: Mail) -> dict[str, Any] | Result:
     found = thread(mail, user)
     if found is not None:
         ticket, method = found
+        if (user is None and follower_admitted(None, ticket, mail.settings)
+                and not mail.settings.hides(ticket.topic, ticket.channel)
+                and followers.follows_by_address(ticket.ticket_id, mail.sender)):
+            # Only while the rules still let them follow it and see it: otherwise the team
+            # reads it as an event, as for anyone else without an account.
+            return _address_follower(mail, ticket, method)
         return _decided("message" if user else "event", ticket.ticket_id, user, method)
     if user is not None and user.role != CUSTOMER:
         return Result(DROPPED, "staff_unthreaded",
@@ -105,6 +115,20 @@ def _plan(mail: Mail) -> dict[str, Any] | Result:
         doubt = mail.doubt or "SES could not prove the sender"
         return Result(QUARANTINED, UNVERIFIED, f"{doubt}; the From address is {whose}")
     return _decided("ticket", new_ticket_id(mail.receipt.delivery_id), user, "")
+
+
+def _address_follower(mail: Mail, ticket: TicketModel, method: str) -> dict[str, Any] | Result:
+    """A follower added by address, without an account, answering the ticket's mail: the answer
+    goes in the thread as theirs, on an account made for them as for any unknown sender the
+    admin lets in; never from mail SES could not prove (held for staff), and where the admin
+    makes no accounts from mail, the team reads it as an event."""
+    if not mail.proven:
+        doubt = mail.doubt or "SES could not prove the sender"
+        return Result(QUARANTINED, UNVERIFIED, f"{doubt}; the From address follows "
+                      f"#{int(ticket.number)} without an account")
+    if mail.word.vouches or mail.settings.inbound_unknown_sender == "create":
+        return _decided("message", ticket.ticket_id, None, method)
+    return _decided("event", ticket.ticket_id, None, method)
 
 
 def _decided(
@@ -159,6 +183,9 @@ def _reply(mail: Mail, plan: dict[str, Any], user: user_store.UserModel) -> Resu
         record_decision(mail.record, plan, mail.word)
         return _carry_out(mail, plan)
     remember(mail, ticket_id)
+    if user.role == CUSTOMER:
+        # A follower added by address follows as this account from now on (its portal).
+        followers.link_account(ticket_id, user)
     # The files follow what was written, as it was written: a retry that finds the message of
     # an earlier attempt goes on with its visibility, never with a guess.
     visibility = str(message.visibility) if message is not None else INTERNAL

@@ -16,6 +16,7 @@ Import the module you need (nothing is re-exported here, so a route loads only i
 - `email.py`      what a received mail writes on a ticket (services/inbound decides what it is).
 - `auto_close.py` the schedule that closes tickets resolved long enough ago.
 - `threads.py`    reading a thread a page at a time, per side.
-- `search.py`     what a list's search box asks for: a ticket number or words.
+- `search.py`     what a list's search box asks for: a ticket number (words are the search
+                  index's, services/search.py; the followed and unread lists filter theirs).
 - `views.py`      tickets and messages turned into the customer's and the console's answers.
 """

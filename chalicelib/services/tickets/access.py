@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib import clock
+from chalicelib.data import followers as follower_store
 from chalicelib.data import tickets as store
+from chalicelib.data import users as user_store
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketModel
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.services.principal import CUSTOMER, Principal
@@ -17,6 +19,9 @@ from chalicelib.services.settings import PortalSettings, get_portal_settings
 from chalicelib.shapes.tickets import ReplyRefusal
 
 BLOCKED_TEXT = "Messaging on this ticket is blocked."
+# Followers a ticket may have: each with an account gets an Inbox entry in the transaction of
+# every answer, which holds at most 100 items (services/followers.py keeps to it).
+MAX_FOLLOWERS = 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -33,22 +38,54 @@ def customer_ticket(
     ticket = store.get_ticket(ticket_id) if principal.role == CUSTOMER else None
     if ticket is None or not customer_may_see(principal, ticket, settings):
         raise NotFound("No such ticket.", code="ticket_not_found")
-    if requester_only and ticket.requester_id != principal.user_id:
+    if requester_only and not decides(principal, ticket):
         raise Forbidden("Only the person who opened this ticket can do this.", code="not_requester")
     return ticket
 
 
+def decides(principal: Principal, ticket: TicketModel) -> bool:
+    """Resolving and rating are the requester's own decisions: a colleague with the
+    organization view reads and replies, and is not offered them."""
+    return ticket.requester_id == principal.user_id
+
+
 def customer_may_see(principal: Principal, ticket: TicketModel, settings: PortalSettings) -> bool:
+    """The requester, their organization with the organization view, and the ticket's followers
+    (services/followers.py): what the portal, mail and live updates let a customer see."""
     if settings.hides(ticket.topic, ticket.channel):
         return False
     if ticket.requester_id == principal.user_id:
         return True
-    return (
+    if (
         settings.org_view_enabled
         and principal.org_view
         and bool(principal.org_id)
         and ticket.org_id == principal.org_id
-    )
+    ):
+        return True
+    return follower_admitted(principal.org_id, ticket, settings) and follower_store.follows(
+        ticket.ticket_id, principal.user_id, principal.email)
+
+
+def follower_admitted(org_id: str | None, ticket: TicketModel, settings: PortalSettings) -> bool:
+    """Whether someone of `org_id` (None: an address without an account) may follow the ticket
+    now: a colleague of its organization, or anyone while the admin allows outside followers.
+    Checked on every read and every notice, not only when they were added: a follower moved to
+    another organization, or let in while the setting was on, loses the ticket with the rule."""
+    return settings.followers_outside_org or (bool(org_id) and org_id == ticket.org_id)
+
+
+def customer_audience(ticket: TicketModel, settings: PortalSettings) -> list[str]:
+    """Whose portal the team's public answers reach: the requester and every follower with an
+    active account who may still follow it (their Inbox entries, tickets/commit.py), each once.
+    A ticket being created (never saved, so no version yet) has nobody to follow it: no query."""
+    if ticket.version is None:
+        return [ticket.requester_id]
+    followers = follower_store.list_followers(ticket.ticket_id, MAX_FOLLOWERS)
+    users = user_store.get_users(f.user_id for f in followers if f.user_id)
+    admitted = [u.user_id for u in users.values() if u.status == "active"
+                and u.role == CUSTOMER and follower_admitted(u.org_id, ticket, settings)]
+    return list(dict.fromkeys([ticket.requester_id, *admitted]))
 
 
 def staff_ticket(principal: Principal, ticket_id: str) -> TicketModel:

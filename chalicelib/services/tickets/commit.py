@@ -24,6 +24,7 @@ from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Conflict
 from chalicelib.services.principal import CUSTOMER
 from chalicelib.services.settings import PortalSettings
+from chalicelib.services.tickets.access import customer_audience
 from chalicelib.services.tickets.drafts import AGENT_REPLY, SYSTEM, Draft
 
 COMMIT_ATTEMPTS = 40
@@ -103,10 +104,11 @@ def store_draft(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> 
 def _folder_entries(
     ticket: TicketModel, message: MessageModel, settings: PortalSettings
 ) -> list[MailboxModel]:
-    """Public messages land in the customer's folders: the requester's Inbox for the team's
-    answers, the author's Sent for their own. Not for a ticket the portal hides: its preview
-    would show what the list and the detail refuse to. An Inbox entry keeps the agent's own
-    name: services/mailbox.py shows it as the author display says when the folder is read."""
+    """Public messages land in the customers' folders: the Inbox of the requester and of each
+    follower with an account for the team's answers, the author's Sent for their own. Not for a
+    ticket the portal hides: its preview would show what the list and the detail refuse to. An
+    Inbox entry keeps the agent's own name: services/mailbox.py shows it as the author display
+    says when the folder is read."""
     if message.visibility != PUBLIC:
         return []
     if settings.hides(ticket.topic, ticket.channel):
@@ -125,6 +127,7 @@ def _folder_entries(
         return [new_entry(message.author_id, folder=SENT, read=True,
                           author_name=message.author_name, **common)]
     if message.kind == AGENT_REPLY:
-        return [new_entry(ticket.requester_id, folder=INBOX, read=False,
-                          author_name=message.author_name, **common)]
+        return [new_entry(reader, folder=INBOX, read=False,
+                          author_name=message.author_name, **common)
+                for reader in customer_audience(ticket, settings)]
     return []

@@ -16,7 +16,7 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.observability import count
-from chalicelib.services import suppressions
+from chalicelib.services import search, suppressions
 from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import get_portal_settings
@@ -32,7 +32,7 @@ from chalicelib.services.tickets.drafts import (
     load_user,
     set_status,
 )
-from chalicelib.services.tickets.search import search_words, ticket_number
+from chalicelib.services.tickets.search import ticket_number
 from chalicelib.services.tickets.threads import STAFF_READER, staff_after, staff_page
 from chalicelib.shapes.tickets import (
     ConsoleEarlierMessages,
@@ -76,23 +76,25 @@ def list_console_tickets(
     if number is not None:
         found = store.find_by_number(number)
         return views.console_list(principal, [found] if found else [], None)
-    words = search_words(q)
-    if assignee:
-        assignee_id = {"me": principal.user_id, "none": store.UNASSIGNED}.get(assignee, assignee)
+    assignee_id = (
+        {"me": principal.user_id, "none": store.UNASSIGNED}.get(assignee, assignee)
+        if assignee else None
+    )
+    if q.strip():  # words: the search index (services/search.py), narrowed as the lists are
+        hits = search.staff_search(q, state=state, assignee_id=assignee_id, team=team,
+                                   limit=limit, cursor=cursor)
+        return views.console_list(principal, hits.tickets, hits.cursor)
+    if assignee_id:
         page = store.query_tickets(
             "assignee", f"{assignee_id}#{state}", "activity", limit=limit, cursor=cursor,
-            narrow=TicketFilter(words=words, team_id=team),
+            narrow=TicketFilter(team_id=team),
         )
     elif team:
         page = store.query_tickets(
-            "team", f"{team}#{state}", "activity", limit=limit, cursor=cursor,
-            narrow=TicketFilter(words=words),
+            "team", f"{team}#{state}", "activity", limit=limit, cursor=cursor
         )
     else:
-        page = store.query_tickets(
-            "state", state, "activity", limit=limit, cursor=cursor,
-            narrow=TicketFilter(words=words),
-        )
+        page = store.query_tickets("state", state, "activity", limit=limit, cursor=cursor)
     return views.console_list(principal, page.items, page.cursor)
 
 

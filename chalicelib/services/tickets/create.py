@@ -17,6 +17,7 @@ from chalicelib.data.tickets import TicketModel
 from chalicelib.errors import Forbidden, InvalidInput
 from chalicelib.observability import append_log_keys, count
 from chalicelib.services import troubleshooters
+from chalicelib.services.identity import language_of
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings, get_portal_settings
 from chalicelib.services.tickets.commit import store_draft
@@ -49,7 +50,10 @@ def create_ticket(
     if principal.role != CUSTOMER or not principal.org_id:
         raise Forbidden("Only customers of an organization open tickets here.")
     channel = "troubleshooter" if troubleshooter else "portal"
-    summary = troubleshooters.checked(settings, troubleshooter, topic) if troubleshooter else None
+    requester = load_user(principal.user_id)
+    # Checked against the form as the page showed it: in the customer's language.
+    summary = (troubleshooters.checked(settings, troubleshooter, topic, language_of(requester))
+               if troubleshooter else None)
     if settings.hides(topic, channel):
         # A ticket the customer could not see once opened: refuse it like an unknown topic.
         raise _unknown_topic(settings)
@@ -61,7 +65,7 @@ def create_ticket(
         title = default_title(summary["name"]) or None
     ticket = open_ticket(
         settings,
-        requester=load_user(principal.user_id),
+        requester=requester,
         creator=principal,
         topic=topic,
         subject=subject or (summary["name"] if summary else ""),
@@ -72,7 +76,7 @@ def create_ticket(
         title=title,
     )
     count("TicketCreated")
-    return customer_view(principal, ticket.ticket_id)
+    return customer_view(principal, ticket.ticket_id, language=language_of(requester))
 
 
 def create_on_behalf(

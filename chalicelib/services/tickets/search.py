@@ -1,5 +1,8 @@
-"""What the search box of a ticket list asks for: a ticket number, or words that must all appear
-(the data layer turns them into the list's filter, data/tickets.py:TicketFilter)."""
+"""What the search box of a ticket list asks for: a ticket number, or words that must all appear.
+
+The console's lists and the portal's own and organization lists find words in the search index
+(services/search.py). The followed and unread lists, whose pages are bounded by the caller's
+own partitions, still narrow a page with these words (data/tickets.py:TicketFilter)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from chalicelib.data import reads as read_store
 from chalicelib.data import users as user_store
 from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, position_of
 from chalicelib.data.tickets import OPEN_STATUSES, TicketModel
+from chalicelib.services.identity import language_of
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings
 from chalicelib.shapes.tickets import (
@@ -50,16 +51,16 @@ def display_author(message: MessageModel, settings: PortalSettings) -> str:
 
 
 def customer_summary(
-    ticket: TicketModel, settings: PortalSettings, *, unread: bool,
+    ticket: TicketModel, settings: PortalSettings, *, unread: bool, language: str,
     requester: user_store.UserModel | None = None,
 ) -> CustomerTicket:
-    topic = settings.topic(ticket.topic)
+    """A ticket as a customer reading `language` sees it listed or opened."""
     summary: CustomerTicket = {
         "id": ticket.ticket_id,
         "number": int(ticket.number),
         "subject": ticket.subject,
         "topic": ticket.topic,
-        "topic_name": topic.name if topic else ticket.topic,
+        "topic_name": settings.topic_name(ticket.topic, language),
         "channel": ticket.channel,
         "status": status_for_customer(ticket, settings),
         "created_at": clock.iso(ticket.created_at),
@@ -80,13 +81,19 @@ def customer_summary(
 def customer_list(
     principal: Principal, items: list[TicketModel], cursor: str | None, settings: PortalSettings
 ) -> CustomerTicketPage:
-    positions = read_store.read_positions(principal.user_id, [t.ticket_id for t in items])
-    people = user_store.get_users({t.requester_id for t in items})
+    # Unread: an answer to this reader they have not read (data/reads.py's marker, the one the
+    # Unread list queries), not merely a message past where they read: a colleague's ticket in
+    # the organization's list was answered to the colleague.
+    unread = read_store.unread_ticket_ids(principal.user_id, [t.ticket_id for t in items])
+    # The reader is read with the requesters (usually among them): their language names topics.
+    people = user_store.get_users({t.requester_id for t in items} | {principal.user_id})
+    language = language_of(people.get(principal.user_id))
     return {
         "items": [
             customer_summary(
                 t, settings,
-                unread=int(t.last_public_seq or 0) > positions.get(t.ticket_id, 0),
+                unread=t.ticket_id in unread,
+                language=language,
                 requester=people.get(t.requester_id),
             )
             for t in items

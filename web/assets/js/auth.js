@@ -95,8 +95,7 @@ export async function login({ main, query }) {
     ? h("p", { class: "auth__alt" }, t("auth.noAccount"), " ",
       h("a", { href: "/register", text: t("auth.register") }))
     : null;
-  const info = query.get("reset") === "done" ? notice("success", t("auth.resetDone"))
-    : query.get("verified") === "1" ? notice("success", t("auth.verified")) : null;
+  const info = query.get("reset") === "done" ? notice("success", t("auth.resetDone")) : null;
   append(main, card(t("auth.welcome", { name: state.branding.portal_name }), t("auth.signInLead"),
     info, form, registration));
 }
@@ -119,9 +118,13 @@ export async function forgot({ main }) {
 export async function reset({ main, query }) {
   setTitle(t("auth.resetTitle"));
   const token = query.get("token") || "";
-  if (!token) {
-    append(main, card(t("auth.resetTitle"), null, notice("error", t("error.invalid_token")),
-      h("p", { class: "auth__alt" }, h("a", { href: "/forgot-password", text: t("auth.forgot") }))));
+  // A spent link says so before any form; if the check fails otherwise, saving will tell.
+  const usable = Boolean(token) && await post("/api/auth/password-reset/check", { token }, { quiet: true })
+    .then(() => true, (error) => !(error instanceof ApiError && error.status === 400));
+  if (!usable) {
+    setTitle(t("auth.forgotTitle"));
+    append(main, card(t("auth.forgotTitle"), null, notice("error", t("error.invalid_token")),
+      h("a", { class: "btn btn--primary btn--block", href: "/forgot-password", text: t("auth.newLink") })));
     return;
   }
   const password = field(t("auth.newPassword"), input("password", "new-password", "new-password",
@@ -177,20 +180,19 @@ export async function verify({ main, query }) {
     append(main, card(t("auth.verifyTitle"), null, notice("error", t("error.invalid_token"))));
     return;
   }
-  // The link proves the mailbox; the password proves the person who registered.
+  // The link proves the mailbox; the password proves the person, and signs them in.
   const password = field(t("auth.password"), input("password", "password", "current-password",
     { autofocus: true }));
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const form = h("form", { class: "form" }, password, status, submitButton(t("auth.verifyButton")));
   handleSubmit(form, status, async () => {
-    try {
-      await post("/api/auth/verify", { token, password: password.control.value }, { quiet: true });
-    } catch (error) {
-      if (error instanceof ApiError && error.code === "invalid_token") throw { code: "verify_failed" };
-      throw error;
-    }
-    form.replaceWith(notice("success", t("auth.verified")),
-      h("a", { class: "btn btn--primary btn--block", href: "/login", text: t("auth.signIn") }));
+    /** @type {SignedIn} */
+    const result = await post("/api/auth/verify", { token, password: password.control.value }, { quiet: true })
+      .catch((error) => {
+        throw error instanceof ApiError && error.code === "invalid_token" ? { code: "verify_failed" } : error;
+      });
+    await signedIn(result);
+    navigate(homeFor(result.user), { replace: true });
   });
   append(main, card(t("auth.verifyTitle"), t("auth.verifyLead"), form));
 }

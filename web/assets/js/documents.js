@@ -6,10 +6,24 @@
 // fields}}; the browser POSTs the form straight to S3; POST {base}/attachments/{id}/confirm
 // makes the server verify the object (size, type, checksum) before anyone sees it.
 // The list: GET {base}/attachments → {items}; a download: GET .../{id}?redirect=false → {url}.
+//
+// Several files at once: each gets its own line (name, size, then uploaded or why not). What the
+// server would refuse before an upload (too large, empty, one file too many for a message) is
+// said at once from the limits the pages' config carries (`AttachmentLimits`); the rest is the
+// server's refusal, in the reader's language. A message's files keep their accepted ids until it
+// is sent, so sending again after a failure never uploads a file twice.
 
-import { h, icon, formatBytes, clear, notice, uid } from "./dom.js";
+import { h, icon, clear, notice, uid, safeHref } from "./dom.js";
 import { get, post, ApiError } from "./api.js";
-import { t, errorText, relativeTime } from "./i18n.js";
+import { t, errorText, relativeTime, formatSize } from "./i18n.js";
+
+/** Images the thread shows as thumbnails (the types the server proves from their content). */
+const THUMBNAIL_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+const LINK_REUSE_MS = 4 * 60 * 1000; // a download link works five minutes
+
+/** @typedef {"waiting" | "uploading" | "accepted" | "refused"} FileState */
+/** `early`: refused without asking the server (judged again as files come and go).
+ * @typedef {{file: File, id: string | null, state: FileState, reason: string, early: boolean}} FileEntry */
 
 /** Uploads one file to a ticket; resolves to the confirmed attachment's id.
  * @param {string} base @param {File} file @param {Record<string, string>} [extra] */
@@ -47,12 +61,23 @@ export async function downloadAttachment(base, id) {
   link.remove();
 }
 
-/** A drop zone that also works with the keyboard (a real file input behind a button).
- * @param {{onFiles: (files: File[]) => void, multiple?: boolean, compact?: boolean}} options */
-export function dropZone({ onFiles, multiple = true, compact = false }) {
+/** "Accepted: PDF, PNG, JPG. Up to 25 MB per file.": what a drop zone takes (the server's limits;
+ * a type is named by the extension its files usually end with). */
+function limitsText(/** @type {AttachmentLimits} */ limits) {
+  const types = limits.types.map((type) => (type.extensions[0] || type.mime).replace(/^\./, "").toUpperCase());
+  return t("documents.limits", { types: types.join(", "), size: formatSize(limits.max_bytes) });
+}
+
+/** A drop zone that also works with the keyboard (a real file input behind a button); with
+ * `limits`, it says what it takes and the file picker offers only those types.
+ * @param {{onFiles: (files: File[]) => void, multiple?: boolean, compact?: boolean,
+ *   limits?: AttachmentLimits}} options */
+export function dropZone({ onFiles, multiple = true, compact = false, limits }) {
   const inputId = uid("files");
+  const accept = limits
+    ? limits.types.flatMap((type) => [type.mime, ...type.extensions]).join(",") : null;
   const fileInput = h("input", { id: inputId, type: "file", class: "sr-only", multiple, tabindex: "-1",
-    "aria-hidden": "true" });
+    "aria-hidden": "true", accept });
   const choose = h("button", { type: "button", class: "btn btn--secondary btn--small" },
     icon("paperclip"), h("span", { text: t("documents.choose") }));
   choose.addEventListener("click", () => fileInput.click());
@@ -63,7 +88,9 @@ export function dropZone({ onFiles, multiple = true, compact = false }) {
   const zone = h("div", { class: ["dropzone", compact && "dropzone--compact"] },
     icon("upload"),
     h("p", { class: "dropzone__text", text: t("documents.drop") }),
-    choose, fileInput);
+    choose,
+    limits ? h("p", { class: "dropzone__limits", text: limitsText(limits) }) : null,
+    fileInput);
   let depth = 0;
   zone.addEventListener("dragenter", (event) => {
     event.preventDefault();
@@ -88,9 +115,36 @@ export function dropZone({ onFiles, multiple = true, compact = false }) {
   return zone;
 }
 
-/** Names of the documents seen so far, by id: messages show their attachments by name.
- * @type {Map<string, string>} */
-export const documentNames = new Map();
+/** The documents the lists showed so far, by id: a message names its attachments, and shows
+ * an image as a thumbnail, only once the reader's own list (checked by the server) has it.
+ * @type {Map<string, Attachment>} */
+const documentsSeen = new Map();
+
+/** The refusal the server would answer before an upload, said at once (null: none). `position`:
+ * the file's place among a message's files (none for the documents area, which sends no message).
+ * @param {File} file @param {AttachmentLimits | undefined} limits @param {number} [position] */
+function refusalBefore(file, limits, position) {
+  if (file.size === 0) return new ApiError(400, "file_empty");
+  if (!limits) return null;
+  if (file.size > limits.max_bytes) return new ApiError(413, "file_too_large", "", { max_bytes: limits.max_bytes });
+  if (position !== undefined && position >= limits.per_message) return new ApiError(400, "too_many_attachments");
+  return null;
+}
+
+/** One file's line: its name, its size, and what became of it (`reason`: why it was refused).
+ * @param {File} file @param {FileState} state @param {string} reason @param {Child} [action] */
+function fileLine(file, state, reason, action) {
+  const outcome = state === "uploading" ? t("documents.lineUploading")
+    : state === "accepted" ? t("documents.lineAccepted")
+      : state === "refused" ? t("documents.lineRefused", { reason }) : "";
+  const said = outcome ? h("span", { class: "file-line__outcome", text: outcome }) : null;
+  // A refusal takes a row of its own, under the name (and the remove button)
+  return h("li", { class: ["pending-files__item", "file-line", `file-line--${state}`], dataset: { state } },
+    icon(state === "accepted" ? "check" : "paperclip"),
+    h("span", { class: "pending-files__name", text: file.name }),
+    h("span", { class: state === "waiting" ? "muted" : null, text: formatSize(file.size) }),
+    state === "refused" ? [action, said] : [said, action]);
+}
 
 /** A customer reads a name (or nothing: the portal may not name agents); staff a person. */
 function uploaderName(/** @type {Attachment} */ item) {
@@ -99,10 +153,12 @@ function uploaderName(/** @type {Attachment} */ item) {
 }
 
 /** The documents card of a ticket. `base` is /api/portal/tickets/<id> or the console's;
- *  `uploadExtra` goes with each upload request (the console shares its uploads).
+ *  `uploadExtra` goes with each upload request (the console shares its uploads); `limits`, from
+ *  the page's config, are said by the drop zone.
  * @param {{base: string, canUpload?: boolean, onUploaded?: (file: File) => void,
- *   uploadExtra?: Record<string, string>, onList?: (items: Attachment[]) => void, hint?: string}} options */
-export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra = {}, onList, hint }) {
+ *   uploadExtra?: Record<string, string>, onList?: (items: Attachment[]) => void, hint?: string,
+ *   limits?: AttachmentLimits}} options */
+export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra = {}, onList, hint, limits }) {
   const list = h("ul", { class: "documents__list", "aria-live": "polite" });
   const status = h("div", { class: "documents__status", "aria-live": "polite" });
   const count = h("span", { class: "badge", text: "0" });
@@ -120,7 +176,7 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
     for (const item of items) {
       const id = item.id;
       const name = item.filename || id;
-      documentNames.set(id, name);
+      documentsSeen.set(id, item);
       const button = h("button", { type: "button", class: "btn btn--ghost btn--small documents__download" },
         icon("download"), h("span", { class: "sr-only", text: t("documents.download", { name }) }));
       button.addEventListener("click", async () => {
@@ -139,7 +195,7 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
           h("span", { class: "documents__name", text: name }),
           h("span", { class: "documents__sub muted" },
             item.internal ? h("span", { class: "tag tag--internal" }, icon("lock"), t("documents.internal")) : null,
-            [item.size ? formatBytes(item.size) : null, uploaderName(item) || null,
+            [item.size ? formatSize(item.size) : null, uploaderName(item) || null,
               item.created_at ? relativeTime(item.created_at) : null].filter(Boolean).join(" · "))),
         button));
     }
@@ -162,75 +218,210 @@ export function documentsArea({ base, canUpload = true, onUploaded, uploadExtra 
     }
   };
 
+  // Each file of a drop gets its line, which says in turn uploading, then added or why not; the
+  // lines stay until the next drop.
   const upload = async (/** @type {File[]} */ files) => {
-    for (const file of files) {
-      const line = h("p", { class: "documents__progress" }, t("documents.uploading", { name: file.name }));
-      status.replaceChildren(line);
+    const lines = h("ul", { class: "pending-files" });
+    status.replaceChildren(lines);
+    const shown = files.map((file) => lines.appendChild(fileLine(file, "waiting", "")));
+    for (const [index, file] of files.entries()) {
+      const early = refusalBefore(file, limits);
+      if (early) {
+        shown[index].replaceWith(fileLine(file, "refused", errorText(early)));
+        continue;
+      }
+      const uploading = fileLine(file, "uploading", "");
+      shown[index].replaceWith(uploading);
       try {
         await uploadFile(base, file, uploadExtra);
-        status.replaceChildren(notice("success", t("documents.uploaded", { name: file.name })));
+        uploading.replaceWith(fileLine(file, "accepted", ""));
         if (onUploaded) onUploaded(file);
       } catch (error) {
-        status.replaceChildren(notice("error", `${file.name}: ${errorText(error)}`));
+        uploading.replaceWith(fileLine(file, "refused", errorText(error)));
       }
     }
     await refresh();
   };
 
   section.append(heading, list, status);
-  if (canUpload) section.append(dropZone({ onFiles: upload, compact: true }));
+  if (canUpload) section.append(dropZone({ onFiles: upload, compact: true, limits }));
   if (canUpload && hint) section.append(h("p", { class: "field__hint documents__hint", text: hint }));
   show([]);
   refresh();
   return Object.assign(section, { refresh });
 }
 
-/** Files picked for a message not sent yet (compose, reply): a list with remove buttons. */
-export function pendingFiles() {
-  /** @type {File[]} */
-  const files = [];
+/** Files picked for a message not sent yet (compose, reply, the console's answer): a line each,
+ * with its size, what became of it, and a remove button. `upload` sends those not accepted yet
+ * and keeps each accepted id with its file, so a message sent again after a failure carries the
+ * same uploads instead of new copies.
+ * @param {AttachmentLimits} [limits] */
+export function pendingFiles(limits) {
+  /** @type {FileEntry[]} */
+  const entries = [];
   const list = h("ul", { class: "pending-files" });
+  let busy = false;
+  /** The refusals known without asking the server, judged again as files come and go (the
+   * eleventh file is no longer one too many once another is removed). */
+  const judge = () => entries.forEach((entry, index) => {
+    if (entry.id) return;
+    const early = refusalBefore(entry.file, limits, index);
+    if (early) Object.assign(entry, { state: "refused", reason: errorText(early), early: true });
+    else if (entry.early) Object.assign(entry, { state: "waiting", reason: "", early: false });
+  });
   const render = () => {
     clear(list);
-    files.forEach((file, index) => {
-      const remove = h("button", { type: "button", class: "btn btn--ghost btn--small" },
+    entries.forEach((entry, index) => {
+      const remove = h("button", { type: "button", class: "btn btn--ghost btn--small", disabled: busy },
         h("span", { "aria-hidden": "true", text: "×" }),
-        h("span", { class: "sr-only", text: t("documents.remove", { name: file.name }) }));
+        h("span", { class: "sr-only", text: t("documents.remove", { name: entry.file.name }) }));
       remove.addEventListener("click", () => {
-        files.splice(index, 1);
+        entries.splice(index, 1);
+        judge();
         render();
       });
-      list.append(h("li", { class: "pending-files__item" }, icon("paperclip"),
-        h("span", { class: "pending-files__name", text: file.name }),
-        h("span", { class: "muted", text: formatBytes(file.size) }), remove));
+      list.append(fileLine(entry.file, entry.state, entry.reason, remove));
     });
+  };
+  const set = (/** @type {FileEntry} */ entry, /** @type {FileState} */ state, reason = "") => {
+    entry.state = state;
+    entry.reason = reason;
+    render();
   };
   const zone = dropZone({
     onFiles: (picked) => {
-      files.push(...picked);
+      for (const file of picked) entries.push({ file, id: null, state: "waiting", reason: "", early: false });
+      judge();
       render();
     },
     compact: true,
+    limits,
   });
   const element = h("div", { class: "attachments-field" }, zone, list);
   return {
     element,
-    files,
+    count: () => entries.length,
+    /** How many files are refused now (before any upload: too large, empty, one too many). */
+    refusedNow() {
+      judge();
+      render();
+      return entries.filter((entry) => entry.state === "refused").length;
+    },
+    /** Uploads each file not accepted yet, one after the other; resolves to every file's id, or
+     * to null when any was refused (its line says why, and nothing should be sent).
+     * @param {string} base @param {Record<string, string>} [extra] */
+    async upload(base, extra = {}) {
+      busy = true;
+      try {
+        judge();
+        for (const entry of entries) {
+          if (entry.id || entry.early) continue;
+          set(entry, "uploading");
+          try {
+            entry.id = await uploadFile(base, entry.file, extra);
+            set(entry, "accepted");
+          } catch (error) {
+            set(entry, "refused", errorText(error));
+          }
+        }
+      } finally {
+        busy = false;
+        render();
+      }
+      const ids = entries.map((entry) => entry.id);
+      return ids.every((id) => id !== null) ? /** @type {string[]} */ (ids) : null;
+    },
+    /** The files refused, as their lines say: name, size, why. */
+    refusals: () => entries.filter((entry) => entry.state === "refused")
+      .map((entry) => ({ name: entry.file.name, size: entry.file.size, reason: entry.reason })),
     clear: () => {
-      files.splice(0);
+      entries.splice(0);
       render();
     },
   };
 }
 
-/** A message's attachments: buttons that download them, named once the documents are listed.
+/** What a new ticket's files met, kept for the ticket's page the compose page goes to.
+ * @type {Map<string, {name: string, size: number, reason: string}[]>} */
+const refusedForTicket = new Map();
+
+/** @param {string} ticketId @param {{name: string, size: number, reason: string}[]} refusals */
+export function keepRefusals(ticketId, refusals) {
+  refusedForTicket.set(ticketId, refusals);
+}
+
+/** The notice of a new ticket whose files were not all added: each file and why (once; after a
+ * reload only that some were not).
+ * @param {string} ticketId */
+export function refusedUploads(ticketId) {
+  const refusals = refusedForTicket.get(ticketId) || [];
+  refusedForTicket.delete(ticketId);
+  return notice("error", h("div", {},
+    h("p", { text: t("documents.someFailed") }),
+    refusals.length ? h("ul", { class: "pending-files" }, refusals.map((refusal) =>
+      h("li", { class: "pending-files__item file-line file-line--refused" },
+        h("span", { class: "pending-files__name", text: refusal.name }),
+        h("span", { text: formatSize(refusal.size) }),
+        h("span", { class: "file-line__outcome", text: t("documents.lineRefused", { reason: refusal.reason }) })))) : null));
+}
+
+/** Download links asked for thumbnails, by id, reused while they still work.
+ * @type {Map<string, {at: number, url: Promise<string>}>} */
+const thumbnailLinks = new Map();
+
+/** The same access-checked link a download uses: an image shows only to whom may download it. */
+function thumbnailLink(/** @type {string} */ base, /** @type {string} */ id) {
+  const kept = thumbnailLinks.get(id);
+  if (kept && Date.now() - kept.at < LINK_REUSE_MS) return kept.url;
+  /** @type {Promise<string>} */
+  const url = get(`${base}/attachments/${encodeURIComponent(id)}`, { redirect: "false" }, { quiet: true })
+    .then((/** @type {DownloadLink} */ answer) => answer.url);
+  url.catch(() => thumbnailLinks.delete(id));
+  thumbnailLinks.set(id, { at: Date.now(), url });
+  return url;
+}
+
+/** Each chip's ticket path, for the thumbnails it asks for once its document is known.
+ * @type {WeakMap<Element, string>} */
+const chipBases = new WeakMap();
+
+/** Names a chip, and shows an image's chip with its thumbnail, once the reader's documents list
+ * has its document (a file the reader may not see is never in it). */
+function describeChip(/** @type {HTMLElement} */ chip) {
+  const item = documentsSeen.get(chip.dataset.attachmentChip || "");
+  const label = chip.querySelector(".chip__name");
+  if (!item) return;
+  if (label) label.textContent = item.filename || t("documents.file");
+  const base = chipBases.get(chip);
+  if (!base || !THUMBNAIL_TYPES.has(item.content_type) || chip.querySelector(".chip__thumb")) return;
+  // Shown once it has loaded: a link that failed leaves the plain chip.
+  const image = h("img", { class: "chip__thumb", alt: "", hidden: true, decoding: "async" });
+  image.addEventListener("load", () => {
+    image.hidden = false;
+    chip.classList.add("chip--image");
+  });
+  image.addEventListener("error", () => image.remove());
+  chip.prepend(image);
+  thumbnailLink(base, item.id).then((url) => {
+    // The API's own presigned link: https on AWS, the emulator's plain http locally; the page's
+    // policy (img-src) names the documents bucket's origin, and nothing else is needed.
+    const src = safeHref(url);
+    if (src && /^https?:/.test(src)) image.setAttribute("src", src);
+    else image.remove();
+  }, () => image.remove());
+}
+
+/** A message's attachments: buttons that download them, named (and images shown) once the
+ * documents are listed.
  * @param {string} base @param {string[]} ids */
 export function attachmentChips(base, ids) {
   if (!ids || !ids.length) return null;
   return h("ul", { class: "message__attachments", "aria-label": t("documents.attachments") },
     ids.map((id) => {
       const button = h("button", { type: "button", class: "chip chip--file", dataset: { attachmentChip: id } },
-        icon("paperclip"), h("span", { class: "chip__name", text: documentNames.get(id) || t("documents.file") }));
+        icon("paperclip"), h("span", { class: "chip__name", text: t("documents.file") }));
+      chipBases.set(button, base);
+      describeChip(button);
       button.addEventListener("click", () => downloadAttachment(base, id).catch(() => {}));
       return h("li", {}, button);
     }));
@@ -238,8 +429,6 @@ export function attachmentChips(base, ids) {
 
 export function nameChips(/** @type {Element} */ root) {
   for (const chip of root.querySelectorAll("[data-attachment-chip]")) {
-    const name = chip instanceof HTMLElement && documentNames.get(chip.dataset.attachmentChip || "");
-    const label = chip.querySelector(".chip__name");
-    if (name && label) label.textContent = name;
+    if (chip instanceof HTMLElement) describeChip(chip);
   }
 }

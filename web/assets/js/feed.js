@@ -14,7 +14,9 @@ import { pager } from "./pager.js";
 const KIND_ICONS = { reply: "send", status: "check", customer_message: "inbox", assigned: "user" };
 
 function describe(/** @type {FeedItem} */ item) {
-  const key = `notifications.kind.${item.kind}`;
+  // An answer that changed the status says both on its one item (one item per answer, as the
+  // Inbox has one entry per answer: the two count alike).
+  const key = item.kind === "reply" && item.status ? "notifications.kind.replyStatus" : `notifications.kind.${item.kind}`;
   return t(key, { actor: item.actor || t("thread.team"), status: item.status ? t(`status.${item.status}`) : "" });
 }
 

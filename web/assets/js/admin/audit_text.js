@@ -33,7 +33,7 @@ function auditValue(key, value) {
 export const AUDIT_ACTIONS = {
   change: ["settings.update", "user.create", "user.update", "user.disable", "org.create", "org.rename",
     "team.create", "team.update", "inbound.retry", "inbound.release", "inbound.discard", "inbound.force",
-    "suppression.lift", "access.denied", "attachment.rejected"],
+    "suppression.lift", "access.denied", "attachment.rejected", "follower.add", "follower.remove"],
   signin: ["auth.login", "auth.logout", "auth.lockout", "auth.password_change", "auth.reset",
     "auth.reset_request", "auth.register", "auth.verify_email"],
 };

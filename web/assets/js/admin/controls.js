@@ -120,21 +120,44 @@ function choiceSelect(options, value, attrs = {}) {
 
 /** @typedef {[string, string, Record<string, string | number>, (Choice[] | null)?]} Column */
 
+/** A row's value under a column's key; "names.fr" is `names.fr` (a topic's name in French).
+ * @param {Record<string, any>} value @param {string} name @returns {string | undefined} */
+function cellValue(value, name) {
+  const [head, sub] = name.split(".");
+  return sub ? (value[head] || {})[sub] : value[head];
+}
+
+/** A row read back: a nested column ("names.fr") goes in its map, and only when filled in (an
+ * empty translation is none); the map itself is always sent, so emptying one removes it.
+ * @param {[string, HTMLInputElement | HTMLSelectElement, HTMLElement][]} inputs */
+function rowValue(inputs) {
+  /** @type {Record<string, any>} */
+  const value = {};
+  for (const [name, input] of inputs) {
+    const [head, sub] = name.split(".");
+    const text = input.value.trim();
+    if (!sub) value[head] = text;
+    else value[head] = { ...(value[head] || {}), ...(text ? { [sub]: text } : {}) };
+  }
+  return value;
+}
+
 /** Rows of small inputs (topics, banner links); `columns` are [key, label, attrs, choices]:
- * with `choices` ([value, text] pairs, the first the default) the cell is a select.
+ * with `choices` ([value, text] pairs, the first the default) the cell is a select. `wrap`: the
+ * cells wrap onto more lines (a topic and its name in each language).
  * @param {Registry} registry @param {Settings} settings @param {string} key @param {string} label
- * @param {Column[]} columns @param {string} addLabel */
-export function rowsControl(registry, settings, key, label, columns, addLabel) {
-  const body = h("div", { class: "rows" });
+ * @param {Column[]} columns @param {string} addLabel @param {{hint?: string, wrap?: boolean}} [options] */
+export function rowsControl(registry, settings, key, label, columns, addLabel, options = {}) {
+  const body = h("div", { class: options.wrap ? "rows rows--wrap" : "rows" });
   /** @typedef {{row: HTMLElement, inputs: [string, HTMLInputElement | HTMLSelectElement, HTMLElement][]}} Row */
   /** @type {Row[]} */
   const rows = [];
-  const addRow = (/** @type {Record<string, string>} */ value = {}) => {
+  const addRow = (/** @type {Record<string, any>} */ value = {}) => {
     /** @type {Row["inputs"]} */
     const inputs = columns.map(([name, text, attrs, choices]) => {
       const input = choices
-        ? choiceSelect(choices, value[name] ?? (choices.length ? choices[0][0] : null), { class: "select select--small" })
-        : h("input", { class: "input input--small", value: value[name] ?? "", ...attrs });
+        ? choiceSelect(choices, cellValue(value, name) ?? (choices.length ? choices[0][0] : null), { class: "select select--small" })
+        : h("input", { class: "input input--small", value: cellValue(value, name) ?? "", ...attrs });
       return [name, input, h("label", { class: "rows__cell" }, h("span", { class: "rows__label", text }), input)];
     });
     const remove = h("button", { type: "button", class: "btn btn--ghost btn--small rows__remove" },
@@ -155,9 +178,8 @@ export function rowsControl(registry, settings, key, label, columns, addLabel) {
   add.addEventListener("click", () => addRow().inputs[0][1].focus());
   const errorEl = h("p", { class: "field__error", hidden: true });
   const wrapper = h("fieldset", { class: "field fieldset" }, h("legend", { class: "field__label", text: label }),
-    body, add, errorEl);
-  return registry.add(key, () => rows.map(({ inputs }) => Object.fromEntries(
-    inputs.map(([name, input]) => [name, input.value.trim()]))), showsErrors(wrapper, errorEl));
+    options.hint ? h("p", { class: "field__hint", text: options.hint }) : null, body, add, errorEl);
+  return registry.add(key, () => rows.map(({ inputs }) => rowValue(inputs)), showsErrors(wrapper, errorEl));
 }
 
 /** @param {Registry} registry @param {Settings} settings @param {string} key @param {string} label

@@ -18,7 +18,8 @@ const CHANNELS = ["portal", "email", "troubleshooter", "agent"];
 const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color", "banner_links",
   "announcement", "default_language", "self_registration", "idle_timeout_minutes",
   "absolute_lifetime_hours", "topics", "author_display", "team_display_name", "author_custom_text",
-  "status_display", "org_view_enabled", "trash_retention_days", "reopen_window_days", "auto_close_days",
+  "status_display", "org_view_enabled", "followers_outside_org", "trash_retention_days",
+  "reopen_window_days", "auto_close_days",
   "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
   "customer_alert_recipients", "support_alert_recipients", "notification_templates",
   "attachment_max_bytes", "attachments_per_ticket", "troubleshooters", "attachment_types",
@@ -120,8 +121,11 @@ export function settingsSections(registry, s, { teamList, orgList }) {
         ["name", t("admin.topicName"), { maxlength: 80 }],
         // A select of the teams (free text only if they could not be read).
         ["team_id", t("admin.topicTeam"), { maxlength: 40 },
-          teamList ? teamList.map((team) => [team.id, team.name]) : null]],
-      t("admin.addTopic")),
+          teamList ? teamList.map((team) => [team.id, team.name]) : null],
+        // The name customers reading each language see; empty, they see the Name.
+        ...Object.entries(LANGUAGES).map(([code, language]) =>
+          /** @type {import("./controls.js").Column} */ ([`names.${code}`, language, { maxlength: 80, lang: code }]))],
+      t("admin.addTopic"), { hint: t("admin.topicNamesHint"), wrap: true }),
     h("div", { class: "grid grid--2" },
       selectControl(registry, s, "author_display", t("admin.authorDisplay"), [
         ["none", t("admin.author.none")], ["team", t("admin.author.team")],
@@ -132,6 +136,8 @@ export function settingsSections(registry, s, { teamList, orgList }) {
       textControl(registry, s, "team_display_name", t("admin.teamDisplayName"), { maxlength: 80 }),
       textControl(registry, s, "author_custom_text", t("admin.authorCustomText"), { maxlength: 80 })),
     checkControl(registry, s, "org_view_enabled", t("admin.orgView"), t("admin.orgViewHint")),
+    checkControl(registry, s, "followers_outside_org", t("admin.followersOutside"),
+      t("admin.followersOutsideHint")),
     checkboxesControl(registry, s, "hidden_topics", t("admin.hiddenTopics"), topicOptions),
     checkboxesControl(registry, s, "hidden_channels", t("admin.hiddenChannels"),
       CHANNELS.map((c) => [c, t(`channel.${c}`)])),

@@ -1,10 +1,11 @@
 // @ts-check
 // The settings page's troubleshooter forms: one block per form (name, id, topic, introduction,
-// and the questions as text: one a line, choices after "|"); a refusal goes in the block of
+// and the questions as text: one a line, choices after "|"), and under it the form in each
+// language (what is left empty reads as the form's own words); a refusal goes in the block of
 // the form it names, one about the whole list above it.
 
 import { h, icon, field } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, LANGUAGES } from "../i18n.js";
 
 /** Questions of a troubleshooter as the admin edits them: one a line, choices after "|". */
 function questionsText(/** @type {TroubleshooterQuestion[] | undefined} */ questions) {
@@ -19,15 +20,60 @@ function parseQuestions(/** @type {string} */ text) {
   });
 }
 
-/** "questions.2.options" of a refusal, said the way the admin sees the form. */
-function troubleshooterPlace(/** @type {string} */ path) {
+/** "questions.2.options" (or "translations.fr.questions.2.text") of a refusal, said the way
+ * the admin sees the form. @param {string} path @returns {string} */
+function troubleshooterPlace(path) {
+  const translated = /^translations\.(\w+)\.?(.*)$/.exec(path);
+  if (translated) {
+    const language = LANGUAGES[translated[1]] || translated[1];
+    const inner = translated[2] ? troubleshooterPlace(translated[2]) : t("admin.ts.translations");
+    return t("admin.ts.inLanguage", { field: inner, language });
+  }
   const question = /^questions\.(\d+)/.exec(path);
   if (question) return t("admin.ts.questionN", { n: Number(question[1]) + 1 });
   const name = path.split(".")[0];
   /** @type {Record<string, string>} */
   const places = { id: t("admin.ts.id"), name: t("admin.ts.name"), topic: t("admin.ts.topic"),
-    intro: t("admin.ts.intro") };
+    intro: t("admin.ts.intro"), questions: t("admin.ts.questions"), translations: t("admin.ts.translations") };
   return places[name] || path;
+}
+
+/** The form in each language, folded away under the form: a name, an introduction and the
+ * questions (all of them in the form's order, each with as many choices), each left empty to
+ * read as the form's own. Returns the fold and what it reads back (only the languages given).
+ * @param {Partial<Troubleshooter>} value */
+function translationsEditor(value) {
+  const saved = value.translations || {};
+  const languages = Object.entries(LANGUAGES).map(([code, language]) => {
+    const wording = saved[code] || { name: "", intro: "", questions: [] };
+    const label = (/** @type {string} */ key) => t("admin.ts.inLanguage", { field: t(key), language });
+    const name = h("input", { class: "input", value: wording.name, maxlength: 80, lang: code });
+    const intro = h("textarea", { class: "textarea textarea--small", rows: 2, maxlength: 1000, lang: code });
+    intro.value = wording.intro;
+    const questions = h("textarea", { class: "textarea textarea--small", rows: 4, lang: code });
+    questions.value = questionsText(wording.questions);
+    const block = h("fieldset", { class: "fieldset ts-language" },
+      h("legend", { class: "field__label", text: language }),
+      field(label("admin.ts.name"), name), field(label("admin.ts.intro"), intro),
+      field(label("admin.ts.questions"), questions));
+    return { code, block, read: () => ({ name: name.value.trim(), intro: intro.value.trim(),
+      questions: parseQuestions(questions.value) }) };
+  });
+  const given = Object.keys(saved).length;
+  const fold = h("details", { class: "ts-translations", open: given > 0 },
+    h("summary", { text: t("admin.ts.translations") }),
+    h("p", { class: "field__hint", text: t("admin.ts.translationsHint") }),
+    languages.map(({ block }) => block));
+  const read = () => {
+    /** @type {Record<string, TroubleshooterWording>} */
+    const wordings = {};
+    for (const { code, read: wording } of languages) {
+      const given = wording();
+      if (given.name || given.intro || given.questions.length) wordings[code] = given;
+    }
+    return wordings;
+  };
+  return { fold, read };
 }
 
 /** @param {Registry} registry @param {Settings} settings @param {Choice[]} topicOptions */
@@ -50,6 +96,7 @@ export function troubleshootersControl(registry, settings, topicOptions) {
     const questions = h("textarea", { class: "textarea textarea--small", rows: 5,
       placeholder: t("admin.ts.questionsPlaceholder") });
     questions.value = questionsText(value.questions);
+    const translations = translationsEditor(value);
     const errorEl = h("p", { class: "field__error field__error--lines", role: "alert", hidden: true });
     const legend = h("legend", { class: "field__label" });
     const remove = h("button", { type: "button", class: "btn btn--ghost btn--small" }, icon("trash"),
@@ -60,11 +107,13 @@ export function troubleshootersControl(registry, settings, topicOptions) {
       field(t("admin.ts.topic"), topic),
       field(t("admin.ts.intro"), intro, { optional: t("common.optional") }),
       field(t("admin.ts.questions"), questions, { hint: t("admin.ts.questionsHint") }),
+      translations.fold,
       errorEl, h("div", { class: "form__actions" }, remove));
     const entry = {
       block, errorEl,
       value: () => ({ id: id.value.trim(), name: name.value.trim(), topic: topic.value,
-        intro: intro.value.trim(), questions: parseQuestions(questions.value) }),
+        intro: intro.value.trim(), questions: parseQuestions(questions.value),
+        translations: translations.read() }),
     };
     const label = () => { legend.textContent = name.value.trim() || t("admin.ts.untitled"); };
     name.addEventListener("input", label);

@@ -6,7 +6,7 @@ import { h, icon, notice, uid } from "../dom.js";
 import { post } from "../api.js";
 import { t, errorText } from "../i18n.js";
 import { keepDraft } from "../drafts.js";
-import { pendingFiles, uploadFile } from "../documents.js";
+import { pendingFiles } from "../documents.js";
 import { counter } from "../ui.js";
 
 /** [action, button style, icon] */
@@ -19,14 +19,16 @@ const ACTIONS = [
 ];
 
 /**
- * `onSent(message, withFiles)` once the server took an answer (the buttons wait for it).
+ * `onSent(message, withFiles)` once the server took an answer (the buttons wait for it);
+ * `limits`: what the drop zone says and checks first.
  * @param {{base: string, ticketId: string, maxLength: number,
- *   onSent: (message: ConsoleMessage, withFiles: boolean) => Promise<void>}} options
+ *   onSent: (message: ConsoleMessage, withFiles: boolean) => Promise<void>,
+ *   limits?: AttachmentLimits}} options
  */
-export function composer({ base, ticketId, maxLength, onSent }) {
+export function composer({ base, ticketId, maxLength, onSent, limits }) {
   const body = h("textarea", { class: "textarea composer__text", rows: 5, maxlength: maxLength, id: uid("answer") });
   keepDraft(body, `answer:${ticketId}`); // emptied once sent, which forgets it
-  const files = pendingFiles();
+  const files = pendingFiles(limits);
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const buttons = ACTIONS.map(([action, style, iconName]) => {
     const button = h("button", { type: "button", class: `btn ${style}`, dataset: { action },
@@ -34,6 +36,9 @@ export function composer({ base, ticketId, maxLength, onSent }) {
     button.addEventListener("click", () => answer(action));
     return button;
   });
+
+  const attach = h("details", { class: "reply__attach" },
+    h("summary", {}, icon("paperclip"), t("documents.attachFiles")), files.element);
 
   async function answer(/** @type {string} */ action) {
     if (!body.value.trim()) {
@@ -44,9 +49,14 @@ export function composer({ base, ticketId, maxLength, onSent }) {
     for (const button of buttons) button.disabled = true;
     status.replaceChildren();
     try {
-      // Files go with the answer: internal until sent with a public one.
-      const ids = [];
-      for (const file of files.files) ids.push(await uploadFile(base, file));
+      // Files go with the answer: internal until sent with a public one. Those an earlier try
+      // uploaded keep their ids, so trying again does not upload them twice.
+      const ids = await files.upload(base);
+      if (!ids) {
+        attach.open = true;
+        status.replaceChildren(notice("error", t("documents.notSent", { count: files.refusals().length })));
+        return;
+      }
       /** @type {{action: string, body: string, attachment_ids?: string[]}} */
       const payload = { action, body: body.value };
       if (ids.length) payload.attachment_ids = ids;
@@ -68,7 +78,7 @@ export function composer({ base, ticketId, maxLength, onSent }) {
     h("h2", { class: "card__title", id: "composer-title", text: t("console.answer") }),
     h("label", { for: body.id, class: "sr-only", text: t("console.answerLabel") }), body,
     counter(body, maxLength),
-    h("details", { class: "reply__attach" }, h("summary", {}, icon("paperclip"), t("documents.attachFiles")), files.element),
+    attach,
     status,
     h("div", { class: "composer__actions", role: "group", "aria-label": t("console.answerActions") }, buttons));
 }

@@ -13,6 +13,7 @@ import { onCleanup } from "../shell/navigation.js";
 import { follow } from "../live.js";
 import { documentsArea, nameChips } from "../documents.js";
 import { troubleshooterCard } from "../ui.js";
+import { followersCard } from "../followers.js";
 import { consoleConfig, filterQuery, readFilters } from "./config.js";
 import { listPane } from "./conversations.js";
 import { consoleThread } from "./messages.js";
@@ -84,8 +85,8 @@ export async function conversation({ main, params, query }) {
     },
   });
   const docs = documentsArea({ base, uploadExtra: { visibility: "public" }, onList: () => nameChips(thread.list),
-    hint: t("documents.sharedHint") });
-  const answer = composer({ base, ticketId: id, maxLength: config.max_message_length,
+    hint: t("documents.sharedHint"), limits: config.attachments });
+  const answer = composer({ base, ticketId: id, maxLength: config.max_message_length, limits: config.attachments,
     onSent: async (message, withFiles) => {
       if (withFiles) docs.refresh();
       thread.add([message], false);
@@ -111,6 +112,7 @@ export async function conversation({ main, params, query }) {
       h("aside", { class: "convo-side", "aria-label": t("ticket.aside") },
         view.troubleshooter ? troubleshooterCard(view.troubleshooter) : null,
         docs,
+        followersCard({ base }),
         h("section", { class: "card", "aria-labelledby": "c-details" },
           h("h2", { class: "card__title", id: "c-details", text: t("ticket.details") }), header.details))));
   append(main, h("div", { class: "split split--detail" }, pane.element, detail));

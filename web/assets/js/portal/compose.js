@@ -1,6 +1,6 @@
 // @ts-check
 // A new ticket: the troubleshooters on offer first, as cards, then the free-text form with its
-// files (uploaded once the ticket exists).
+// files (uploaded once the ticket exists; those refused are named, with why, on its page).
 
 import { h, append, icon, field, notice, uid } from "../dom.js";
 import { post } from "../api.js";
@@ -9,7 +9,7 @@ import { setTitle } from "../shell/state.js";
 import { navigate } from "../shell/navigation.js";
 import { refreshCounts } from "../shell/counts.js";
 import { keepDraft } from "../drafts.js";
-import { pendingFiles, uploadFile } from "../documents.js";
+import { pendingFiles, keepRefusals } from "../documents.js";
 import { counter } from "../ui.js";
 import { portalConfig } from "./config.js";
 
@@ -25,7 +25,7 @@ export async function compose({ main }) {
   const body = h("textarea", { class: "textarea", name: "body", rows: 8, required: true,
     maxlength: config.max_message_length });
   const drafts = [keepDraft(subject, "compose:subject"), keepDraft(body, "compose:body")];
-  const files = pendingFiles();
+  const files = pendingFiles(config.attachments);
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const submit = h("button", { class: "btn btn--primary", type: "submit" }, icon("send"),
     h("span", { text: t("compose.send") }));
@@ -41,6 +41,12 @@ export async function compose({ main }) {
       h("a", { class: "btn btn--ghost", href: "/tickets", text: t("common.cancel") }), submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // A file refused before any upload (too large, one too many) is said before the ticket exists.
+    const refused = files.refusedNow();
+    if (refused) {
+      status.replaceChildren(notice("error", t("documents.notSent", { count: refused })));
+      return;
+    }
     submit.disabled = true;
     status.replaceChildren();
     try {
@@ -50,17 +56,11 @@ export async function compose({ main }) {
       });
       const id = created.ticket.id;
       for (const draft of drafts) draft.clear();
-      const failed = [];
-      for (const file of files.files) {
-        status.replaceChildren(h("p", { class: "muted", text: t("documents.uploading", { name: file.name }) }));
-        try {
-          await uploadFile(`/api/portal/tickets/${encodeURIComponent(id)}`, file);
-        } catch (error) {
-          failed.push(`${file.name}: ${errorText(error)}`);
-        }
-      }
+      // The ticket exists: its page (not this form, which would open another) names what failed.
+      const uploaded = await files.upload(`/api/portal/tickets/${encodeURIComponent(id)}`);
+      if (!uploaded) keepRefusals(id, files.refusals());
       refreshCounts();
-      navigate(`/tickets/${encodeURIComponent(id)}${failed.length ? "?upload=failed" : ""}`);
+      navigate(`/tickets/${encodeURIComponent(id)}${uploaded ? "" : "?upload=failed"}`);
     } catch (error) {
       status.replaceChildren(notice("error", errorText(error)));
       submit.disabled = false;

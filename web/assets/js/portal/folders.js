@@ -1,5 +1,6 @@
 // @ts-check
-// The portal's message folders (inbox, sent, trash): read / unread, to the trash and back.
+// The portal's message folders (inbox, sent, trash): read / unread (the team's answers: my own
+// messages are read by nature), to the trash and back; the trash says when it empties itself.
 
 import { h, append, clear, icon, notice } from "../dom.js";
 import { get, post } from "../api.js";
@@ -22,10 +23,13 @@ export async function folder({ main, params }) {
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const heading = h("h1", { class: "page__title", text: t(`folder.${name}`) });
   const unreadLine = h("p", { class: "page__lead muted" });
+  const purgeLine = h("p", { class: "page__lead muted", hidden: true });
 
   const setUnread = (/** @type {FolderUnread | undefined} */ unread) => {
     const count = (unread && unread[name]) || 0;
     unreadLine.textContent = name === "inbox" || count ? t("folder.unreadCount", { count }) : t(`folder.${name}Lead`);
+    // The trash's lead is when it empties itself, once the server said so.
+    unreadLine.hidden = name === "trash" && !count && !purgeLine.hidden;
   };
 
   const entryItem = (/** @type {FolderEntry} */ entry) => {
@@ -33,9 +37,11 @@ export async function folder({ main, params }) {
     const render = () => {
       clear(item);
       item.classList.toggle("is-unread", !entry.read);
-      const readButton = h("button", { type: "button", class: "btn btn--ghost btn--small",
-        text: entry.read ? t("folder.markUnread") : t("folder.markRead") });
-      readButton.addEventListener("click", () => change(entry.read ? "unread" : "read"));
+      // The server refuses "unread" on my own messages (Sent, and those trashed from it).
+      const readButton = entry.read && entry.origin === "sent" ? null
+        : h("button", { type: "button", class: "btn btn--ghost btn--small",
+          text: entry.read ? t("folder.markUnread") : t("folder.markRead") });
+      readButton?.addEventListener("click", () => change(entry.read ? "unread" : "read"));
       const moveButton = name === "trash"
         ? h("button", { type: "button", class: "btn btn--ghost btn--small", text: t("folder.restore") })
         : h("button", { type: "button", class: "btn btn--ghost btn--small" }, icon("trash"),
@@ -78,15 +84,19 @@ export async function folder({ main, params }) {
     list, status, row: entryItem,
     empty: () => h("li", {}, emptyState(t("folder.empty"))),
     fetchPage: async (cursor) => {
-      /** @type {Page<FolderEntry> & {unread: FolderUnread}} */
+      /** @type {FolderPage} */
       const page = await get(`/api/portal/folders/${name}`, { limit: 25, cursor });
+      if (page.purge_after_days) {
+        purgeLine.textContent = t("folder.trashPurge", { count: page.purge_after_days });
+        purgeLine.hidden = false;
+      }
       setUnread(page.unread);
       return page;
     },
   });
 
   append(main, h("div", { class: "page" },
-    h("div", { class: "page__header" }, h("div", {}, heading, unreadLine)),
+    h("div", { class: "page__header" }, h("div", {}, heading, unreadLine, purgeLine)),
     status,
     h("div", { class: "card card--flush" }, list),
     h("div", { class: "list-footer" }, more.element)));

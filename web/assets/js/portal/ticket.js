@@ -7,11 +7,12 @@ import { h, append, clear, icon, notice } from "../dom.js";
 import { get, post } from "../api.js";
 import { t, errorText, formatDate } from "../i18n.js";
 import { setTitle } from "../shell/state.js";
-import { onCleanup } from "../shell/navigation.js";
+import { onCleanup, navigate } from "../shell/navigation.js";
 import { refreshCounts } from "../shell/counts.js";
 import { follow } from "../live.js";
-import { documentsArea, nameChips } from "../documents.js";
+import { documentsArea, nameChips, refusedUploads } from "../documents.js";
 import { statusBadge, troubleshooterCard } from "../ui.js";
+import { followersCard } from "../followers.js";
 import { portalConfig } from "./config.js";
 import { portalThread } from "./thread.js";
 import { replyForm } from "./reply.js";
@@ -68,14 +69,16 @@ export async function ticket({ main, params, query }) {
   const ratingHolder = h("div", {});
   const replyHolder = h("div", {});
   const details = h("dl", { class: "details" });
-  const docs = documentsArea({ base, canUpload: !current.messaging_blocked, onList: () => nameChips(thread.list) });
+  const docs = documentsArea({ base, canUpload: !current.messaging_blocked, onList: () => nameChips(thread.list),
+    limits: config.attachments });
 
   /** Everything that follows from the ticket's state: what the server says may be done now.
-   * @param {{can_reply: boolean, reply_refusal: ReplyRefusal | null, can_rate: boolean}} may */
+   * @param {{can_reply: boolean, reply_refusal: ReplyRefusal | null, can_resolve: boolean, can_rate: boolean}} may */
   const renderState = (may) => {
     statusHolder.replaceChildren(statusBadge(current.status));
     append(clear(notices), stateNotice(current, may.reply_refusal));
-    resolveButton.hidden = CLOSED.has(current.status);
+    // Only the requester resolves and rates: a colleague reading the ticket is not offered it.
+    resolveButton.hidden = !may.can_resolve;
     clear(ratingHolder);
     if (may.can_rate) {
       ratingHolder.append(ratingCard(id, current, (saved) => {
@@ -87,6 +90,7 @@ export async function ticket({ main, params, query }) {
     if (may.can_reply) {
       replyHolder.append(replyForm({
         base, ticketId: id, maxLength: config.max_message_length, reopens: CLOSED.has(current.status),
+        limits: config.attachments,
         onSent: (message, withFiles) => {
           thread.add([message], false);
           if (withFiles) docs.refresh();
@@ -138,7 +142,7 @@ export async function ticket({ main, params, query }) {
           h("span", { class: "muted", text: t("ticket.opened", { date: formatDate(current.created_at, { withTime: false }) }) }))),
       h("div", { class: "ticket__actions" }, resolveButton)),
     actionStatus,
-    query.get("upload") === "failed" ? notice("error", t("documents.someFailed")) : null,
+    query.get("upload") === "failed" ? refusedUploads(id) : null,
     notices,
     h("div", { class: "ticket__layout" },
       h("section", { class: "ticket__conversation", "aria-labelledby": "conversation-title" },
@@ -152,10 +156,32 @@ export async function ticket({ main, params, query }) {
       h("aside", { class: "ticket__side", "aria-label": t("ticket.aside") },
         ratingHolder,
         docs,
+        // Who else hears of the answers; a follower who leaves no longer reads the ticket.
+        followersCard({ base, onLeft: () => navigate("/tickets") }),
         current.troubleshooter ? troubleshooterCard(current.troubleshooter) : null,
         h("section", { class: "card", "aria-labelledby": "details-title" },
           h("h2", { class: "card__title", id: "details-title", text: t("ticket.details") }), details)))));
   renderState(view);
+
+  // What a live update shows is read at once, everywhere (the list, the Inbox, the feed), so
+  // an answer that arrives while the ticket is open never raises a badge; a hidden tab reads
+  // it when it is shown again.
+  let unseen = false;
+  const readShown = async () => {
+    unseen = document.hidden;
+    if (unseen) return;
+    try {
+      await post(`${base}/read`, { seq: thread.lastSeq() }, { quiet: true });
+    } catch {
+      // the next update, or opening the ticket again, reads it
+    }
+    refreshCounts();
+  };
+  const onShown = () => {
+    if (unseen && !document.hidden) readShown();
+  };
+  document.addEventListener("visibilitychange", onShown);
+  onCleanup(() => document.removeEventListener("visibilitychange", onShown));
 
   const stop = follow({
     ticketId: id,
@@ -164,7 +190,7 @@ export async function ticket({ main, params, query }) {
     onUpdate: (/** @type {MessagesPage<PortalMessage, Partial<PortalTicket>>} */ update) => {
       if (update.messages.length) {
         thread.add(update.messages, true);
-        refreshCounts();
+        readShown();
         docs.refresh(true);
       }
       if (update.ticket) {

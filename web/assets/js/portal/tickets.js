@@ -1,6 +1,6 @@
 // @ts-check
-// The customer's ticket list (mine, or my organization's): status, scope, search, per-column
-// filters and sort, all kept in the address.
+// The customer's ticket list (mine, my organization's, or those I follow): status or unread,
+// scope, search, per-column filters and sort, all kept in the address.
 
 import { h, append, clear, icon, notice, uid } from "../dom.js";
 import { get } from "../api.js";
@@ -17,14 +17,22 @@ export async function tickets({ main, query }) {
   const filters = {
     // Every ticket by default, most recent activity first: an answer resolves a ticket, and a
     // customer who comes back to read it must still find it on the first page they see.
-    status: ["open", "closed", "all"].includes(status) ? status : "all",
-    scope: query.get("scope") === "org" && config.org_view ? "org" : "mine",
+    status: ["open", "closed", "all", "unread"].includes(status) ? status : "all",
+    scope: query.get("scope") === "org" && config.org_view ? "org"
+      : query.get("scope") === "following" ? "following" : "mine",
     q: query.get("q") || "",
     subject: query.get("subject") || "",
     topic: query.get("topic") || "",
     sort: query.get("sort") === "created" ? "created" : "activity",
+    order: query.get("order") === "asc" ? "asc" : "desc",
   };
-  setTitle(filters.scope === "org" ? t("tickets.orgTitle") : t("tickets.title"));
+  // Unread tickets come in the order of their unread answers: no other order is offered there.
+  // Followed tickets come as I was added to them, the latest first (their index's order).
+  const sortsBy = (/** @type {string} */ key) => filters.scope !== "following"
+    && (key === "activity" || filters.status !== "unread");
+  if (!sortsBy(filters.sort)) filters.sort = "activity";
+  setTitle(filters.scope === "org" ? t("tickets.orgTitle")
+    : t(filters.scope === "following" ? "tickets.followingTitle" : "tickets.title"));
   /** @type {string | null} */
   let cursor = null;
   /** @type {PortalTicket[]} */
@@ -35,32 +43,43 @@ export async function tickets({ main, query }) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) {
       /** @type {Record<string, string>} */
-      const defaults = { status: "all", scope: "mine", sort: "activity" };
+      const defaults = { status: "all", scope: "mine", sort: "activity", order: "desc" };
       if (value && value !== defaults[key]) params.set(key, value);
     }
     const search = params.toString();
     history.replaceState(null, "", `/tickets${search ? `?${search}` : ""}`);
   };
 
-  // The one status filter (the table has none of its own: it would only repeat this one).
+  // The one status filter (the table has none of its own: it would only repeat this one), and
+  // Unread: the tickets with an answer to me I have not read, whatever their status.
   const statusGroup = segmented(t("tickets.statusFilter"), [
     ["all", t("tickets.all")], ["open", t("tickets.open")], ["closed", t("tickets.closed")],
+    ["unread", t("tickets.unreadFilter")],
   ], filters.status, (value) => {
     filters.status = value;
+    if (!sortsBy(filters.sort)) filters.sort = "activity";
+    showSort();
     reload();
   });
-  const scopeGroup = config.org_view ? segmented(t("tickets.scope"), [
-    ["mine", t("tickets.mine")], ["org", t("tickets.organization")],
-  ], filters.scope, (value) => {
+  /** @type {[string, string][]} */
+  const scopes = [["mine", t("tickets.mine")]];
+  if (config.org_view) scopes.push(["org", t("tickets.organization")]);
+  scopes.push(["following", t("tickets.following")]);
+  const scopeGroup = segmented(t("tickets.scope"), scopes, filters.scope, (value) => {
     filters.scope = value;
     heading.textContent = scopeTitle();
     setTitle(scopeTitle());
+    showSort();
     reload();
-  }) : null;
-  const scopeTitle = () => (filters.scope === "org" ? t("tickets.orgTitle") : t("tickets.title"));
+  });
+  const scopeTitle = () => t({ org: "tickets.orgTitle", following: "tickets.followingTitle" }[filters.scope]
+    || "tickets.title");
   const heading = h("h1", { class: "page__title", text: scopeTitle() });
+  // As wide as its placeholder (and a little more) at least: where the toolbar has not that
+  // room beside the filters, the search box takes a line of its own rather than cut it off.
+  const placeholder = t("tickets.searchPlaceholder");
   const search = h("input", { class: "input input--search", type: "search", name: "q",
-    value: filters.q, maxlength: 200, placeholder: t("tickets.searchPlaceholder") });
+    value: filters.q, maxlength: 200, placeholder, size: placeholder.length + 4 });
   const searchId = uid("search");
   search.id = searchId;
   const searchForm = h("form", { class: "search", role: "search" },
@@ -72,14 +91,55 @@ export async function tickets({ main, query }) {
     filters.q = search.value.trim();
     reload();
   });
+  // Sorting: by what an index orders (the last activity, or the date opened, in which ticket
+  // numbers are issued), either way. The column headers sort; where the table stacks into
+  // cards (narrow screens) and has no headers, this choice does the same.
+  const sortChoice = (/** @type {string} */ sort, /** @type {string} */ order) => h("option", {
+    value: `${sort}:${order}`, text: t("tickets.sortChoice", {
+      column: t(sort === "created" ? "tickets.sortCreated" : "tickets.sortActivity"),
+      order: t(order === "asc" ? "tickets.orderAsc" : "tickets.orderDesc") }) });
   const sortSelect = h("select", { class: "select select--small", id: uid("sort") },
-    h("option", { value: "activity", text: t("tickets.sortActivity") }),
-    h("option", { value: "created", text: t("tickets.sortCreated") }));
-  sortSelect.value = filters.sort;
+    sortChoice("activity", "desc"), sortChoice("activity", "asc"),
+    sortChoice("created", "desc"), sortChoice("created", "asc"));
   sortSelect.addEventListener("change", () => {
-    filters.sort = sortSelect.value;
+    [filters.sort, filters.order] = sortSelect.value.split(":");
+    showSort();
     reload();
   });
+  const sortGroup = h("div", { class: "toolbar__group toolbar__group--sort" },
+    h("label", { for: sortSelect.id, class: "toolbar__label", text: t("tickets.sort") }), sortSelect);
+  /** A header that sorts by `key`: a button in it (the keyboard's way in), `aria-sort` on it
+   * while the list is sorted so. @param {string} key @param {string} name @param {string} shown */
+  const sortHeader = (key, name, shown, className = "") => {
+    // A short header ("#") names itself in full to assistive technology, in its label: a
+    // hidden span of text would still take room in the narrow column's layout.
+    const button = h("button", { type: "button", class: "th-sort", dataset: { sort: key },
+      "aria-label": shown === name ? undefined : name, text: shown });
+    button.addEventListener("click", () => {
+      filters.order = filters.sort === key && filters.order === "desc" ? "asc" : "desc";
+      filters.sort = key;
+      showSort();
+      reload();
+    });
+    return h("th", { scope: "col", class: className }, button, h("span", { class: "th-plain", text: shown }));
+  };
+  const numberHead = sortHeader("created", t("tickets.number"), "#", "col-number");
+  const activityHead = sortHeader("activity", t("tickets.lastActivity"), t("tickets.lastActivity"), "col-date");
+  function showSort() {
+    for (const head of [numberHead, activityHead]) {
+      const button = /** @type {HTMLButtonElement} */ (head.querySelector(".th-sort"));
+      const key = button.dataset.sort || "";
+      button.hidden = !sortsBy(key);
+      /** @type {HTMLElement} */ (head.querySelector(".th-plain")).hidden = sortsBy(key);
+      if (filters.sort === key) head.setAttribute("aria-sort", filters.order === "asc" ? "ascending" : "descending");
+      else head.removeAttribute("aria-sort");
+    }
+    for (const option of sortSelect.options) option.hidden = option.disabled = !sortsBy(option.value.split(":")[0]);
+    sortSelect.value = `${filters.sort}:${filters.order}`;
+    sortGroup.hidden = filters.scope === "following";
+    unreadHint.hidden = filters.status !== "unread";
+    unreadHint.textContent = t(filters.scope === "org" ? "tickets.unreadHintOrg" : "tickets.unreadHint");
+  }
 
   // Per-column filters, in the table's second header row.
   const subjectFilter = h("input", { class: "input input--small", type: "search", value: filters.subject,
@@ -102,7 +162,8 @@ export async function tickets({ main, query }) {
     reload();
   });
 
-  const showRequester = () => filters.scope === "org";
+  const unreadHint = h("p", { class: "list-summary muted" });
+  const showRequester = () => filters.scope !== "mine";
   const requesterHead = h("th", { scope: "col", text: t("tickets.requester") });
   const requesterFilter = h("td", { class: "filters__cell" });
   const tbody = h("tbody", {});
@@ -110,12 +171,12 @@ export async function tickets({ main, query }) {
     h("caption", { class: "sr-only", text: t("tickets.caption") }),
     h("thead", {},
       h("tr", {},
-        h("th", { scope: "col", class: "col-number", text: "#" }),
+        numberHead,
         h("th", { scope: "col", text: t("tickets.subject") }),
         h("th", { scope: "col", text: t("tickets.topic") }),
         h("th", { scope: "col", text: t("tickets.status") }),
         requesterHead,
-        h("th", { scope: "col", class: "col-date", text: t("tickets.lastActivity") })),
+        activityHead),
       h("tr", { class: "filters" },
         h("td", { class: "filters__cell col-number" }),
         h("td", { class: "filters__cell" }, subjectFilter),
@@ -125,6 +186,7 @@ export async function tickets({ main, query }) {
         h("td", { class: "filters__cell col-date" }))),
     tbody);
   const summary = h("p", { class: "list-summary muted", "aria-live": "polite" });
+  showSort();
   const more = loadMoreButton(() => load(false));
   const errorBox = h("div", {});
 
@@ -159,7 +221,7 @@ export async function tickets({ main, query }) {
       /** @type {Page<PortalTicket>} */
       const page = await get("/api/portal/tickets", {
         scope: filters.scope, status: filters.status, q: words, topic: filters.topic,
-        sort: filters.sort, limit: 25, cursor: reset ? null : cursor,
+        sort: filters.sort, order: filters.order, limit: 25, cursor: reset ? null : cursor,
       });
       if (mine !== request) return;
       if (reset) {
@@ -175,8 +237,11 @@ export async function tickets({ main, query }) {
       more.show(Boolean(cursor));
       if (!loaded.length && !cursor) {
         const filtered = filters.q || filters.subject || filters.topic || filters.status !== "all";
+        const none = filters.status === "unread" && !filters.q && !filters.subject && !filters.topic
+          ? t("tickets.noneUnread") : filtered ? t("tickets.noMatch")
+            : t(filters.scope === "following" ? "tickets.noneFollowing" : "tickets.none");
         tbody.append(h("tr", {}, h("td", { colspan: "6", class: "table__empty" },
-          emptyState(filtered ? t("tickets.noMatch") : t("tickets.none"),
+          emptyState(none,
             h("a", { class: "btn btn--primary", href: "/tickets/new" }, icon("plus"),
               h("span", { text: t("nav.newTicket") }))))));
       }
@@ -201,9 +266,9 @@ export async function tickets({ main, query }) {
         h("p", { class: "page__lead muted", text: t("tickets.lead") }))),
     h("div", { class: "toolbar" },
       h("div", { class: "toolbar__group" }, statusGroup, scopeGroup),
-      h("div", { class: "toolbar__group toolbar__group--grow" }, searchForm),
-      h("div", { class: "toolbar__group" },
-        h("label", { for: sortSelect.id, class: "toolbar__label", text: t("tickets.sort") }), sortSelect)),
+      h("div", { class: "toolbar__group toolbar__group--grow toolbar__group--search" }, searchForm),
+      sortGroup),
+    unreadHint,
     errorBox,
     h("div", { class: "card card--flush" }, table),
     h("div", { class: "list-footer" }, summary, more.element)));

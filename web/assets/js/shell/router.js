@@ -42,6 +42,25 @@ const PAGES = {
 
 let firstRender = true;
 
+/** @type {Promise<void> | null} */
+let pageStyles = null;
+
+/** pages.css, once, before the first page past sign-in draws (so it never shows unstyled); a
+ * stylesheet that fails to load leaves the page plain rather than blank. */
+function loadPageStyles() {
+  if (!pageStyles) {
+    pageStyles = new Promise((resolve) => {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = "/assets/pages.css";
+      link.addEventListener("load", () => resolve());
+      link.addEventListener("error", () => resolve());
+      document.head.append(link);
+    });
+  }
+  return pageStyles;
+}
+
 /** @param {HTMLElement} root */
 export async function render(root) {
   runCleanups();
@@ -72,7 +91,8 @@ export async function render(root) {
   main.setAttribute("aria-busy", "true");
   // The sign-in pages say only what the shell's strings hold; every other page needs the rest.
   const [module] = await Promise.all([PAGES[found.page](),
-    found.area === "public" ? null : loadStrings("pages")]);
+    found.area === "public" ? null : loadStrings("pages"),
+    found.area === "public" ? null : loadPageStyles()]);
   // A newer navigation may have happened while the module loaded.
   if (location.href !== url.href) return;
   try {
