@@ -401,7 +401,13 @@ def verify_email(
     token_hash = _hash(token)
     pending = token_store.get_valid_token(token_hash, "verify", clock.now())
     user = store.get_user(pending.user_id) if pending else None
+    if user is not None:
+        # The locks of signing in: the link, valid for a day, must not be a way to guess the
+        # password that now signs one in.
+        throttles.check_allowed(user.email, caller.source_ip, False)
     if user is None or not passwords.verify_password(user.password_hash, password):
+        if user is not None:
+            throttles.record_failure(user.email, caller.source_ip)
         audit.record("auth.verify_email", actor=caller, outcome="failure")
         raise InvalidInput(
             "This link has expired, was already used, or the password does not match the one "
@@ -413,6 +419,7 @@ def verify_email(
     if user.status == "unverified":
         user.status = "active"
         store.save_user(user)
+    throttles.record_success(user.email)
     audit.record("auth.verify_email", actor=caller, actor_email=user.email, target=user.user_id)
     return sessions.start_session(user, caller, user_agent)
 

@@ -118,6 +118,30 @@ def test_confirming_a_registration_signs_in(api, make_user, sent_mail, fake_cloc
     assert api.call("GET", "/api/me", token=body["token"])[0] == 200
 
 
+def test_the_confirmation_link_is_no_way_to_guess_the_password(api, make_user, sent_mail,
+                                                                fake_clock):
+    admin = session_token(make_user("admin"))
+    api.call("PATCH", "/api/admin/settings", {"self_registration": True}, token=admin)
+    api.call("POST", "/api/auth/register",
+             {"email": "nina@example.test", "name": "Nina", "password": STRONG_PASSWORD})
+    send_queued_account_mail()
+    token = link_token(mails_to(sent_mail, "nina@example.test")[0])
+    # When someone holding the link guesses passwords, as many as sign-in lets through
+    for n in range(5):
+        status, body, _ = api.call("POST", "/api/auth/verify",
+                                   {"token": token, "password": f"Guess number {n}!"})
+        assert status == 400 and body["error"]["code"] == "invalid_token"
+    # Then the next try is refused as a sign-in would be, the right password too
+    status, body, _ = api.call("POST", "/api/auth/verify",
+                               {"token": token, "password": STRONG_PASSWORD})
+    assert status == 429, body
+    # And once the lock has passed, Nina confirms and is signed in
+    fake_clock.advance(31)
+    status, body, _ = api.call("POST", "/api/auth/verify",
+                               {"token": token, "password": STRONG_PASSWORD})
+    assert status == 200, body
+
+
 # ---------------------------------------------------------------------------------------------
 # Topics and troubleshooters in the customer's language
 
