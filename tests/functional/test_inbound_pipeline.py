@@ -80,6 +80,18 @@ def test_a_message_delivered_three_times_creates_one_ticket_and_one_message(offi
     assert delivery(delivery_id)["attempts"] == 1
 
 
+def test_a_ticket_opened_by_mail_is_named_by_its_subject_not_its_greeting(office):
+    # Given a mail that opens with a greeting, and one with no subject at all
+    deliver(make_mail(subject="Écran  noir au démarrage",
+                      body="Hi support,\n\nSince Monday my screen stays black."))
+    deliver(make_mail(subject="", body="Hello, the scanner jams on every page."))
+    # Then the console's title of the first is its subject, and the second is named by its
+    # first words, as a portal ticket is
+    titles = {t.subject: t.title for t in tickets_of(office.alice["id"])}
+    assert titles["Écran noir au démarrage"] == "Écran noir au démarrage"
+    assert titles["(no subject)"] == "Hello, the scanner jams on every page."
+
+
 def test_a_reply_delivered_three_times_is_one_message(office):
     raw = make_mail(to=office.reply_address(), subject="Re: Printer", body="Thanks")
     deliver(raw, repeat=3)

@@ -5,6 +5,7 @@ wrote."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalicelib.data import messages as message_store
@@ -24,11 +25,18 @@ from chalicelib.services.tickets.drafts import (
     MAX_BODY,
     SYSTEM_EVENT,
     Draft,
+    default_title,
     set_status,
 )
 
 EMAIL_CHANNEL = "email"
 _RESUME_LOOKBACK = 20  # messages a retried delivery looks back through for its own
+
+
+def email_title(subject: str | None) -> str | None:
+    """The agents' title of a ticket opened by mail: its subject, cut as titles are."""
+    flat = re.sub(r"\s+", " ", subject or "").strip()
+    return default_title(flat) if flat else None
 
 
 def open_email_ticket(
@@ -54,6 +62,9 @@ def open_email_ticket(
             body=email_body(body),
             channel=EMAIL_CHANNEL,
             kind=CUSTOMER_MESSAGE,
+            # The sender named it: the subject, not the mail's greeting ("Hi support, Since
+            # Monday…"); a mail without one is named by its start, as a portal ticket is.
+            title=email_title(subject),
             ticket_id=ticket_id,
             details=details,
         )
