@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -141,6 +141,24 @@ def list_staff(prefix: str, limit: int, cursor: str | None) -> Page[UserModel]:
         newest_first=False,
         range_key_condition=UserModel.name_key.startswith(prefix.casefold()) if prefix else None,
     )
+
+
+# The staff are the company's own team, not its customers: their partition stays small whatever
+# the number of tickets or customers, so the picker reads it through a filter, a page at most.
+STAFF_PAGE = 500
+
+
+def find_staff(words: Sequence[str], limit: int) -> list[UserModel]:
+    """Agents and admins whose name or address holds every one of `words` (casefolded), in
+    any part ("agent2", "martin", "acme-support"): one Query of the staff partition, by name."""
+    condition = None
+    for word in words:
+        either = UserModel.name_key.contains(word) | UserModel.email.contains(word)
+        condition = either if condition is None else condition & either
+    found = UserModel.staff_index.query(
+        STAFF, filter_condition=condition, limit=limit, page_size=STAFF_PAGE
+    )
+    return list(found)
 
 
 def get_users(user_ids: Iterable[str]) -> dict[str, UserModel]:

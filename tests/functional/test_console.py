@@ -197,7 +197,7 @@ def test_the_conversation_list_filters_by_status_assignee_team_and_search(cast, 
     assert first["team_id"] == "finance"
 
 
-def test_the_teammate_picker_finds_agents_by_the_start_of_their_name(cast, make_user):
+def test_the_teammate_picker_finds_agents_by_any_part_of_their_name_or_address(cast, make_user):
     cast.user("sam"), cast.user("kim"), cast.user("ada"), cast.user("alice")
     make_user("agent", name="Kip Gone", status="disabled")
     make_user("customer", org_id=cast.org("Acme")["id"], name="Kirsten Customer")
@@ -209,6 +209,12 @@ def test_the_teammate_picker_finds_agents_by_the_start_of_their_name(cast, make_
     assert names("ki") == ["Kim Agent"]
     assert names("Sam A") == ["Sam Agent"]
     assert names("Zed") == []
+    # Any part of the name or of the address, words in any order
+    assert sorted(names("agent")) == ["Kim Agent", "Sam Agent"]
+    assert names("agent kim") == ["Kim Agent"]
+    kim_address = cast.get("sam", "/api/console/agents?q=Kim")["items"][0]["email"]
+    assert names(kim_address.split("@")[0]) == ["Kim Agent"]  # "agent2": found nobody before
+    assert names("gone") == []  # disabled: never offered
     assert sorted(names("")) == ["Ada Admin", "Kim Agent", "Sam Agent"]
     kim = cast.get("sam", "/api/console/agents?q=Kim")["items"][0]
     assert kim["id"] == cast.id("kim") and kim["team_ids"] == ["support"]

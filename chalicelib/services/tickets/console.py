@@ -146,12 +146,13 @@ def console_earlier_messages(
     return {"messages": [views.console_message(m) for m in thread], "earlier_cursor": earlier}
 
 
-def search_agents(prefix: str, limit: int) -> list[Teammate]:
-    """The teammate picker."""
-    page = user_store.list_staff(prefix.strip(), limit, None)
+def search_agents(q: str, limit: int) -> list[Teammate]:
+    """The teammate picker: active staff whose name or address holds every word typed, in any
+    part ("agent2", "Martin Kim", "acme-support")."""
+    words = list(dict.fromkeys(q.casefold().split()))[:4]
     return [
         {"id": u.user_id, "name": u.name, "email": u.email, "team_ids": sorted(u.team_ids or [])}
-        for u in page.items
+        for u in user_store.find_staff(words, limit)
         if u.status == "active"
     ]
 
