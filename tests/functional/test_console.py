@@ -103,6 +103,11 @@ def test_answering_an_unassigned_conversation_assigns_it_to_the_sender(cast):
         # And a later answer by Sam does not take it from her
         cast.answer("sam", ticket["id"], "send_leave_open", "Me too")
         assert cast.console_ticket("sam", ticket["id"])["assignee"]["id"] == cast.id("kim")
+        # And the history says so, on Kim's answer only (the console draws it as a line)
+        answers = [m for m in cast.get("sam", f"/api/console/tickets/{ticket['id']}")["messages"]
+                   if m["body"] in ("On it", "Me too")]
+        assert [m["details"].get("assigned") for m in answers] == [
+            {"assignee_id": cast.id("kim"), "assignee_name": "Kim Agent"}, None], action
 
 
 def test_only_the_assignee_closes_a_conversation(cast):

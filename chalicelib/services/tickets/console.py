@@ -174,15 +174,18 @@ def answer(
     settings = get_portal_settings()
 
     def rule(ticket: TicketModel) -> Draft:
+        details: dict[str, Any] = {"action": action}
         if ticket.assignee_id is None and action != "note":
-            ticket.assignee_id = principal.user_id  # replying takes the conversation
+            # Replying takes the conversation; the answer says so, as the history's line.
+            ticket.assignee_id = principal.user_id
+            details["assigned"] = {"assignee_id": principal.user_id, "assignee_name": author.name}
         if new_status:
             set_status(ticket, new_status)
         elif ticket.status == "new" and visibility == PUBLIC:
             set_status(ticket, "open")
         # A file on an internal note is internal; one sent with a public answer becomes public.
         attached = attachable(principal, ticket.ticket_id, attachment_ids, visibility)
-        return Draft(kind, visibility, body, principal, author.name, details={"action": action},
+        return Draft(kind, visibility, body, principal, author.name, details=details,
                      attachment_ids=attached)
 
     # A note moves the console's activity time, never the customer's (only public messages do).

@@ -47,8 +47,12 @@ export function messageItem(message, base) {
     : message.kind === "resolve_note" ? t("console.resolvedSilently")
       : message.author.role === "customer" ? t("console.fromCustomer") : t("console.publicReply");
   const action = message.details && message.details.action;
+  // An answer that took an unassigned conversation: the assignment's line in the history.
+  const took = message.details && message.details.assigned;
   return h("li", { class: ["message", internal ? "message--internal" : `message--${message.author.role === "customer" ? "customer" : "agent"}`],
     dataset: { seq: String(message.seq), visibility: message.visibility } },
+  took ? h("p", { class: "event event--inline" }, h("span", { class: "event__text" }, icon("dot"),
+    h("span", { text: t("event.assignedByAnswer", { name: took.assignee_name || "" }) }))) : null,
   h("article", { class: "message__card", "aria-label": `${label}: ${message.author.name || ""}` },
     h("header", { class: "message__header" },
       h("span", { class: ["avatar", message.author.role !== "customer" && "avatar--team"], "aria-hidden": "true",

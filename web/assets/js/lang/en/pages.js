@@ -242,6 +242,7 @@ export default {
   "console.create": "Create the ticket",
 
   "event.assigned": "Assigned to {name}.",
+  "event.assignedByAnswer": "Assigned to {name}, who answered.",
   "event.unassigned": "Unassigned.",
   "event.title": "Title changed from “{old}”.",
   "event.blocked": "Messaging blocked: {reason}",

@@ -242,6 +242,7 @@ export default {
   "console.create": "Créer la demande",
 
   "event.assigned": "Attribuée à {name}.",
+  "event.assignedByAnswer": "Attribuée à {name}, qui a répondu.",
   "event.unassigned": "Plus attribuée à personne.",
   "event.title": "Titre modifié (avant : « {old} »).",
   "event.blocked": "Messages bloqués : {reason}",

@@ -242,6 +242,7 @@ export default {
   "console.create": "Utwórz zgłoszenie",
 
   "event.assigned": "Przypisano do: {name}.",
+  "event.assignedByAnswer": "Przypisano do: {name} (odpowiedź).",
   "event.unassigned": "Usunięto przypisanie.",
   "event.title": "Zmieniono tytuł z „{old}”.",
   "event.blocked": "Zablokowano wiadomości: {reason}",
