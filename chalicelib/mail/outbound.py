@@ -326,8 +326,12 @@ _TEXT_HEADERS = frozenset({"Subject", "Thread-Topic"})
 
 def _needs_encoded_words(value: str) -> bool:
     """Plain ASCII folds cleanly at its spaces; anything else, or a word too long for a line,
-    is left to the email package's folder only at its peril (see below)."""
-    return not value.isascii() or any(len(word) > 60 for word in value.split())
+    is left to the email package's folder only at its peril (see below). So is text that looks
+    like an encoded word: the email package decodes "=?UTF-8?Q?=0A...?=" in a value it is given
+    and writes the decoded line break out raw, a header (or a whole body) injected by whoever
+    chose the ticket's subject. Encoded as a whole, it stays the literal text it was."""
+    return (not value.isascii() or "=?" in value
+            or any(len(word) > 60 for word in value.split()))
 
 
 def _set_encoded_text(msg: EmailMessage, name: str, value: str) -> None:

@@ -165,6 +165,7 @@ def followed_tickets(
     if number is not None:
         found = ticket_store.find_by_number(number)
         followed = (found is not None and not settings.hides(found.topic, found.channel)
+                    and access.follower_admitted(principal.org_id, found, settings)
                     and store.follows(found.ticket_id, principal.user_id))
         return views.customer_list(principal, [found] if found and followed else [], None,
                                    settings)
@@ -175,8 +176,11 @@ def followed_tickets(
     )
     page = store.followed_by(principal.user_id, limit=limit, cursor=cursor)
     tickets = ticket_store.get_tickets([f.ticket_id for f in page.items])
+    # The follower record alone is not enough: the rules must still admit them (a follower
+    # moved to another organization, or let in while outside followers were allowed).
     items = [ticket for f in page.items
-             if (ticket := tickets.get(f.ticket_id)) is not None and narrow.admits(ticket)]
+             if (ticket := tickets.get(f.ticket_id)) is not None and narrow.admits(ticket)
+             and access.follower_admitted(principal.org_id, ticket, settings)]
     return views.customer_list(principal, items, page.cursor, settings)
 
 

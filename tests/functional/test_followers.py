@@ -243,8 +243,12 @@ def test_a_follower_the_rules_no_longer_admit_loses_the_ticket_and_its_news(scen
     scene.ok("admin", "PATCH", "/api/admin/settings", {"followers_outside_org": False})
     set_user(office.bob["id"], org_id=office.carol["org_id"])
     scene.tokens["bob"] = session_token({**office.bob, "org_id": office.carol["org_id"]})
-    # Then Bob may no longer read the ticket, though his follower entry is still there
+    # Then Bob may no longer read the ticket, though his follower entry is still there, nor
+    # find it under Following, by list or by number
     assert scene.call("bob", "GET", scene.ticket)[0] == 404
+    following = "/api/portal/tickets?scope=following"
+    assert scene.ok("bob", "GET", following)["items"] == []
+    assert scene.ok("bob", "GET", f"{following}&q=%23{office.number}")["items"] == []
     # And the team's next answer reaches neither of them: no mail, no Inbox entry, no feed item
     office.console("/messages", "POST", {"action": "send_leave_open", "body": ANSWER})
     stream.pump()

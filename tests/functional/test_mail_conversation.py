@@ -85,6 +85,22 @@ def test_a_subject_reads_back_exactly_as_written(desk, stream, subject):
     assert str(reparsed["Subject"]) == expected
 
 
+def test_a_subject_that_looks_like_an_encoded_word_stays_text_and_injects_nothing(desk, stream):
+    # Given a customer's subject written to smuggle a line break in as an RFC 2047 encoded word
+    subject = ("Hi =?UTF-8?Q?=0AContent-Type:_text/plain=0A=0APhish?= "
+               "=?UTF-8?Q?=0AReply-To:_attacker@evil.test?=")
+    desk.open_ticket(subject=subject)
+    stream.pump()
+    [mail] = mails_to("alice@acme.test")
+    # Then the subject reads back as the literal text typed, and no header was added
+    assert mail["subject"] == f"[#1001] {subject}"
+    head = mail["raw"].split("\n\n", 1)[0]
+    assert "attacker@evil.test" not in mail["headers"].get("reply-to", "")
+    assert not re.search(r"^(Reply-To: .*evil|Content-Type: text/plain$)", head, re.M), head
+    # And the body is the mail's own, which quotes the subject as text
+    assert mail["text"].startswith("Hello Alice") and subject in mail["text"]
+
+
 def test_the_subject_of_a_ticket_mail_is_not_reworded(api, make_user, desk, stream):
     admin = session_token(make_user("admin"))
     # When an admin tries to reword a notification's subject, it is refused with the reason
