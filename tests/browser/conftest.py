@@ -126,41 +126,37 @@ class Stack:
     def delivery(self, delivery_id: str, status: str) -> dict[str, Any]:
         """The inbound log's entry for a delivery, once it has reached `status`."""
         token = self.token("agent@parley.test")
-        for _ in range(150):
+
+        def entry() -> dict[str, Any] | None:
             items = self.call("GET", f"/api/admin/inbound?status={status}&limit=100",
                               token=token)["items"]
-            found = next((item for item in items if item["id"] == delivery_id), None)
-            if found:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"delivery {delivery_id} never became {status}")
+            return next((item for item in items if item["id"] == delivery_id), None)
+
+        return wait_for(entry, f"delivery {delivery_id} becoming {status}", timeout=30)
 
     def wait_for_feed(self, email: str, unread: int, *, read_too: bool = False) -> None:
         """Wait until the event pump has written `unread` feed items for the user: the feed is
         filled from the messages stream, after the request that wrote the message returned.
         `read_too`: count items written already read (the user had the ticket open)."""
-        for _ in range(150):
+
+        def counted() -> int:
             if read_too:
-                counted = len(self.call("GET", "/api/notifications",
-                                        token=self.tokens[email])["items"])
-            else:
-                counted = self.call("GET", "/api/notifications/unread-count",
-                                    token=self.tokens[email])["unread"]
-            if counted >= unread:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"{email} never had {unread} {'' if read_too else 'unread '}"
-                             "notifications")
+                return len(self.call("GET", "/api/notifications",
+                                     token=self.tokens[email])["items"])
+            return int(self.call("GET", "/api/notifications/unread-count",
+                                 token=self.tokens[email])["unread"])
+
+        wait_for(lambda: True if counted() >= unread else None,
+                 f"{email} having {unread} {'' if read_too else 'unread '}notifications",
+                 timeout=30)
 
     def wait_for_search(self, email: str, q: str, count: int, scope: str = "mine") -> None:
         """Wait until the search index finds `count` tickets for the customer: it is written
         from the messages stream (services/search.py), after the requests returned."""
         path = f"/api/portal/tickets?scope={scope}&q={urllib.parse.quote(q)}"
-        for _ in range(150):
-            if len(self.call("GET", path, token=self.tokens[email])["items"]) >= count:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"the search index never found {count} tickets for {q!r}")
+        wait_for(lambda: True if len(self.call("GET", path, token=self.tokens[email])["items"])
+                 >= count else None,
+                 f"the search index finding {count} tickets for {q!r}", timeout=30)
 
     def mails_to(self, address: str) -> list[dict[str, Any]]:
         items = self.call("GET", "/dev/mail?format=json")["items"]

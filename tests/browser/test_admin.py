@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import screenshot, sign_in
+from tests.browser.support import screenshot, sign_in, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -232,13 +231,10 @@ def test_topics_limits_and_mail_settings_from_the_admin_take_effect(stack, open_
         number = stack.call("GET", f"/api/portal/tickets/{ticket_id}",
                             token=stack.tokens[email])["ticket"]["number"]
         expected = f"Acme: a reply is waiting on #{number}"
-        mail = None
-        for _ in range(150):  # sent by the event pump's stream handler, after the answer
-            mail = next((m for m in stack.mails_to(email) if expected in m["text"]), None)
-            if mail:
-                break
-            time.sleep(0.2)
-        assert mail, [m["subject"] for m in stack.mails_to(email)]
+        # sent by the event pump's stream handler, after the answer
+        mail = wait_for(lambda: next((m for m in stack.mails_to(email)
+                                      if expected in m["text"]), None),
+                        f"the secure notification to {email}", timeout=30)
         assert mail["subject"] == f"[#{number}] Parcel returned damaged"
         assert "Sorry! A new one" not in mail["text"]
         assert ["Cc", "account.manager@parley.test"] in mail["headers"]
