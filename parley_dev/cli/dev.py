@@ -41,7 +41,12 @@ def write_dev_state(moto_url: str, public_url: str) -> None:
         "endpoint": moto_url, "url": public_url, "pid": os.getpid(),
         "environment": {n: os.environ[n] for n in names if os.environ.get(n)},
     }
-    dev_state_path().write_text(json.dumps(state, indent=2) + "\n")
+    # Written aside then renamed: whoever waits for the file (`parley mail receive`, the tests)
+    # must never read it half written.
+    path = dev_state_path()
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(state, indent=2) + "\n")
+    os.replace(partial, path)
 
 
 def read_dev_state() -> dict[str, Any]:
