@@ -47,18 +47,24 @@ export function assigneePicker({ ticket, onAssign }) {
 
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let searchTimer;
+  // Searches overlap (opening, then typing): only the latest one fills the list, or an
+  // earlier answer arriving late would add its people a second time.
+  let latest = 0;
   const find = async () => {
-    clear(results);
+    const mine = ++latest;
     const me = signedInUser();
-    results.append(option(t("console.assignMe"), me.id, me.email), option(t("console.unassigned"), null));
+    const fixed = [option(t("console.assignMe"), me.id, me.email), option(t("console.unassigned"), null)];
     try {
       /** @type {Page<Agent>} */
       const found = await get("/api/console/agents", { q: search.value.trim(), limit: 10 });
-      for (const agent of found.items) {
-        if (agent.id !== me.id) results.append(option(agent.name, agent.id, agent.email));
-      }
+      if (mine !== latest) return;
+      clear(results);
+      results.append(...fixed, ...found.items.filter((agent) => agent.id !== me.id)
+        .map((agent) => option(agent.name, agent.id, agent.email)));
     } catch (error) {
-      results.append(h("li", { class: "muted", text: errorText(error) }));
+      if (mine !== latest) return;
+      clear(results);
+      results.append(...fixed, h("li", { class: "muted", text: errorText(error) }));
     }
   };
   search.addEventListener("input", () => {
