@@ -19,7 +19,8 @@ LOCK_PINS := $(VENV)/lock-pins.txt
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml .python-version
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	# chalice (chalice package, the deployed tier) declares pip<26.3.
+	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	sed -n 's/^\([A-Za-z0-9._-]*==[^ ;]*\).*/\1/p' requirements.txt > $(LOCK_PINS)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(LOCK_PINS)
