@@ -8,7 +8,10 @@ from chalicelib.api import (
     audit,
     auth,
     authorizer,
+    canned,
     console,
+    customers,
+    desk,
     followers,
     health,
     inbound,
@@ -16,6 +19,7 @@ from chalicelib.api import (
     notifications,
     orgs,
     portal,
+    presence,
     settings,
     suppressions,
     teams,
@@ -39,6 +43,10 @@ for api in (health, auth, users, orgs, teams, audit, settings, portal, console, 
     app.register_blueprint(api.blueprint)
 app.register_blueprint(mail_templates.blueprint)  # the settings page's mail editor
 app.register_blueprint(followers.blueprint)  # a ticket's followers, portal and console
+app.register_blueprint(customers.blueprint)  # the requester's context, the customer search
+app.register_blueprint(canned.blueprint)  # the console's canned responses
+app.register_blueprint(presence.blueprint)  # who else is on a conversation (console)
+app.register_blueprint(desk.blueprint)  # tags, bulk actions, merging (console)
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)
 for events in (notification_events, mail_feedback, live, inbound_mail, account_mail, search):

@@ -158,6 +158,8 @@ interface PortalTicket {
   rating: number | null;
   rating_comment: string | null;
   troubleshooter: TroubleshooterAnswers | null;
+  /** Merged: the portal opens this survivor instead. */
+  merged_into?: TicketLink | null;
   requester?: { id: string; name: string };
 }
 
@@ -268,6 +270,9 @@ interface ConsoleTicket {
   blocked_reason: string | null;
   rating: number | null;
   rating_comment: string | null;
+  /** Staff only (services/tickets/tags.py). */
+  tags?: string[];
+  merged_into?: TicketLink | null;
 }
 
 interface ConsoleMessage {
@@ -304,6 +309,32 @@ interface ConsoleConfig {
 
 interface Agent extends Person {
   email: string;
+}
+
+// -- presence and stale answers (services/presence.py, services/tickets/collisions.py) --------
+
+/** Another agent on the conversation now. */
+interface Viewer {
+  id: string;
+  name: string;
+  typing: boolean;
+}
+
+/** PUT /api/console/tickets/{id}/presence */
+interface PresenceList {
+  items: Viewer[];
+  heartbeat_seconds: number;
+  typing_seconds: number;
+}
+
+/** The details of a 409 `conversation_changed`: what moved on since the page's expectation. */
+interface ConversationChanged {
+  last_seq: number;
+  new_messages: number;
+  authors: { id: string; name: string; role: Role | "system" }[];
+  assignee: Person | null;
+  assignee_changed: boolean;
+  status: TicketStatus;
 }
 
 // -- followers (services/followers.py) -------------------------------------------------------
@@ -447,4 +478,71 @@ interface HeldMail {
   has_html: boolean;
   attachments: { filename: string; content_type: string; size: number; inline: boolean }[];
   warnings: string[];
+}
+
+// -- canned responses (chalicelib/shapes/canned.py) ---------------------------------------------
+
+type AnswerAction = "send" | "send_leave_open" | "resolve_silently" | "note";
+
+/** One item of GET /api/console/canned; POST and PATCH answer {response}. */
+interface CannedResponse {
+  id: string;
+  title: string;
+  /** As saved, with its placeholders ({{ customer_name }}, ...). */
+  body: string;
+  language: "en" | "fr" | "pl" | "any";
+  /** Typed after ";" in the composer. */
+  shortcut: string | null;
+  /** The answer action it chooses in the composer. */
+  action: AnswerAction | null;
+  shared: boolean;
+  editable: boolean;
+  updated_at: string;
+  /** Asked for one ticket: the body filled for its customer and the agent. */
+  filled?: string;
+}
+
+/** GET /api/console/canned */
+interface CannedList {
+  items: CannedResponse[];
+  placeholders: string[];
+  /** Asked for one ticket: its customer's language. */
+  customer_language?: string;
+}
+
+// -- the desk's tools: tags, bulk actions, merging (services/tickets/tags.py, bulk.py, merge.py)
+
+interface TicketLink {
+  id: string;
+  number: number;
+}
+
+/** POST /api/console/tickets/bulk: per ticket, in the order asked. */
+interface BulkResult {
+  action: "assign" | "add_tag" | "remove_tag" | "close";
+  items: { ticket_id: string; ok: boolean;
+    error: { code: string; message: string; details: Record<string, unknown> | null } | null }[];
+  done: number;
+  refused: number;
+}
+
+interface MergeCandidate {
+  id: string;
+  number: number;
+  subject: string;
+  title: string;
+  status: TicketStatus;
+}
+
+/** GET /api/console/tickets/{id}/merge-candidates */
+interface MergeCandidates {
+  items: MergeCandidate[];
+}
+
+/** POST /api/console/tickets/{id}/merge */
+interface MergeResult {
+  merged: TicketLink;
+  survivor: TicketLink;
+  messages: number;
+  documents: number;
 }

@@ -66,6 +66,8 @@ interface ConsoleFilters {
   assignee: string;
   team: string;
   q: string;
+  /** Only tickets with this tag ("" for any). */
+  tag: string;
 }
 
 // -- the settings page (admin/controls.js) ----------------------------------------------------

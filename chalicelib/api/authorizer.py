@@ -92,6 +92,11 @@ BACKGROUND_ROUTES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/console/tickets/{ticket_id}"): "refresh",
     ("GET", "/api/portal/tickets/{ticket_id}/attachments"): "refresh",
     ("GET", "/api/console/tickets/{ticket_id}/attachments"): "refresh",
+    # The console's list, read again on a queue frame or its fallback poll (console/queue.js).
+    ("GET", "/api/console/tickets"): "refresh",
+    # The console's presence heartbeat (api/presence.py): a page left open beats on its own.
+    ("PUT", "/api/console/tickets/{ticket_id}/presence"): None,
+    ("DELETE", "/api/console/tickets/{ticket_id}/presence"): None,
 }
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 from chalice.app import Blueprint
 from pydantic import Field, model_validator
 
-from chalicelib.api.pagination import PageQuery, RefreshQuery, ThreadQuery
+from chalicelib.api.pagination import MAX_SEQ, PageQuery, RefreshQuery, ThreadQuery
 from chalicelib.api.requests import AttachmentId, Strict
 from chalicelib.api.routing import STAFF, route
 from chalicelib.services.fields import MAX_MESSAGE_LENGTH
@@ -38,6 +38,11 @@ class ConversationQuery(PageQuery):
         "and every message, internal notes included (a name's or subject's word may be cut "
         "after 3 letters)."
     ))
+    tag: str | None = Field(None, max_length=64, description=(
+        "Only tickets with this tag (with the other filters and the words, if any)."))
+    refresh: Literal["1"] | None = Field(
+        None, description="1 when the live list reads itself again (a queue frame, its poll), "
+        "not a person: the read does not count as activity.")
 
 
 class AnswerBody(Strict):
@@ -46,6 +51,17 @@ class AnswerBody(Strict):
     attachment_ids: list[AttachmentId] = Field(
         default_factory=list, max_length=10,
         description="Confirmed documents of this ticket that go with the message.",
+    )
+    # What the agent's page showed; left out, the answer is sent whatever happened since.
+    expected_last_seq: int | None = Field(
+        None, ge=0, le=MAX_SEQ,
+        description="The last message (seq) the page showed: someone else's message since "
+        "gives 409 conversation_changed.",
+    )
+    expected_assignee_id: str | None = Field(
+        None, max_length=64,
+        description="Who the page showed assigned (null: nobody): another assignee since gives "
+        "409 conversation_changed, unless the caller made every change since.",
     )
 
 
@@ -107,13 +123,14 @@ def console_config(caller: Principal) -> ConsoleConfig:
 
 
 @route(blueprint, "/api/console/tickets", access=STAFF, query=ConversationQuery, tag=TAG,
+       polled_with="refresh",
        summary="Conversations: open or closed, by assignee (me / none / id) or team, search.")
 def list_conversations(caller: Principal, query: ConversationQuery) -> ConsoleTicketPage:
     from chalicelib.services.tickets import console
 
     return console.list_console_tickets(
         caller, status=query.status, assignee=query.assignee, team=query.team, q=query.q,
-        limit=query.limit, cursor=query.cursor,
+        limit=query.limit, cursor=query.cursor, tag=query.tag,
     )
 
 
@@ -167,12 +184,20 @@ def new_messages(
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/messages", method="POST", access=STAFF,
        body=AnswerBody, status=201, tag=TAG,
-       summary="Answer: send, send_leave_open, resolve_silently or note.")
+       summary="Answer: send, send_leave_open, resolve_silently or note. With expected_last_seq "
+       "and expected_assignee_id, refused (409 conversation_changed, saying what changed) when "
+       "someone else wrote or the assignee changed since the page showed them.")
 def answer(caller: Principal, ticket_id: str, body: AnswerBody) -> ConsoleMessageAnswer:
     from chalicelib.services.tickets import console
+    from chalicelib.services.tickets.collisions import UNSET, Seen
 
+    seen = Seen(
+        last_seq=body.expected_last_seq,
+        assignee_id=(body.expected_assignee_id
+                     if "expected_assignee_id" in body.model_fields_set else UNSET),
+    )
     return {"message": console.answer(
-        caller, ticket_id, body.action, body.body, body.attachment_ids
+        caller, ticket_id, body.action, body.body, body.attachment_ids, seen=seen
     )}
 
 
@@ -188,12 +213,19 @@ def assign(caller: Principal, ticket_id: str, body: AssignBody) -> ConsoleTicket
     return console.assign(caller, ticket_id, body.assignee_id, expected)
 
 
+class CloseBody(Strict):
+    reason: str | None = Field(None, max_length=500, description=(
+        "Why: required of an admin closing a conversation someone else holds (or nobody); "
+        "on the history line, and in the audit trail."))
+
+
 @route(blueprint, "/api/console/tickets/{ticket_id}/close", method="POST", access=STAFF,
-       tag=TAG, summary="Close (assignee only).")
-def close(caller: Principal, ticket_id: str) -> ConsoleTicketView:
+       body=CloseBody, tag=TAG,
+       summary="Close: the assignee, or an admin giving a reason (an abandoned conversation).")
+def close(caller: Principal, ticket_id: str, body: CloseBody) -> ConsoleTicketView:
     from chalicelib.services.tickets import console
 
-    return console.close(caller, ticket_id)
+    return console.close(caller, ticket_id, body.reason)
 
 
 @route(blueprint, "/api/console/tickets/{ticket_id}/block", method="POST", access=STAFF,

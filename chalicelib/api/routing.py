@@ -63,6 +63,7 @@ MISSING: dict[str, tuple[str, str]] = {
     "attachment_id": ("No such document.", "attachment_not_found"),
     "team_id": ("No such team.", "team_not_found"),
     "follower_id": ("No such follower.", "follower_not_found"),
+    "canned_id": ("No such canned response.", "canned_not_found"),
 }
 
 SECURITY_HEADERS = {

@@ -81,15 +81,25 @@ class AuditModel(Model):
     actor_action_index = ActorActionIndex()
 
 
-def put_entry(entry: AuditModel, *, kind: str, actor_key: str | None) -> None:
+# Append only: an entry is never replaced (the functions' roles grant PutItem alone, and IAM
+# cannot require the condition, so the code states it).
+APPEND_ONLY = AuditModel.entry_key.does_not_exist()
+
+
+def put_entry(entry: AuditModel) -> None:
+    """An entry with its keys (`keyed`)."""
+    entry.save(condition=APPEND_ONLY)
+
+
+def keyed(entry: AuditModel, *, kind: str, actor_key: str | None) -> AuditModel:
+    """The entry with its filter keys; for a caller that writes it in its own transaction
+    (with APPEND_ONLY as its condition)."""
     entry.kind_month = f"{kind}#{entry.month}"
     entry.action_month = f"{entry.action}#{entry.month}"
     if actor_key:
         entry.actor_kind_month = f"{actor_key}#{kind}#{entry.month}"
         entry.actor_action_month = f"{actor_key}#{entry.action}#{entry.month}"
-    # Append only: an entry is never replaced (the functions' roles grant PutItem alone, and IAM
-    # cannot require the condition, so the code states it).
-    entry.save(condition=AuditModel.entry_key.does_not_exist())
+    return entry
 
 
 def list_month(

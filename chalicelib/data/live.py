@@ -1,8 +1,13 @@
-"""Open WebSocket connections and the ticket each one follows.
+"""Open WebSocket connections, the ticket each one follows, and whether it follows the queue.
 
 A connection stores the hash of the session that opened it, never the token, and the session
 is checked again before anything is pushed to it. TTL removes connections whose disconnect
 event never came (API Gateway closes every connection after two hours at most).
+
+Both indexes are sparse: an item is in `ticket-index` only while it follows a ticket, and in
+`queue-index` only while a staff page follows the console's queue. The queue is one partition
+(`queue = "staff"`): the console's open pages number in the hundreds at most, and a push reads
+them with one key-condition Query however many tickets or connections there are elsewhere.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from contextlib import suppress
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -29,6 +35,21 @@ class TicketIndex(GlobalSecondaryIndex["ConnectionModel"]):
     ticket_id = UnicodeAttribute(hash_key=True)
 
 
+class QueueIndex(GlobalSecondaryIndex["ConnectionModel"]):
+    """Sparse: only staff connections following the console's queue."""
+
+    class Meta:
+        index_name = "queue-index"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+
+
+STAFF_QUEUE = "staff"
+# What one push reads of the queue: more open console pages than a desk has agents.
+MAX_QUEUE_FOLLOWERS = 500
+
+
 class ConnectionModel(Model):
     class Meta:
         table_name = table_name("live-connections")
@@ -40,10 +61,12 @@ class ConnectionModel(Model):
     role = UnicodeAttribute()
     session_hash = UnicodeAttribute()
     ticket_id = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute(null=True)
     connected_at = NumberAttribute()
     expires_at = TTLAttribute()
 
     ticket_index = TicketIndex()
+    queue_index = QueueIndex()
 
 
 def put_connection(
@@ -70,7 +93,16 @@ def follow_ticket(connection_id: str, ticket_id: str | None) -> bool:
     """One ticket per connection: following another replaces it. False if the connection is
     gone meanwhile."""
     field = ConnectionModel.ticket_id
-    action = field.set(ticket_id) if ticket_id else field.remove()
+    return _update(connection_id, field.set(ticket_id) if ticket_id else field.remove())
+
+
+def follow_queue(connection_id: str, following: bool) -> bool:
+    """Follow the console's queue or stop; False if the connection is gone meanwhile."""
+    field = ConnectionModel.queue
+    return _update(connection_id, field.set(STAFF_QUEUE) if following else field.remove())
+
+
+def _update(connection_id: str, action: Action) -> bool:
     try:
         ConnectionModel(connection_id).update(
             actions=[action], condition=ConnectionModel.connection_id.exists()
@@ -89,3 +121,7 @@ def delete_connection(connection_id: str) -> None:
 
 def followers_of(ticket_id: str) -> list[ConnectionModel]:
     return list(ConnectionModel.ticket_index.query(ticket_id, limit=200))
+
+
+def queue_followers() -> list[ConnectionModel]:
+    return list(ConnectionModel.queue_index.query(STAFF_QUEUE, limit=MAX_QUEUE_FOLLOWERS))

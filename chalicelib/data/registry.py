@@ -7,7 +7,9 @@ from pynamodb.models import Model
 
 from chalicelib.data.attachments import AttachmentModel
 from chalicelib.data.audit import AuditModel
+from chalicelib.data.canned import CannedModel
 from chalicelib.data.counters import CounterModel
+from chalicelib.data.customers import CustomerTermModel
 from chalicelib.data.followers import FollowerModel
 from chalicelib.data.inbound import InboundModel
 from chalicelib.data.live import ConnectionModel
@@ -18,6 +20,7 @@ from chalicelib.data.messages import MessageModel
 from chalicelib.data.notifications import NotificationModel
 from chalicelib.data.orgs import OrgModel
 from chalicelib.data.outbox import OutboxModel
+from chalicelib.data.presence import PresenceModel
 from chalicelib.data.reads import ReadModel
 from chalicelib.data.search import PostingModel
 from chalicelib.data.sessions import SessionModel
@@ -50,6 +53,9 @@ MODELS: list[type[Model]] = [
     AttachmentModel,
     FollowerModel,
     PostingModel,
+    CannedModel,
+    CustomerTermModel,
+    PresenceModel,
 ]
 
 

@@ -69,6 +69,14 @@ def write_postings(postings: Iterable[tuple[str, str, float]]) -> int:
     return written
 
 
+def delete_postings(keys: Iterable[tuple[str, str]]) -> None:
+    """Remove (scoped term, ticket id) postings (a tag taken off a ticket), in BatchWriteItem
+    calls of 25; one already gone is no error."""
+    with PostingModel.batch_write() as batch:
+        for term, ticket_id in dict.fromkeys(keys):
+            batch.delete(PostingModel(term=term, ticket_id=ticket_id))
+
+
 def read_postings(
     term: str, *, limit: int, cursor: str | None, scope: str, newest_first: bool = True
 ) -> PostingPage:

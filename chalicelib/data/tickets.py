@@ -19,6 +19,7 @@ from typing import Any
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -102,6 +103,16 @@ class TicketModel(Model):
     message_count = NumberAttribute(default=0)
     search_text = UnicodeAttribute(default="")
     customer_search_text = UnicodeAttribute(default="")
+    # Staff only (services/tickets/tags.py): never in a customer's answer, mail or search.
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    # A merge (services/tickets/merge.py): the merged ticket names its survivor, which names the
+    # tickets merged into it; `merge` is the merged ticket's progress (what is left to move).
+    merged_into = UnicodeAttribute(null=True)
+    merged_from = ListAttribute(of=UnicodeAttribute, null=True)
+    merge = JSONAttribute(null=True)
+    # The tickets being merged into this one whose merge is not done: written in the
+    # transaction that marks each, cleared in the one that ends it; none may merge it away.
+    merging_in = ListAttribute(of=UnicodeAttribute, null=True)
     # Index partitions, derived from the fields above by `refresh_keys`.
     state_class = UnicodeAttribute()
     assignee_state = UnicodeAttribute()
@@ -187,6 +198,8 @@ class TicketFilter:
     # The admin's visibility rules (PortalSettings.hides): what customers never see.
     hidden_topics: Collection[str] = ()
     hidden_channels: Collection[str] = ()
+    # Customers' lists: a merged ticket is left out, its survivor stands for it.
+    unmerged: bool = False
 
     def admits(self, ticket: TicketModel) -> bool:
         """What `filter_condition` lets through, for tickets read by id from another index's
@@ -202,6 +215,7 @@ class TicketFilter:
             and (self.active_before is None or active < self.active_before)
             and ticket.topic not in self.hidden_topics
             and ticket.channel not in self.hidden_channels
+            and not (self.unmerged and ticket.merged_into)
         )
 
 
@@ -224,6 +238,8 @@ def filter_condition(narrow: TicketFilter) -> Condition | None:
         condition = _and(condition, TicketModel.team_id == narrow.team_id)
     if narrow.active_before is not None:
         condition = _and(condition, TicketModel.last_activity_at < narrow.active_before)
+    if narrow.unmerged:
+        condition = _and(condition, TicketModel.merged_into.does_not_exist())
     hidden = not_hidden(TicketModel, narrow.hidden_topics, narrow.hidden_channels)
     return condition if hidden is None else _and(condition, hidden)
 

@@ -38,6 +38,24 @@ def record(
     outcome: str = "success",
     details: dict[str, Any] | None = None,
 ) -> None:
+    entry = prepared(action, actor=actor, actor_email=actor_email, target=target,
+                     outcome=outcome, details=details)
+    store.put_entry(entry)
+    logged(entry)
+
+
+def prepared(
+    action: str,
+    *,
+    actor: Principal | Anonymous | None = None,
+    actor_email: str | None = None,
+    target: str | None = None,
+    outcome: str = "success",
+    details: dict[str, Any] | None = None,
+) -> store.AuditModel:
+    """An entry not yet written, with its filter keys: for a change that writes its entry in
+    its own transaction, so the entry exists exactly when the change does (tickets/merge.py);
+    `logged` once it is."""
     at = clock.now()
     moment = datetime.fromtimestamp(at, tz=UTC)
     entry = store.AuditModel(
@@ -52,8 +70,12 @@ def record(
         source_ip=actor.source_ip if actor else None,
         details=details,
     )
-    store.put_entry(entry, kind=kind_of(action), actor_key=_actor_key(entry))
-    get_logger().info("audit", extra={"action": action, "outcome": outcome, "target": target})
+    return store.keyed(entry, kind=kind_of(action), actor_key=_actor_key(entry))
+
+
+def logged(entry: store.AuditModel) -> None:
+    get_logger().info("audit", extra={"action": entry.action, "outcome": entry.outcome,
+                                      "target": entry.target})
 
 
 def list_entries(

@@ -165,6 +165,7 @@ def followed_tickets(
     if number is not None:
         found = ticket_store.find_by_number(number)
         followed = (found is not None and not settings.hides(found.topic, found.channel)
+                    and not found.merged_into
                     and access.follower_admitted(principal.org_id, found, settings)
                     and store.follows(found.ticket_id, principal.user_id))
         return views.customer_list(principal, [found] if found and followed else [], None,
@@ -172,7 +173,7 @@ def followed_tickets(
     narrow = TicketFilter(
         state=status if status in ("open", "closed") else None, topic=topic,
         words=search_words(q), customer_text=True, hidden_topics=settings.hidden_topics,
-        hidden_channels=settings.hidden_channels,
+        hidden_channels=settings.hidden_channels, unmerged=True,
     )
     page = store.followed_by(principal.user_id, limit=limit, cursor=cursor)
     tickets = ticket_store.get_tickets([f.ticket_id for f in page.items])

@@ -1,4 +1,5 @@
-"""Live updates: WebSocket connections that follow one ticket, and the pushes they receive.
+"""Live updates: WebSocket connections that follow one ticket (and, for staff, the console's
+queue), and the pushes they receive.
 
 A connection is opened with a session (its token in the query string, for API clients, or a
 short-lived live ticket the signed-in page asks for, since the browser's session cookie is
@@ -8,7 +9,12 @@ push: what a connection receives is exactly what the polling fallback
 customer can never be pushed an internal note, nor anything after their session ended or the
 ticket was hidden from them.
 
-Without a configured WebSocket endpoint (the local run) nothing is pushed: the pages poll.
+A staff page also follows the queue: every new message (and every ticket change writes one,
+services/tickets/commit.py) pushes its followers a `queue` frame naming the ticket and what
+changed, never a message's text, so the console's list reloads itself.
+
+Without a configured WebSocket endpoint nothing is pushed: the pages poll. `parley dev` serves
+one (parley_dev/local/websocket.py), so the local run pushes as a deployment does.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from chalicelib.errors import NotFound, ParleyError
 from chalicelib.observability import count, get_logger
 from chalicelib.services import sessions
 from chalicelib.services.principal import CUSTOMER, Principal
-from chalicelib.services.tickets import access, console, portal
+from chalicelib.services.tickets import access, portal, views
 from chalicelib.shapes.notifications import LiveAccess
 from chalicelib.shapes.tickets import ConsoleNewMessages, CustomerNewMessages
 
@@ -52,7 +58,8 @@ def live_access(principal: Principal) -> LiveAccess:
     payload = f"{principal.session_hash}.{expires}"
     return {
         "enabled": True,
-        "url": re.sub(r"^https://", "wss://", endpoint),
+        # The management endpoint's own host and stage: https:// deployed, http:// locally.
+        "url": re.sub(r"^http(s?)://", r"ws\1://", endpoint),
         "ticket": f"{payload}.{_mac(payload, get_settings().signing_key)}",
         "expires_in": LIVE_TICKET_SECONDS,
     }
@@ -109,7 +116,7 @@ def disconnect(connection_id: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # What a client sends: {"action": "subscribe", "ticket_id": ...}, {"action": "unsubscribe"},
-# {"action": "ping"}
+# {"action": "subscribe_queue"} and {"action": "unsubscribe_queue"} (staff), {"action": "ping"}
 
 
 def on_message(connection_id: str, body: str, reply_endpoint: str) -> dict[str, Any]:
@@ -137,8 +144,11 @@ def _answer(connection_id: str, body: str) -> dict[str, Any]:
     if action == "unsubscribe":
         store.follow_ticket(connection_id, None)
         return {"type": "unsubscribed"}
+    if action in ("subscribe_queue", "unsubscribe_queue"):
+        return _follow_queue(connection_id, principal, action == "subscribe_queue")
     if action != "subscribe":
-        return _error("unknown_action", "action must be subscribe, unsubscribe or ping.")
+        return _error("unknown_action", "action must be subscribe, unsubscribe, "
+                      "subscribe_queue, unsubscribe_queue or ping.")
     ticket_id = frame.get("ticket_id")
     if not isinstance(ticket_id, str) or not _TICKET_ID.match(ticket_id):
         return _error("ticket_not_found", "No such ticket.")
@@ -152,37 +162,93 @@ def _answer(connection_id: str, body: str) -> dict[str, Any]:
     return {"type": "subscribed", "ticket_id": ticket_id, "last_seq": int(last_seq or 0)}
 
 
+def _follow_queue(connection_id: str, principal: Principal, following: bool) -> dict[str, Any]:
+    """The console's queue is the team's: a customer is refused, whatever the frame says."""
+    if not principal.is_staff:
+        return _error("forbidden", "Only the team follows the queue.")
+    if not store.follow_queue(connection_id, following):
+        return _error("session_expired", "The connection has ended.")
+    return {"type": "queue_subscribed" if following else "queue_unsubscribed"}
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "error": {"code": code, "message": message}}
 
 
 # ---------------------------------------------------------------------------------------------
-# Pushing a new message to everyone following its ticket
+# Pushing a new message to everyone following its ticket, and its news to the queue
 
 
 def push_message(message: MessageModel) -> int:
-    """Public messages to customers, every message to staff; returns how many pushes."""
+    """To the ticket's followers: public messages to customers, every message to staff; to the
+    queue's followers: that the ticket changed. Returns how many pushes."""
     endpoint = get_settings().websocket_endpoint
     if not endpoint:
         return 0
+    principals = _Principals()
+    pushed = 0
+    try:
+        pushed += _push_to_followers(endpoint, message, principals)
+    finally:
+        # The list is not held up by a failure of the open threads' pushes, nor they by it.
+        pushed += _push_to_queue(endpoint, message, principals)
+    if pushed:
+        count("LivePushes", pushed)
+    return pushed
+
+
+class _Principals:
+    """Whose each session is, read once per push (an agent's tabs share one session); an ended
+    session's connection is forgotten."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, Principal | None] = {}
+
+    def of(self, connection: store.ConnectionModel) -> Principal | None:
+        session_hash = str(connection.session_hash)
+        if session_hash not in self._known:
+            self._known[session_hash] = sessions.principal_for_session(session_hash)
+        principal = self._known[session_hash]
+        if principal is None:
+            store.delete_connection(str(connection.connection_id))
+        return principal
+
+
+def _push_to_followers(endpoint: str, message: MessageModel, principals: _Principals) -> int:
     ticket_id = str(message.ticket_id)
     # Customers number public messages on their own; staff count every message.
     numbers = {CUSTOMER: int(message.seq), "staff": position_of(message)}
     pushed = 0
+    staff_checked = False
     for connection in store.followers_of(ticket_id):
-        principal = sessions.principal_for_session(str(connection.session_hash))
+        principal = principals.of(connection)
         if principal is None:
-            store.delete_connection(str(connection.connection_id))
             continue
         number = numbers[CUSTOMER if principal.role == CUSTOMER else "staff"]
         update: CustomerNewMessages | ConsoleNewMessages
         try:
+            if principal.role == CUSTOMER and message.visibility != PUBLIC:
+                if not _customers_see_it_change(message):
+                    continue  # a note, an assignment: nothing of it is theirs
+                # A block or a status set by the team: no message of theirs, the ticket as
+                # their polling would now read it (what their page shows of its state).
+                seen = int(message.public_before or 0)
+                update = portal.customer_new_messages(principal, ticket_id, seen)
+                if _post(endpoint, str(connection.connection_id), {
+                        "type": "messages", "ticket_id": ticket_id, "messages": [],
+                        "ticket": update["ticket"], "last_seq": seen}):
+                    pushed += 1
+                continue
             if principal.role == CUSTOMER:
-                if message.visibility != PUBLIC:
-                    continue
                 update = portal.customer_new_messages(principal, ticket_id, number - 1)
             else:
-                update = console.console_new_messages(principal, ticket_id, number - 1)
+                # The console's check (staff, the ticket still there), and the very view its
+                # polling gives each message, made from the record: reading the thread after
+                # it would cost a page of what followed for every message of a busy thread.
+                if not staff_checked:  # the same for every agent: once per push
+                    access.staff_ticket(principal, ticket_id)
+                    staff_checked = True
+                update = {"messages": [views.console_message(message)], "last_seq": number}
         except NotFound:
             store.follow_ticket(str(connection.connection_id), None)  # no longer theirs to see
             continue
@@ -194,8 +260,46 @@ def push_message(message: MessageModel) -> int:
         if _post(endpoint, str(connection.connection_id),
                  {"type": "messages", "ticket_id": ticket_id, **pushed_update}):
             pushed += 1
-    if pushed:
-        count("LivePushes", pushed)
+    return pushed
+
+
+def _customers_see_it_change(message: MessageModel) -> bool:
+    """An internal event that changes the ticket as its customers see it."""
+    details = message.details if isinstance(message.details, dict) else {}
+    return bool(details.get("status_change")) or details.get("event") in ("blocked", "unblocked")
+
+
+def queue_changes(message: MessageModel) -> list[str]:
+    """What a message says changed in the console's list: `created` (a ticket's first
+    message), `status` (commit.py records every change of it), `assignee` (an assignment, or
+    an answer that took the ticket); anything else is `activity` (a message, a title, a
+    block): its line in the list may read differently all the same."""
+    details = message.details if isinstance(message.details, dict) else {}
+    changes = []
+    if position_of(message) == 1:
+        changes.append("created")
+    if details.get("status_change"):
+        changes.append("status")
+    if details.get("event") == "assigned" or details.get("assigned"):
+        changes.append("assignee")
+    return changes or ["activity"]
+
+
+def _push_to_queue(endpoint: str, message: MessageModel, principals: _Principals) -> int:
+    """The ticket and what changed, never a message's text: staff only, and the page reads the
+    list through the console's own route."""
+    frame = {"type": "queue", "ticket_id": str(message.ticket_id),
+             "changes": queue_changes(message)}
+    pushed = 0
+    for connection in store.queue_followers():
+        principal = principals.of(connection)
+        if principal is None:
+            continue
+        if not principal.is_staff:  # never stored so (subscribing checks it), checked anyway
+            store.follow_queue(str(connection.connection_id), False)
+            continue
+        if _post(endpoint, str(connection.connection_id), frame):
+            pushed += 1
     return pushed
 
 

@@ -58,6 +58,10 @@ AGENT_REPLY = "agent_reply"
 RESOLVE_NOTE = "resolve_note"
 SYSTEM_EVENT = "system_event"
 
+# What a merge writes (services/tickets/merge.py names them)
+MOVED_FROM = "moved_from"
+MERGED_INTO = "merged_into"
+
 # Feed item kinds
 REPLY = "reply"
 STATUS = "status"
@@ -89,6 +93,10 @@ def on_stream_record(record: dict[str, Any]) -> None:
 
 def notify(message: MessageModel) -> None:
     append_log_keys(ticket_id=str(message.ticket_id))
+    if isinstance(message.details, dict) and MOVED_FROM in message.details:
+        # A message a merge copied to the survivor (tickets/merge.py): everyone heard of it on
+        # its own ticket. No mail, feed item or live push again.
+        return
     ticket = ticket_store.get_ticket(str(message.ticket_id))
     if ticket is None:
         get_logger().warning("message of a missing ticket", extra={"ticket_id": message.ticket_id})
@@ -175,7 +183,9 @@ def plan_for(message: MessageModel, ticket: TicketModel, settings: PortalSetting
     # changed what the requester sees as the status tells them, once (the item's key is the
     # message's); an answer told it on its own item.
     answered = message.kind == AGENT_REPLY and public
-    if requester is not None and message.kind != RESOLVE_NOTE and not answered:
+    # A merged ticket closes into its survivor, which the customer keeps: not news to them.
+    merged = details.get("event") == MERGED_INTO
+    if requester is not None and message.kind != RESOLVE_NOTE and not answered and not merged:
         shown = _status_shown(details.get("status_change"), settings)
         if shown is not None and message.author_id != requester.user_id:
             plan.feed.append(_item(requester.user_id, STATUS, message, ticket, CUSTOMER,

@@ -7,7 +7,7 @@ import uuid
 from chalicelib import clock
 from chalicelib.data import orgs as store
 from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.services import audit
+from chalicelib.services import audit, customers
 from chalicelib.services.principal import Principal
 from chalicelib.shapes.orgs import Org
 
@@ -22,6 +22,7 @@ def create_org(actor: Principal | None, name: str, org_id: str | None = None) ->
     org = store.create_org(
         store.OrgModel(org_id=org_id or uuid.uuid4().hex, name=_clean(name), created_at=clock.now())
     )
+    customers.reindex_org(org.org_id, None, org.name)
     if actor:
         audit.record("org.create", actor=actor, target=org.org_id, details={"name": org.name})
     return public_org(org)
@@ -36,6 +37,7 @@ def rename_org(actor: Principal, org_id: str, name: str) -> Org:
     before, new_name = org.name, _clean(name)
     if new_name != before:
         store.rename_org(org, new_name)
+        customers.reindex_org(org_id, before, new_name)
         audit.record("org.rename", actor=actor, target=org_id, details={
             "name": new_name, "changes": audit.differences({"name": before}, {"name": new_name}),
         })

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.data import users as store
 from chalicelib.errors import InvalidInput, Unauthenticated
-from chalicelib.services import audit, suppressions
+from chalicelib.services import audit, customers, suppressions
 from chalicelib.services.identity import public_user
 from chalicelib.services.principal import Principal
 from chalicelib.shapes.auth import Me
@@ -28,6 +28,7 @@ def update_me(principal: Principal, changes: dict[str, Any]) -> Me:
     the version check, never a field lost)."""
     user = _own_user(principal)
     before = {"name": user.name, "language": user.language, "notifications": user.notifications}
+    previous = public_user(user)  # the customer directory follows a new name
     if "name" in changes:
         name = " ".join(str(changes["name"]).split())
         if not name:
@@ -43,6 +44,7 @@ def update_me(principal: Principal, changes: dict[str, Any]) -> Me:
     changed = sorted(k for k in after if after[k] != before[k])
     if changed:
         store.save_user(user)
+        customers.changed(previous, user)
         audit.record("user.update", actor=principal, target=user.user_id, details={
             "changed": changed,
             "changes": audit.differences(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +135,28 @@ def index_message(message: MessageModel) -> int:
         return 0
     requester = user_store.get_user(str(ticket.requester_id))
     org = org_store.get_org(str(ticket.org_id)) if ticket.org_id else None
-    return store.write_postings(postings_of(message, ticket, requester, org))
+    written = store.write_postings(postings_of(message, ticket, requester, org))
+    untagged = untagged_postings(message, ticket)
+    if untagged:
+        store.delete_postings(untagged)
+    return written
+
+
+def tag_term(tag: str) -> str:
+    """A tag's staff term: a query's words never make one (they have no ":"), so a tag is found
+    only by the console's tag filter, and only in the staff scope."""
+    return f"tag:{tag}"
+
+
+def untagged_postings(message: MessageModel, ticket: TicketModel) -> list[tuple[str, str]]:
+    """The postings of the tags a change removed (tickets/tags.py) that the ticket, as read now,
+    still lacks: a tag added back since keeps its posting, whatever order records come in."""
+    details = message.details if isinstance(message.details, dict) else {}
+    if message.kind != SYSTEM_EVENT or details.get("event") != "tags":
+        return []
+    now = set(ticket.tags or [])
+    return [(posting_term(STAFF, tag_term(str(tag))), str(ticket.ticket_id))
+            for tag in details.get("removed") or [] if tag not in now]
 
 
 def staff_terms(
@@ -145,7 +166,7 @@ def staff_terms(
     people = [requester.name, requester.email] if requester else []
     named = with_prefixes(words_of(" ".join([*people, org.name if org else "", ticket.subject])))
     return _distinct([*named, *words_of(ticket.title), str(ticket.number),
-                      *words_of(ticket.topic)])
+                      *words_of(ticket.topic), *(tag_term(str(t)) for t in ticket.tags or [])])
 
 
 def customer_terms(ticket: TicketModel) -> list[str]:
@@ -209,14 +230,21 @@ def find(
     limit: int,
     cursor: str | None,
     newest_first: bool = True,
+    required: Sequence[str] = (),
 ) -> Found:
-    """A page of the tickets of `scope` that have every word of `q`, by activity, each passing
-    `admits` (the list's filters and access check). At most: one Query, one BatchGetItem per
-    hundred (word, candidate) keys, one BatchGetItem of tickets."""
-    terms = query_terms(q)
-    if not terms:
+    """A page of the tickets of `scope` that have every word of `q` and every `required` term
+    (a tag's), by activity, each passing `admits` (the list's filters and access check). At
+    most: one Query, one BatchGetItem per hundred (word, candidate) keys, one BatchGetItem of
+    tickets."""
+    words = query_terms(q)
+    if q.strip() and not words:
         return Found([], None)  # nothing searchable ("?", a lone letter): nothing matches
-    driving = max(terms, key=len)  # the longest word is usually the rarest
+    terms = _distinct([*required, *words])
+    if not terms:
+        return Found([], None)
+    # A tag's term drives (a filter chosen from the few the team uses), else the longest word,
+    # which is usually the rarest.
+    driving = required[0] if required else max(terms, key=len)
     others = [t for t in terms if t != driving]
     # Bound to the list, its filters and the query: a cursor cannot continue another search.
     cursor_scope = f"search:{scope}:{list_name}:{newest_first}:{' '.join(terms)}"
@@ -245,20 +273,22 @@ def find(
 
 def staff_search(
     q: str, *, state: str, assignee_id: str | None, team: str | None, limit: int,
-    cursor: str | None,
+    cursor: str | None, tags: Sequence[str] = (),
 ) -> Found:
     """The console's search: every ticket, narrowed as the console's lists are (open or
-    closed, assignee, team)."""
+    closed, assignee, team), and by tags (each a staff term; the ticket as read now must still
+    have it: a posting outlives a removed tag until the stream deletes it)."""
 
     def admits(ticket: TicketModel) -> bool:
         return (
             ticket.state_class == state
             and (assignee_id is None or ticket.assignee_state == f"{assignee_id}#{state}")
             and (team is None or ticket.team_id == team)
+            and all(tag in (ticket.tags or []) for tag in tags)
         )
 
     return find(STAFF, q, admits, list_name=f"{state}:{assignee_id}:{team}", limit=limit,
-                cursor=cursor)
+                cursor=cursor, required=[tag_term(tag) for tag in tags])
 
 
 def customer_search(
@@ -278,6 +308,7 @@ def customer_search(
             listed
             and (state is None or ticket.state_class == state)
             and (topic is None or ticket.topic == topic)
+            and not ticket.merged_into  # its survivor stands for it (tickets/merge.py)
             and access.customer_may_see(principal, ticket, settings)
         )
 

@@ -18,7 +18,7 @@ from chalicelib.data import users as store
 from chalicelib.data.base import expiry
 from chalicelib.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.observability import get_logger
-from chalicelib.services import audit, mailer, passwords, sessions, throttles
+from chalicelib.services import audit, customers, mailer, passwords, sessions, throttles
 from chalicelib.services.identity import check_email, public_user
 from chalicelib.services.principal import ADMIN, CUSTOMER, ROLES, Anonymous, Principal
 from chalicelib.services.settings import get_portal_settings
@@ -69,7 +69,7 @@ def create_user(
     temporary = passwords.generate_temporary_password() if delivery == "password" else None
     if temporary:
         user.password_hash = passwords.hash_password(temporary)
-    store.create_user(user)
+    customers.added(store.create_user(user))  # "New on behalf" finds them before they write
     if temporary:
         mailer.send_to_user(user, "temporary_password", {"password": temporary})
     else:
@@ -155,7 +155,7 @@ def update_user(actor: Principal, user_id: str, changes: dict[str, Any]) -> User
     if "status" in changes:
         user.status = changes["status"]
     store.save_user(user)
-    answer = public_user(user)
+    answer = public_user(customers.changed(before, user))  # the customer directory too
     after: dict[str, Any] = dict(answer)
     changed = sorted(k for k in after if after[k] != before[k])
     lost_teams = set(before["team_ids"]) - set(after["team_ids"])
@@ -468,7 +468,7 @@ def find_or_create_mail_customer(
         created_at=clock.now(),
     )
     try:
-        store.create_user(user)
+        customers.added(store.create_user(user))
     except Conflict:
         existing = store.find_user_by_email(email)
         if existing is None:

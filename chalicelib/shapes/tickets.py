@@ -21,6 +21,13 @@ class TicketRequester(TypedDict):
     name: str
 
 
+class TicketLink(TypedDict):
+    """Another ticket, by id and number: a merged ticket's survivor."""
+
+    id: str
+    number: int
+
+
 class CustomerTicket(TypedDict):
     id: str
     number: int
@@ -38,6 +45,7 @@ class CustomerTicket(TypedDict):
     rating: int | None
     rating_comment: str | None
     troubleshooter: TroubleshooterSummary | None
+    merged_into: TicketLink | None  # merged: the portal opens the survivor instead
     requester: NotRequired[TicketRequester]  # in lists
 
 
@@ -135,6 +143,8 @@ class ConsoleTicket(TypedDict):
     rating: int | None
     rating_comment: str | None
     version: int
+    tags: list[str]  # staff only (services/tickets/tags.py)
+    merged_into: TicketLink | None  # merged into this survivor (services/tickets/merge.py)
 
 
 class MessageAuthor(TypedDict):
@@ -194,3 +204,45 @@ class Teammate(TypedDict):
 
 class TeammateList(TypedDict):
     items: list[Teammate]
+
+
+# ---------------------------------------------------------------------------------------------
+# The desk's tools: tags, bulk actions, merging (services/tickets/tags.py, bulk.py, merge.py)
+
+
+class BulkRefusal(TypedDict):
+    code: str  # as any refusal of the same action on one ticket
+    message: str
+    details: dict[str, Any] | None  # the facts its message names (a limit)
+
+
+class BulkItem(TypedDict):
+    ticket_id: str
+    ok: bool
+    error: BulkRefusal | None  # why this ticket was refused, when it was
+
+
+class BulkResult(TypedDict):
+    action: str
+    items: list[BulkItem]  # in the order asked
+    done: int
+    refused: int
+
+
+class MergeCandidate(TypedDict):
+    id: str
+    number: int
+    subject: str
+    title: str
+    status: str
+
+
+class MergeCandidates(TypedDict):
+    items: list[MergeCandidate]  # open first, then the latest opened
+
+
+class MergeResult(TypedDict):
+    merged: TicketLink
+    survivor: TicketLink
+    messages: int  # moved to the survivor
+    documents: int

@@ -184,6 +184,8 @@ PROFILES: dict[str, FunctionAccess] = {
             "user-emails": levels("read write"),
             # Customers created from mail get an organization of their own (and its name claim).
             "orgs": levels("read write"),
+            # ...and their words in the console's customer directory (services/customers.py).
+            "customer-terms": levels("write"),
             "teams": levels("read"),
             "outbox": levels("read write"),
             "mail-windows": levels("read write"),

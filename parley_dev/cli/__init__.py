@@ -141,6 +141,21 @@ def _register_admin(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
 
     bootstrap.set_defaults(handler=run)
 
+    reindex = commands.add_parser(
+        "reindex-customers",
+        help="write every customer and organization into the directory New on behalf searches "
+        "(once, for accounts created before it existed; safe to repeat)",
+    )
+    reindex.add_argument("--stack", required=True, help="the stack, Parley-<stage>")
+    reindex.add_argument("--region", help="the stack's region (default: AWS_REGION / profile)")
+
+    def run_reindex(args: argparse.Namespace) -> int:
+        from parley_dev.cli.admin import run_reindex_customers
+
+        return run_reindex_customers(stack=args.stack, region=args.region)
+
+    reindex.set_defaults(handler=run_reindex)
+
 
 SUBCOMMANDS: list[Register] = [_register_dev, _register_mail, _register_admin]
 

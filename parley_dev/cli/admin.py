@@ -201,6 +201,29 @@ def run_bootstrap(*, stack: str, email: str, name: str, language: str,
     return 0
 
 
-def _fail(message: str) -> int:
-    print(f"parley admin bootstrap: {message}", file=sys.stderr)
+def run_reindex_customers(*, stack: str, region: str | None) -> int:
+    """Every organization and its customers into the customer directory that "New on behalf"
+    searches (services/customers.py): accounts written before the directory existed are found
+    only once it has run. Safe to run again: it rewrites the same entries. 0: done; 1: the
+    stack could not be used, nothing written."""
+    import boto3
+
+    region = region or boto3.session.Session().region_name
+    if not region:
+        return _fail("no region: pass --region or set AWS_REGION (the stack's region)",
+                     command="reindex-customers")
+    try:
+        deployment = read_deployment(stack, region)
+        with stage_environment(deployment):
+            from chalicelib.services import customers
+
+            written = customers.backfill()
+    except DeploymentError as error:
+        return _fail(str(error), command="reindex-customers")
+    print(f"Wrote {written} directory entries on {stack}.")
+    return 0
+
+
+def _fail(message: str, *, command: str = "bootstrap") -> int:
+    print(f"parley admin {command}: {message}", file=sys.stderr)
     return 1

@@ -1,7 +1,8 @@
 """`parley dev` / `make run`: the whole portal on one machine.
 
 moto's ThreadedMotoServer is the AWS account, `chalice local` serves the API from this project's
-app.py, and the event pump plays the part of Lambda's event sources. Everything runs in this one
+app.py, the local WebSocket API (parley_dev/local/websocket.py) serves live updates on the next
+port, and the event pump plays the part of Lambda's event sources. Everything runs in this one
 process, so Ctrl-C or SIGTERM stops all of it and leaves nothing behind.
 """
 
@@ -33,12 +34,13 @@ def dev_state_path() -> Path:
     return Path(os.environ.get("PARLEY_DEV_STATE") or PROJECT_DIR / ".parley-dev.json")
 
 
-def write_dev_state(moto_url: str, public_url: str) -> None:
-    """For `parley mail receive`: the emulator's endpoint and the names the stack uses."""
+def write_dev_state(moto_url: str, public_url: str, live_url: str = "") -> None:
+    """For `parley mail receive`: the emulator's endpoint and the names the stack uses (and,
+    for whoever wants it, where the WebSocket API listens)."""
     names = ("PARLEY_STAGE", "AWS_REGION", "PARLEY_INBOUND_BUCKET", "PARLEY_INBOUND_TOPIC",
              "PARLEY_MAIL_DOMAIN", "PARLEY_TABLE_PREFIX")
     state = {
-        "endpoint": moto_url, "url": public_url, "pid": os.getpid(),
+        "endpoint": moto_url, "url": public_url, "live": live_url, "pid": os.getpid(),
         "environment": {n: os.environ[n] for n in names if os.environ.get(n)},
     }
     # Written aside then renamed: whoever waits for the file (`parley mail receive`, the tests)
@@ -63,10 +65,13 @@ def remove_dev_state() -> None:
             dev_state_path().unlink()
 
 
-def _local_environment(moto_url: str, public_url: str) -> dict[str, str]:
+def _local_environment(moto_url: str, public_url: str, live_endpoint: str) -> dict[str, str]:
     return {
         "PARLEY_STAGE": "local",
         "PARLEY_PUBLIC_URL": public_url,
+        # The local WebSocket API's Management API: the stream function's pushes and the
+        # pages' live URL (GET /api/notifications/live) come from it, as on AWS.
+        "PARLEY_WEBSOCKET_ENDPOINT": live_endpoint,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "eu-west-1",
@@ -79,17 +84,24 @@ def _local_environment(moto_url: str, public_url: str) -> dict[str, str]:
     }
 
 
-def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
-    """Start emulator, resources, demo data, API server and pump; returns handles to stop them."""
+def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str]]:
+    """Start emulator, resources, demo data, API server, WebSocket API and pump; returns
+    handles to stop them."""
     import logging
 
     from moto.server import ThreadedMotoServer
 
+    from parley_dev.local.websocket import LocalWebsocketApi
+
     # The emulator's per-request log would drown what the portal prints.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Bound first (the port after the portal's, else any free one): its URL goes into the
+    # environment the app's settings are read from, and the emulator's port is chosen after.
+    live = LocalWebsocketApi(host, port + 1 if port else 0)
     moto_port = _free_port(host)
     os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(_local_environment(f"http://{host}:{moto_port}", f"http://{host}:{port}"))
+    os.environ.update(_local_environment(
+        f"http://{host}:{moto_port}", f"http://{host}:{port}", live.endpoint))
     from parley_dev.local.moto_atomic import make_dynamodb_atomic
 
     make_dynamodb_atomic()  # the portal's request threads write concurrently, as on AWS
@@ -105,15 +117,18 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, list[str]]:
     from chalice.cli.factory import CLIFactory
 
     from parley_dev.local.pump import EventPump
-    from parley_dev.local.server import create_server
+    from parley_dev.local.server import create_server, keep_requests_per_thread
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name="local")
+    keep_requests_per_thread(config.chalice_app)
     server = create_server(config.chalice_app, config, host, port)
     pump = EventPump(config.chalice_app)
+    server.server.pump = pump  # what GET /dev/pump/drained asks (local/server.py)
     pump.start()
+    live.serve(config.chalice_app)
     threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True).start()
-    return moto, server, pump, emails
+    return moto, server, live, pump, emails
 
 
 def run_dev(host: str, port: int) -> int:
@@ -127,17 +142,18 @@ def run_dev(host: str, port: int) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    moto, server, pump, emails = start_stack(host, port)
+    moto, server, live, pump, emails = start_stack(host, port)
     # Imported only now: importing the app's modules reads the settings once, and they must
     # see the local stack's environment (the public URL in mailed links, among others).
     from chalicelib.services.sessions import DEMO_PASSWORD
 
     print(f"Parley is running at http://{host}:{port}/  (API under /api, mail at /dev/mail)")
     print(f"Embedded AWS emulator: {os.environ['AWS_ENDPOINT_URL']}")
+    print(f"Live updates (WebSocket API): {live.url}")
     print(f"Demo accounts (password '{DEMO_PASSWORD}', valid on this local stage only):")
     for email in emails:
         print(f"  {email}")
-    write_dev_state(os.environ["AWS_ENDPOINT_URL"], f"http://{host}:{port}")
+    write_dev_state(os.environ["AWS_ENDPOINT_URL"], f"http://{host}:{port}", live.url)
     print("Press Ctrl-C to stop.", flush=True)
 
     # Wake up now and then: Linux may deliver the signal to one of the server's threads, and
@@ -149,6 +165,7 @@ def run_dev(host: str, port: int) -> int:
     remove_dev_state()
     pump.stop()
     server.shutdown()
+    live.stop()  # before the emulator: each connection's $disconnect still reaches its table
     moto.stop()
     pump.join(timeout=5)
     return 0

@@ -61,6 +61,8 @@ class _Stream:
     name: str
     table: str
     iterators: dict[str, str] = field(default_factory=dict)
+    reads: int = 0  # reads begun by its reader thread
+    empty_read: int = 0  # the number of the last one that found nothing new
 
 
 class EventPump(threading.Thread):
@@ -76,6 +78,7 @@ class EventPump(threading.Thread):
         self._topics: list[_Topic] = []
         self.delivered = 0
         self._counting = threading.Lock()
+        self._progress = threading.Condition()
         for source in app.event_sources:
             if isinstance(source, ScheduledEventConfig):
                 self._schedules.append((source.name, _period(source.schedule_expression)))
@@ -107,15 +110,34 @@ class EventPump(threading.Thread):
 
     def _follow(self, stream: _Stream) -> None:
         while not self._stop_event.is_set():
-            handled = 0
+            with self._progress:
+                stream.reads += 1
+                number = stream.reads
+            handled, failed = 0, False
             try:
                 handled = self._pump_stream(stream)
             except Exception:
+                failed = True
                 get_logger().exception("stream reader failed; retrying", extra={
                     "handler": stream.name})
+            if not handled and not failed:
+                with self._progress:
+                    stream.empty_read = number
+                    self._progress.notify_all()
             self._count(handled)
             if not handled:  # caught up: wait for more; behind: read on at once
                 self._stop_event.wait(self.interval)
+
+    def drained(self, timeout: float) -> bool:
+        """Whether every stream reader has handled all that was written before this call: each
+        has since begun a read and found nothing new. Live pushes, notifications and the search
+        index are written from the streams, so a test that wrote much at once (a seeded long
+        thread) waits here rather than have later pushes queue behind it."""
+        with self._progress:
+            wanted = {stream.name: stream.reads + 1 for stream in self._streams}
+            return self._progress.wait_for(
+                lambda: all(stream.empty_read >= wanted[stream.name]
+                            for stream in self._streams), timeout)
 
     def _count(self, handled: int) -> None:
         with self._counting:

@@ -16,13 +16,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.app import Chalice
-from chalice.local import ChaliceRequestHandler, LocalDevServer, RouteMatcher
+from chalice.local import (
+    ChaliceRequestHandler,
+    LocalChalice,
+    LocalDevServer,
+    RouteMatcher,
+)
 
 from chalicelib.api.routing import SECURITY_HEADERS
 from chalicelib.errors import MethodNotAllowed, NotFound, ParleyError
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 API_PREFIXES = ("/api/", "/dev/")
+# The local stack's own (not the app's): whether the event pump has caught up (pump.py).
+PUMP_DRAINED = "/dev/pump/drained"
 
 
 def content_security_policy() -> str:
@@ -125,10 +132,29 @@ class PortalRequestHandler(ChaliceRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if path == PUMP_DRAINED:
+            self._answer_drained()
+            return
         if path.startswith(API_PREFIXES) or path in ("/api", "/dev"):
             super().do_GET()
             return
         self._serve_static(path)
+
+    def _answer_drained(self) -> None:
+        """`GET /dev/pump/drained`: {"drained": true} once the event pump's stream readers
+        have caught up with what was written before the request, false after 20 s (ask again):
+        for tests that write a burst straight into the tables (tests/seeding.py)."""
+        pump = getattr(self.server, "pump", None)
+        if pump is None:
+            self._send_refusal(NO_SUCH_ENDPOINT)
+            return
+        body = json.dumps({"drained": bool(pump.drained(timeout=20.0))}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
 
     def _serve_static(self, path: str) -> None:
         relative = path.lstrip("/") or "index.html"
@@ -162,6 +188,17 @@ class PortalRequestHandler(ChaliceRequestHandler):
 
 def _bytes(body: str | bytes | None) -> bytes:
     return body.encode() if isinstance(body, str) else body or b""
+
+
+def keep_requests_per_thread(app: Any) -> None:
+    """What `chalice local` does to the app it serves (chalice.local.create_local_server, which
+    takes no handler class): the request being handled is kept per thread, as each Lambda
+    invocation has its own. On the shared app object two requests at once read each other's
+    (/dev/mail?format=json answered as the HTML page while a page's request ran). For the
+    process `parley dev` runs; tests that serve the app from several threads have their own
+    fixture (tests/conftest.py: requests_per_thread)."""
+    if not isinstance(app, LocalChalice):
+        app.__class__ = type("LocalPortalChalice", (LocalChalice, type(app)), {})
 
 
 def create_server(app: Any, config: Any, host: str, port: int) -> LocalDevServer:

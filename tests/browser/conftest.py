@@ -122,6 +122,10 @@ class Stack:
             env={**_stack_environment(), "PARLEY_DEV_STATE": str(self.state_file)},
         )
         assert seeded.returncode == 0, seeded.stderr.decode(errors="replace")
+        # The burst goes through the messages stream like any write: let the pump work through
+        # it here, or a later test's live pushes would queue behind it.
+        wait_for(lambda: self.call("GET", "/dev/pump/drained")["drained"] or None,
+                 "the event pump catching up with the seeded thread", timeout=180)
 
     def delivery(self, delivery_id: str, status: str) -> dict[str, Any]:
         """The inbound log's entry for a delivery, once it has reached `status`."""

@@ -160,7 +160,8 @@ def test_agent_pages(stack, open_page, dressed_portal, conversation):
     axe.check("/console", ".convo")
     for path, ready in ((f"/console/tickets/{ticket_id}", ".message--internal"),
                         ("/console/new", "h1"), ("/console/inbound", "tbody tr"),
-                        ("/console/notifications", "h1"), ("/console/profile", "h1")):
+                        ("/console/notifications", "h1"), ("/console/profile", "h1"),
+                        ("/console/canned", ".canned-card")):
         axe.visit(path, ready)
     axe.assert_clean()
 

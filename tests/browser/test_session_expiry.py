@@ -76,6 +76,10 @@ def test_an_idle_tab_is_warned_then_signed_out_and_returns_to_its_draft(stack, o
         token=stack.tokens[email])["ticket"]
     page = open_page().page
     page.clock.install()  # before the app loads: its timers and clock are Playwright's
+    # This tab has no WebSocket API to follow the ticket with, so it polls every few seconds
+    # (with one, a poll comes every 30 s): those polls are what the idle clock must ignore.
+    page.route("**/api/notifications/live", lambda route: route.fulfill(json={
+        "enabled": False, "url": None, "ticket": None, "expires_in": 0}))
     sign_in(page, email, password)
     page.goto(f"/tickets/{ticket['id']}")
     reply = page.get_by_label("Your reply")

@@ -74,11 +74,29 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/console/tickets/{ticket_id}/messages"): (
         403, 403, 403, 403, CREATED, CREATED, 401),
     ("POST", "/api/console/tickets/{ticket_id}/assign"): STAFF_READ,
-    # Closing needs the assignee: the agent is; the admin is not.
-    ("POST", "/api/console/tickets/{ticket_id}/close"): (403, 403, 403, 403, OK, 403, 401),
+    # Closing needs the assignee (the agent is) or an admin giving a reason (the body has one).
+    ("POST", "/api/console/tickets/{ticket_id}/close"): STAFF_READ,
     ("POST", "/api/console/tickets/{ticket_id}/block"): STAFF_READ,
     ("POST", "/api/console/tickets/{ticket_id}/unblock"): STAFF_READ,
     ("GET", "/api/console/agents"): STAFF_READ,
+    # The requester's context and the customer search: staff's, never a customer's.
+    ("GET", "/api/console/tickets/{ticket_id}/customer"): STAFF_READ,
+    ("GET", "/api/console/customers"): STAFF_READ,
+    # The desk's tools are staff's. Tagging twice changes nothing; a bulk answer says per ticket;
+    # a merge asked again (the admin after the agent) answers the same.
+    ("POST", "/api/console/tickets/{ticket_id}/tags"): STAFF_READ,
+    ("POST", "/api/console/tickets/bulk"): STAFF_READ,
+    ("GET", "/api/console/tickets/{ticket_id}/merge-candidates"): STAFF_READ,
+    ("POST", "/api/console/tickets/{ticket_id}/merge"): STAFF_READ,
+    # Canned responses: staff's. The one under test is shared: only the admin changes it (the
+    # agent's refusal comes first, so the admin still finds it to delete).
+    ("GET", "/api/console/canned"): STAFF_READ,
+    ("POST", "/api/console/canned"): (403, 403, 403, 403, CREATED, CREATED, 401),
+    ("PATCH", "/api/console/canned/{canned_id}"): ADMIN_ONLY,
+    ("DELETE", "/api/console/canned/{canned_id}"): ADMIN_ONLY,
+    # Who else is on a conversation: staff only, customers never learn who reads their ticket.
+    ("PUT", "/api/console/tickets/{ticket_id}/presence"): STAFF_READ,
+    ("DELETE", "/api/console/tickets/{ticket_id}/presence"): STAFF_READ,
     ("GET", "/api/portal/config"): CUSTOMERS_ONLY,
     ("POST", "/api/portal/tickets"): (CREATED, CREATED, CREATED, CREATED, 403, 403, 401),
     ("GET", "/api/portal/tickets"): CUSTOMERS_ONLY,
@@ -157,6 +175,15 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
         ("POST", "/api/console/tickets/{ticket_id}/messages"): {"action": "note", "body": "FYI"},
         ("POST", "/api/console/tickets/{ticket_id}/assign"): {"assignee_id": None},
         ("POST", "/api/console/tickets/{ticket_id}/block"): {"reason": "Abusive language"},
+        ("POST", "/api/console/tickets/{ticket_id}/close"): {"reason": "Abandoned"},
+        ("POST", "/api/console/tickets/{ticket_id}/tags"): {"add": ["billing"]},
+        ("POST", "/api/console/tickets/bulk"): {
+            "ticket_ids": [world["params"]["ticket_id"]], "action": "add_tag", "tag": "vip"},
+        ("POST", "/api/console/tickets/{ticket_id}/merge"): {"into": world["other_ticket_id"]},
+        ("POST", "/api/console/canned"): {
+            "title": "Thanks", "body": "Thank you, {{ customer_name }}.", "language": "en"},
+        ("PATCH", "/api/console/canned/{canned_id}"): {"title": "Many thanks"},
+        ("PUT", "/api/console/tickets/{ticket_id}/presence"): {"typing": True},
         ("POST", "/api/portal/tickets"): {"topic": "general", "subject": "Hi", "body": "Hello"},
         ("POST", "/api/portal/tickets/{ticket_id}/messages"): {"body": "Any news?"},
         ("PUT", "/api/portal/tickets/{ticket_id}/rating"): {"score": 5},
@@ -206,6 +233,10 @@ def world(api, make_org, make_user) -> dict[str, Any]:
         "topic": "technical", "subject": "Printer", "body": "It smokes."},
         token=tokens["requester"])
     ticket_id = created["ticket"]["id"]
+    # Her second ticket: the one the first may be merged into
+    _, other, _ = api.call("POST", "/api/portal/tickets", {
+        "topic": "technical", "subject": "Printer again", "body": "Still smoking."},
+        token=tokens["requester"])
     status, _, _ = api.call("POST", f"/api/console/tickets/{ticket_id}/messages",
                             {"action": "send", "body": "Unplug it."}, token=tokens["agent"])
     assert status == 201
@@ -217,12 +248,20 @@ def world(api, make_org, make_user) -> dict[str, Any]:
     from chalicelib.services.suppressions import suppress_bounced
 
     suppress_bounced("gone@acme.test", detail="5.1.1", feedback_id=None)
+    from chalicelib.services.canned import create_response
+    from chalicelib.services.principal import ADMIN, Principal
+
+    admin = Principal(user_id=users["admin"]["id"], role=ADMIN, org_id=None, org_view=False,
+                      session_hash="", must_change_password=False)
+    canned = create_response(admin, {
+        "title": "Refund", "body": "Refunded.", "language": "en", "shared": True})
     dana = make_user("customer", org_id=acme["id"])
     status, _, _ = api.call("POST", f"/api/portal/tickets/{ticket_id}/followers",
                             {"email": dana["email"]}, token=tokens["requester"])
     assert status == 200
     return {
         "tokens": tokens,
+        "other_ticket_id": other["ticket"]["id"],
         "follower_email": dana["email"],
         "org_id": acme["id"],
         "requester_id": users["requester"]["id"],
@@ -239,6 +278,7 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "org_id": acme["id"],
             "session_id": session_id(hash_token(tokens["requester"])),
             "follower_id": dana["id"],
+            "canned_id": canned["id"],
         },
     }
 

@@ -182,3 +182,36 @@ def test_a_stack_that_is_not_parley_is_refused(aws, capsys):
         assert "no PortalUrl output" in capsys.readouterr().err
     finally:
         cloudformation.delete_stack(StackName="Other")
+
+
+def test_reindex_customers_makes_earlier_accounts_findable(api, stack, make_org, make_user,
+                                                           fake_clock, capsys):
+    # Given a customer written before the directory existed (straight into the users table,
+    # as every account was then), and an agent looking for them
+    org = make_org("Umbrella")
+    make_user("customer", email="wesker@umbrella.test", name="Albert Wesker", org_id=org["id"])
+    make_user("agent", email="kim@example.test")
+    token = api.login("kim@example.test")
+
+    def found(q: str) -> list[str]:
+        status, body, _ = api.call("GET", f"/api/console/customers?q={q}", token=token)
+        assert status == 200, body
+        return [c["email"] for c in body["items"]]
+
+    assert found("wesker") == []
+
+    # When the operator reindexes the deployed stage, twice (a repeat must change nothing)
+    for _ in range(2):
+        code = main(["admin", "reindex-customers", "--stack", STACK, "--region", "eu-west-1"])
+        assert code == 0, capsys.readouterr().err
+    assert "directory entries" in capsys.readouterr().out
+
+    # Then "New on behalf" finds them by name and by organization, once
+    assert found("wesker") == ["wesker@umbrella.test"]
+    assert found("umbrella albert") == ["wesker@umbrella.test"]
+
+
+def test_reindex_customers_on_an_unknown_stack_writes_nothing(aws, capsys):
+    code = main(["admin", "reindex-customers", "--stack", "Nope", "--region", "eu-west-1"])
+    assert code == 1
+    assert "parley admin reindex-customers: no stack named Nope" in capsys.readouterr().err

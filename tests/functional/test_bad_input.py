@@ -339,3 +339,40 @@ def test_settings_that_would_outgrow_their_item_are_refused_and_change_nothing(
     assert answers[1][0] == 400, answers[1][1]
     assert_error_body(answers[1][1], "settings_too_large")
     assert api.call("GET", "/api/admin/settings", token=token)[1] == kept
+
+
+def test_the_customer_routes_and_close_refuse_what_they_cannot_take(api, world):
+    agent, admin = world["tokens"]["agent"], world["tokens"]["admin"]
+    ticket = world["params"]["ticket_id"]
+    for query, field in (("limit=0", "limit"), ("limit=51", "limit"), ("q=" + "a" * 201, "q"),
+                         ("zzz=1", "zzz")):
+        status, body, _ = api.call("GET", f"/api/console/customers?{query}", token=agent)
+        assert status == 400, (query, body)
+        assert field in error_fields(body), body
+    for reason in ("x" * 501, 42, ["Abandoned"]):
+        status, body, _ = api.call("POST", f"/api/console/tickets/{ticket}/close",
+                                   {"reason": reason}, token=admin)
+        assert status == 400, (reason, body)
+        assert error_fields(body) == ["reason"], body
+
+
+def test_ticket_ids_in_a_body_that_no_ticket_can_have_are_refused_before_any_read(api, world):
+    """The bulk actions' tickets and a merge's survivor are named in the body, not the path:
+    bounded and of the ids' characters there, so none reaches DynamoDB as a key it refuses."""
+    token = world["tokens"]["agent"]
+    ticket_id = world["params"]["ticket_id"]
+    for bad in ("a" * 3000, "a" * 65, "../etc", "a b", "\x00", "😀", ""):
+        for path, body in (
+            ("/api/console/tickets/bulk", {"ticket_ids": [ticket_id, bad], "action": "close"}),
+            (f"/api/console/tickets/{ticket_id}/merge", {"into": bad}),
+        ):
+            with dynamodb_limits() as refused:
+                status, answer, _ = api.call("POST", path, body, token=token)
+            assert not refused, refused
+            assert status == 400, (bad, answer)
+            assert_error_body(answer)
+    # and a tag filter outside the tags' charset is refused before the index is read
+    with dynamodb_limits() as refused:
+        status, answer, _ = api.call("GET", "/api/console/tickets?tag=%00", token=token)
+    assert not refused and status == 400
+    assert_error_body(answer, "invalid_tag")

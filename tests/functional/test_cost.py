@@ -43,10 +43,11 @@ BOUNDS = {
     # A released (or retried) delivery runs the inbound pipeline again: the delivery record, the
     # sender's account, threading look-ups, the new ticket's transaction, its mail records; and
     # (+2) the team alert addresses a customer account may never be (one query over the
-    # handful of teams) and the decision kept on the delivery record before anything is written.
-    ("POST", "/api/admin/inbound/{delivery_id}/retry"): 22,
-    ("POST", "/api/admin/inbound/{delivery_id}/release"): 22,
-    ("POST", "/api/admin/inbound/{delivery_id}/force"): 22,
+    # handful of teams) and the decision kept on the delivery record before anything is written;
+    # (+1) a new customer's words in the console's customer directory (services/customers.py).
+    ("POST", "/api/admin/inbound/{delivery_id}/retry"): 23,
+    ("POST", "/api/admin/inbound/{delivery_id}/release"): 23,
+    ("POST", "/api/admin/inbound/{delivery_id}/force"): 23,
     # The audit log is kept per month: a page not filled by this month's entries reads back
     # through at most twelve earlier months (services/audit.py:list_entries), one query each.
     ("GET", "/api/admin/audit"): 1 + 12,
@@ -54,6 +55,15 @@ BOUNDS = {
     # named by address is first found (+2: the address's claim, then the account).
     "audit sign-ins": 1 + 12,
     "audit changes of one person": 1 + 2 + 12,
+    # A bulk action is each ticket's own action (the author, the ticket, its transaction, and
+    # for an assignment the agent) for at most 50 tickets (tickets/bulk.py: MAX_TICKETS), plus
+    # the session, the settings and the agent checked once before any ticket.
+    ("POST", "/api/console/tickets/bulk"): 3 + 4 * 50,
+    # A merge reads both tickets, marks the merged one and tells the survivor (a commit each),
+    # then moves its messages a transaction per step of up to 97 items (each step reads both
+    # tickets and a page of each thread partition), then its loose documents and the audit
+    # entry: bounded by the merged ticket's own thread, measured here with one step.
+    ("POST", "/api/console/tickets/{ticket_id}/merge"): 30,
 }
 # Bounded, not equal at both sizes: how much these read depends on what the caller's own
 # partitions hold, not on the tables' size: the audit page reads back as many months as the
@@ -113,6 +123,10 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
             "POST", f"/api/console/tickets/{scene.tickets[name]}/messages",
             {"action": action, "body": "On its way."}, token=scene.tokens["agent"])
         assert status == 201, body
+    # Tagged, for the list's tag filter (and the bulk actions' tickets have a tag to add)
+    status, body, _ = api.call("POST", f"/api/console/tickets/{scene.tickets['other5']}/tags",
+                               {"add": ["vip"]}, token=scene.tokens["agent"])
+    assert status == 200, body
     stream.pump()  # the feed items of those answers
     index_messages()  # and the search index
     _, inbox, _ = api.call("GET", "/api/portal/folders/inbox", token=scene.tokens["alice"])
@@ -138,6 +152,14 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
     status, body, _ = api.call("POST", "/api/admin/teams", {"id": f"desk{n}", "name": "Desk"},
                                token=scene.tokens["admin"])
     assert status == 201, body
+    for who, name, shared in (("agent", "canned_mine", False), ("admin", "canned_edit", True),
+                              ("admin", "canned_delete", True)):
+        status, body, _ = api.call("POST", "/api/console/canned", {
+            "title": f"Thanks {name}", "body": "Thank you, {{ customer_name }}.",
+            "language": "en", "shortcut": f"{name}{n}", "shared": shared},
+            token=scene.tokens[who])
+        assert status == 201, body
+        scene.ids[name] = body["response"]["id"]
     return scene
 
 
@@ -200,6 +222,17 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
             api.call("POST", followers, {"email": resetter["email"]}, token=scene.tokens[who])
             return Call(who, f"{followers}/{resetter['id']}")
         return prepare
+
+    def find_customer() -> Call:
+        # The customer directory, by address: one Query a word for the organizations it names,
+        # one of the people, one BatchGetItem of them and one of their organizations. (The
+        # scene's accounts were made through the data layer: Alice is written here.)
+        from chalicelib.data import users as user_store
+        from chalicelib.services import customers
+
+        customers.added(user_store.get_user(scene.users["alice"]["id"]))
+        return Call("agent", "/api/console/customers?q="
+                    + scene.users["alice"]["email"].replace("@", "%40"))
 
     upload = {"filename": "scan.pdf", "content_type": "application/pdf", "size": 1234}
     calls: dict[tuple[str, str], Call | Callable[[], Call]] = {
@@ -291,6 +324,38 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         ("POST", "/api/console/tickets/{ticket_id}/unblock"): Call(
             "agent", f"/api/console/tickets/{t['blocking']}/unblock"),
         ("GET", "/api/console/agents"): Call("agent", "/api/console/agents?q=Agent"),
+        # The desk's tools: a tag (the commit, then the view), a bulk action on three tickets,
+        # the survivors offered (one page of the requester's tickets), a merge of one message
+        ("POST", "/api/console/tickets/{ticket_id}/tags"): Call(
+            "agent", f"/api/console/tickets/{main}/tags", {"add": ["billing"]}),
+        ("POST", "/api/console/tickets/bulk"): Call("agent", "/api/console/tickets/bulk", {
+            "ticket_ids": [t["other5"], t["other6"], t["other7"]], "action": "add_tag",
+            "tag": "vip"}),
+        ("GET", "/api/console/tickets/{ticket_id}/merge-candidates"): Call(
+            "agent", f"/api/console/tickets/{main}/merge-candidates"),
+        ("POST", "/api/console/tickets/{ticket_id}/merge"): Call(
+            "agent", f"/api/console/tickets/{t['other8']}/merge", {"into": t["other9"]}),
+        # The requester's context: the ticket, the customer, the organization, the suppression
+        # list, and one Query of their latest tickets (services/customers.py:HISTORY).
+        ("GET", "/api/console/tickets/{ticket_id}/customer"): Call(
+            "agent", f"/api/console/tickets/{main}/customer"),
+        ("GET", "/api/console/customers"): find_customer,
+        # Canned responses: the shared partition and the caller's own, each one Query (each
+        # holds a bounded few hundred, services/canned.py); a shared one's change is audited.
+        ("GET", "/api/console/canned"): Call("agent", "/api/console/canned?q=thanks"),
+        ("POST", "/api/console/canned"): Call("agent", "/api/console/canned", {
+            "title": "Refund", "body": "Refunded, {{ customer_name }}.", "language": "en",
+            "shortcut": f"refund{n}", "action": "send"}),
+        ("PATCH", "/api/console/canned/{canned_id}"): Call(
+            "admin", f"/api/console/canned/{ids['canned_edit']}", {"shortcut": f"thanks{n}"}),
+        ("DELETE", "/api/console/canned/{canned_id}"): Call(
+            "admin", f"/api/console/canned/{ids['canned_delete']}"),
+        # The presence heartbeat: the ticket, the partition's Query, the agent's name and the
+        # item on a first beat; leaving deletes the item.
+        ("PUT", "/api/console/tickets/{ticket_id}/presence"): Call(
+            "agent", f"/api/console/tickets/{main}/presence", {"typing": True}),
+        ("DELETE", "/api/console/tickets/{ticket_id}/presence"): Call(
+            "agent", f"/api/console/tickets/{main}/presence"),
         # The portal
         ("GET", "/api/portal/branding"): Call(None, "/api/portal/branding"),
         ("GET", "/api/portal/config"): Call("alice", "/api/portal/config"),
@@ -376,6 +441,13 @@ def variants(scene: Scene) -> dict[str, Call]:
         "console search by address": Call(
             "agent", "/api/console/tickets?q=" + scene.users["alice"]["email"].replace("@", "%40")),
         "console number": Call("agent", f"/api/console/tickets?q=%23{number}"),
+        # A tag is a staff term of the search index: one page of its postings, however many
+        "console tag filter": Call("agent", "/api/console/tickets?tag=vip"),
+        "console tag filter, words and assignee": Call(
+            "agent", "/api/console/tickets?tag=vip&q=question&assignee=none"),
+        # Filled for a ticket: its GetItem and one BatchGetItem of its customer and the agent
+        "canned for a ticket": Call(
+            "agent", f"/api/console/canned?language=en&ticket_id={scene.tickets['main']}"),
         "audit sign-ins": Call("admin", "/api/admin/audit?kind=signin"),
         "audit changes of one person": Call(
             "admin", "/api/admin/audit?kind=change&actor="
@@ -406,10 +478,11 @@ def test_every_route_has_a_request_shape(api, make_org, make_user, sent_mail, fa
     scene = Scene(0)
     scene.users = {who: {"id": "x", "email": "x@example.test"} for who in (
         "alice", "changer", "forgetful", "resetter", "agent", "agent2", "admin")}
-    scene.tickets = dict.fromkeys(("main", "rated", "closing", "resolving", "blocking"), "x")
+    scene.tickets = dict.fromkeys(("main", "rated", "closing", "resolving", "blocking",
+                                   *(f"other{n}" for n in range(5, 10))), "x")
     scene.ids = dict.fromkeys(("org", "entry", "portal_document", "console_document",
                                "spam_release", "spam_retry", "spam_discard",
-                               "dropped_force"), "x")
+                               "dropped_force", "canned_edit", "canned_delete"), "x")
     registered = {(spec.method, spec.path) for spec in ROUTES}
     shaped = set(shapes(scene, api, sent_mail))
     assert not registered - shaped, f"give these routes a request shape: {registered - shaped}"
@@ -428,7 +501,7 @@ def test_every_route_costs_the_same_with_10_or_10000_tickets(
     big_scene = build_scene(api, make_org, make_user, stream, 2)
     # Their titles say "question": the console's search reads a page of 10,000 postings
     seed_other_customers(10_000, 0, agents=[big_scene.users["agent"]["id"]],
-                         staff_words=("question",))
+                         staff_words=("question", "tag:vip"))
     big = measure(api, big_scene, every_request(big_scene, api, sent_mail))
 
     assert set(small) == set(big)

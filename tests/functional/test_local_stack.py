@@ -87,7 +87,8 @@ def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
     # When the stack gets SIGTERM (what Ctrl-C and `make` stopping it send)
     process = local_stack["process"]
     children = descendants(process.pid)
-    ports = [local_stack["port"], int(local_stack["endpoint"].rsplit(":", 1)[1].strip("/"))]
+    ports = [local_stack["port"], int(local_stack["endpoint"].rsplit(":", 1)[1].strip("/")),
+             int(local_stack["live"].rsplit(":", 1)[1].split("/")[0])]  # the WebSocket API
     stop(process)
 
     # Then it exits cleanly, and no process nor listening port is left behind

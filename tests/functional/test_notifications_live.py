@@ -155,3 +155,145 @@ def test_unknown_frames_get_an_error(desk, live_endpoint):
     assert _send("c3", {"action": "dance"})["error"]["code"] == "unknown_action"
     assert _send("c3", {"action": "ping"}) == {"type": "pong"}
     assert _send("c3", {"action": "unsubscribe"}) == {"type": "unsubscribed"}
+
+
+def test_a_customer_hears_the_team_block_her_ticket_but_nothing_of_its_notes(
+    api, desk, live_endpoint
+):
+    stream = Stream()
+    ticket_id = desk.open_ticket()
+    stream.pump()
+    assert _connect("c4", token=desk.tokens["customer"]) == 200
+    _send("c4", {"action": "subscribe", "ticket_id": ticket_id})
+    # When the team writes an internal note, then blocks her messaging
+    desk.answer(ticket_id, "She has written to us from three addresses", action="note")
+    status, _, _ = api.call("POST", f"/api/console/tickets/{ticket_id}/block",
+                            {"reason": "Please call the hotline."}, token=desk.tokens["agent"])
+    assert status == 200
+    stream.pump()
+    # Then the note brought her nothing, and the block her ticket as she now sees it, alone
+    frames = [f for f in pushes("c4") if f["type"] == "messages"]
+    assert len(frames) == 1
+    assert frames[0]["messages"] == [] and frames[0]["last_seq"] == 1
+    ticket = frames[0]["ticket"]
+    assert (ticket["messaging_blocked"], ticket["blocked_reason"]) == (
+        True, "Please call the hotline.")
+    assert "three addresses" not in repr(pushes("c4"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The console's queue: staff pages hear that a ticket changed, never what was written
+
+
+def _queue_frames(connection_id: str) -> list[dict]:
+    return [f for f in pushes(connection_id) if f["type"] == "queue"]
+
+
+def test_the_team_follows_the_queue_and_hears_each_change_but_never_its_words(
+    api, desk, make_user, live_endpoint
+):
+    stream = Stream()
+    kim = make_user("agent", name="Kim Agent", email="kim@parley.test", team_ids=["support"])
+    kim_token = session_token(kim)
+    # Given Sam's console page following the queue, and Alice's portal page asking to
+    assert _connect("sam", token=desk.tokens["agent"]) == 200
+    assert _send("sam", {"action": "subscribe_queue"}) == {"type": "queue_subscribed"}
+    assert _connect("alice", token=desk.tokens["customer"]) == 200
+    refused = _send("alice", {"action": "subscribe_queue"})
+    assert refused["type"] == "error" and refused["error"]["code"] == "forbidden"
+
+    # When Alice opens a ticket
+    ticket_id = desk.open_ticket(body="My printer is on fire")
+    stream.pump()
+    # Then Sam hears of a new ticket, and Alice of nothing
+    assert _queue_frames("sam") == [
+        {"type": "queue", "ticket_id": ticket_id, "changes": ["created"]}]
+    assert _queue_frames("alice") == []
+
+    # When Kim assigns it to herself, then marks it waiting on the customer
+    status, _, _ = api.call("POST", f"/api/console/tickets/{ticket_id}/assign",
+                            {"assignee_id": kim["id"]}, token=kim_token)
+    assert status == 200
+    stream.pump()
+    status, _, _ = api.call("PATCH", f"/api/console/tickets/{ticket_id}", {"status": "pending"},
+                            token=kim_token)
+    assert status == 200
+    stream.pump()
+    # And writes an internal note, and Alice writes again
+    secret = "The VPN password is hunter2"
+    desk.answer(ticket_id, secret, action="note", token=kim_token)
+    desk.reply(ticket_id, "Still smoking, and the smell is awful.")
+    stream.pump()
+
+    # Then Sam heard each change of the ticket as it happened: which ticket and what changed
+    assert [f["changes"] for f in _queue_frames("sam")] == [
+        ["created"], ["assignee"], ["status"], ["activity"], ["status"]]
+    assert {f["ticket_id"] for f in _queue_frames("sam")} == {ticket_id}
+    # And never a word of any message, internal or not
+    for frame in _queue_frames("sam"):
+        assert sorted(frame) == ["changes", "ticket_id", "type"]
+    pushed = repr(pushes("sam"))
+    for words in (secret, "hunter2", "Still smoking", "My printer is on fire"):
+        assert words not in pushed
+    assert _queue_frames("alice") == []
+
+
+def test_the_queue_is_read_by_key_and_left_by_those_who_go(desk, api, live_endpoint):
+    from tests.functional.dynamodb_support import _watching
+
+    stream = Stream()
+    assert _connect("tab1", token=desk.tokens["agent"]) == 200
+    assert _connect("tab2", token=desk.tokens["agent"]) == 200
+    for tab in ("tab1", "tab2"):
+        assert _send(tab, {"action": "subscribe_queue"}) == {"type": "queue_subscribed"}
+    # When one tab stops following the queue
+    assert _send("tab2", {"action": "unsubscribe_queue"}) == {"type": "queue_unsubscribed"}
+    # And a ticket is opened
+    calls: list[tuple[str, str]] = []
+
+    def see(service: str, operation: str, params: dict) -> None:
+        if service == "dynamodb":
+            calls.append((operation, params.get("IndexName", "")))
+
+    ticket_id = desk.open_ticket()
+    with _watching(see):
+        stream.pump()
+    # Then only the tab still following hears of it, found by a key-condition Query
+    assert [f["ticket_id"] for f in _queue_frames("tab1")] == [ticket_id]
+    assert _queue_frames("tab2") == []
+    assert ("Query", "queue-index") in calls
+    assert not any(operation == "Scan" for operation, _ in calls)
+
+    # When the agent signs out, the next change pushes nothing and forgets the connection
+    status, _, _ = api.call("POST", "/api/auth/logout", token=desk.tokens["agent"])
+    assert status == 200
+    desk.reply(ticket_id)
+    stream.pump()
+    assert len(_queue_frames("tab1")) == 1
+    from chalicelib.data.live import get_connection
+
+    assert get_connection("tab1") is None
+
+
+def test_what_the_live_list_reads_again_does_not_keep_an_agent_signed_in(
+    api, fake_clock, desk, make_user
+):
+    # Given sessions that end after five idle minutes, and Sam's console open
+    admin = session_token(make_user("admin"))
+    status, _, _ = api.call("PATCH", "/api/admin/settings", {"idle_timeout_minutes": 5},
+                            token=admin)
+    assert status == 200
+    token = desk.tokens["agent"]
+    # A read of the list he asks for is his activity: four minutes on, his session goes on
+    fake_clock.advance(4 * 60)
+    assert api.call("GET", "/api/console/tickets", token=token)[0] == 200
+    fake_clock.advance(4 * 60)
+    assert api.call("GET", "/api/auth/session", token=token)[0] == 200
+
+    # When, four minutes after his read, only the live list reads itself (a frame, its poll)
+    assert api.call("GET", "/api/console/tickets?refresh=1", token=token)[0] == 200
+    fake_clock.advance(2 * 60)
+
+    # Then his session ended five minutes after his own last request, not after the list's
+    status, body, _ = api.call("GET", "/api/auth/session", token=token)
+    assert (status, body["error"]["details"]["reason"]) == (401, "idle")

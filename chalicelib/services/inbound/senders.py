@@ -18,6 +18,7 @@ from chalicelib.data.inbound import DROPPED, REJECTED
 from chalicelib.errors import InvalidInput
 from chalicelib.mail import tokens
 from chalicelib.mail.model import ParsedMail
+from chalicelib.services import customers
 from chalicelib.services.inbound.deliveries import Result
 from chalicelib.services.inbound.received import Mail, Unhandled
 from chalicelib.services.inbound.replies import answer_unknown_sender, may_answer
@@ -92,6 +93,7 @@ def give_org(user: user_store.UserModel, settings: PortalSettings) -> user_store
     the one mail customers get."""
     user.org_id = _mail_org(str(user.email), settings)
     user_store.save_user(user)
+    customers.added(user)  # with an organization, the console's customer search lists them
     return user
 
 

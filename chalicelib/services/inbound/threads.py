@@ -22,11 +22,43 @@ from chalicelib.services.tickets import access
 from chalicelib.services.tickets import email as ticket_mail
 
 MAX_THREAD_LOOKUPS = 20
+MAX_MERGE_HOPS = 10  # merged tickets followed to their survivor (A into B, then B into C)
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,9})\]")
 
 
 def thread(mail: Mail, user: user_store.UserModel | None) -> tuple[TicketModel, str] | None:
-    """The ticket the mail answers and how that was found, or None: a new message."""
+    """The ticket the mail answers and how that was found, or None: a new message. A merged
+    ticket's mail lands on its last survivor (tickets/merge.py: the same requester's), merged
+    since into another or not."""
+    found = _thread(mail, user)
+    if found is None or not found[0].merged_into:
+        return found
+    survivor = _last_survivor(found[0])
+    if survivor is None or (user is not None and not _may_see(user, survivor, staff_ok=True)):
+        return None  # nowhere the sender may write: a new ticket, as for an unknown thread
+    return survivor, found[1]
+
+
+def _last_survivor(ticket: TicketModel) -> TicketModel | None:
+    """Where a merged ticket's messages went last, following `merged_into`; None when a ticket
+    on the way is gone, the chain loops or is longer than MAX_MERGE_HOPS (merge.py allows
+    neither: a broken record, never a reason to write on a merged ticket)."""
+    seen = {ticket.ticket_id}
+    for _ in range(MAX_MERGE_HOPS):
+        next_id = str(ticket.merged_into or "")
+        if not next_id:
+            return ticket
+        if next_id in seen:
+            return None
+        seen.add(next_id)
+        found = ticket_store.get_ticket(next_id)
+        if found is None:
+            return None
+        ticket = found
+    return None if ticket.merged_into else ticket
+
+
+def _thread(mail: Mail, user: user_store.UserModel | None) -> tuple[TicketModel, str] | None:
     parsed = mail.parsed
     if mail.sender:
         for address in _recipients(mail):

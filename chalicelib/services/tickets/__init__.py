@@ -13,10 +13,15 @@ Import the module you need (nothing is re-exported here, so a route loads only i
 - `portal.py`     the customer's side: lists, detail, polling, reply, resolve, rate.
 - `console.py`    the agent's side: lists, detail, polling, answers, assign, title and status,
                   close, block messaging, the teammate picker.
+- `collisions.py` the stale-answer check: an agent's answer on a view someone else's message
+                  or another assignee has overtaken is 409 `conversation_changed`.
 - `email.py`      what a received mail writes on a ticket (services/inbound decides what it is).
 - `auto_close.py` the schedule that closes tickets resolved long enough ago.
 - `threads.py`    reading a thread a page at a time, per side.
 - `search.py`     what a list's search box asks for: a ticket number (words are the search
                   index's, services/search.py; the followed and unread lists filter theirs).
 - `views.py`      tickets and messages turned into the customer's and the console's answers.
+- `tags.py`       the team's tags on a ticket (staff only; the list filters by them).
+- `bulk.py`       an action on the console's selection, each ticket under its one-at-a-time rules.
+- `merge.py`      merging two tickets of one customer: moving messages and documents, resumable.
 """

@@ -38,10 +38,18 @@ def commit(
     settings: PortalSettings,
     *,
     touch: bool = True,
+    store: Callable[[TicketModel, Draft, PortalSettings], MessageModel] | None = None,
 ) -> MessageModel | None:
-    """None when the rule found nothing to change (a repeated click, a no-op edit)."""
+    """None when the rule found nothing to change (a repeated click, a no-op edit). `store`
+    replaces `store_draft` for a change that writes more in the same transaction (a merge:
+    tickets/merge.py), and fails the same way (`ticket_changed`) to be tried again."""
     for attempt in range(COMMIT_ATTEMPTS):
         ticket = load()
+        if ticket.merged_into:
+            # A merged ticket is frozen (tickets/merge.py moves what it holds to its survivor):
+            # a reply, an answer or a change goes to the survivor.
+            raise Conflict("This conversation was merged into another one.",
+                           code="ticket_merged", details={"ticket_id": ticket.merged_into})
         before = ticket.status
         draft = rule(ticket)
         if draft is None:
@@ -55,7 +63,7 @@ def commit(
         if draft.visibility == PUBLIC:
             ticket.public_activity_at = clock.now()  # what customers see: never a note
         try:
-            return store_draft(ticket, draft, settings)
+            return (store or store_draft)(ticket, draft, settings)
         except Conflict as exc:
             if exc.code != "ticket_changed":
                 raise
@@ -66,6 +74,13 @@ def commit(
 def store_draft(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> MessageModel:
     """The ticket and its next message, in one transaction conditioned on the ticket's version
     (a new ticket: its first message)."""
+    message = next_message(ticket, draft)
+    message_store.store_message(ticket, message, _folder_entries(ticket, message, settings))
+    return message
+
+
+def next_message(ticket: TicketModel, draft: Draft) -> MessageModel:
+    """The draft as the ticket's next message; counts it on the ticket (neither written)."""
     # Every message takes the next position; a public one also the next public number, its key
     # and what customers see (data/messages.py).
     position = int(ticket.last_seq or 0) + 1
@@ -97,7 +112,6 @@ def store_draft(ticket: TicketModel, draft: Draft, settings: PortalSettings) -> 
         details=draft.details,
         attachment_ids=list(draft.attachment_ids) or None,
     )
-    message_store.store_message(ticket, message, _folder_entries(ticket, message, settings))
     return message
 
 

@@ -16,11 +16,12 @@ from chalicelib.data.messages import INTERNAL, PUBLIC, position_of
 from chalicelib.data.tickets import CLOSED_STATUSES, TicketFilter, TicketModel
 from chalicelib.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.observability import count
-from chalicelib.services import search, suppressions
+from chalicelib.services import audit, search, suppressions
 from chalicelib.services.attachments.reading import attachable
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import get_portal_settings
-from chalicelib.services.tickets import access, views
+from chalicelib.services.tickets import access, tags, views
+from chalicelib.services.tickets.collisions import Seen, refuse_if_changed
 from chalicelib.services.tickets.commit import commit
 from chalicelib.services.tickets.drafts import (
     AGENT_REPLY,
@@ -70,19 +71,25 @@ def list_console_tickets(
     q: str,
     limit: int,
     cursor: str | None,
+    tag: str | None = None,
 ) -> ConsoleTicketPage:
     state = store.CLOSED_CLASS if status == "closed" else store.OPEN_CLASS
+    wanted = [tags.normalise(tag)] if tag else []
     number = ticket_number(q)
     if number is not None:
         found = store.find_by_number(number)
+        if found is not None and not set(wanted) <= set(found.tags or []):
+            found = None
         return views.console_list(principal, [found] if found else [], None)
     assignee_id = (
         {"me": principal.user_id, "none": store.UNASSIGNED}.get(assignee, assignee)
         if assignee else None
     )
-    if q.strip():  # words: the search index (services/search.py), narrowed as the lists are
+    # Words or a tag: the search index (services/search.py; a tag is a staff term), narrowed as
+    # the lists are.
+    if q.strip() or wanted:
         hits = search.staff_search(q, state=state, assignee_id=assignee_id, team=team,
-                                   limit=limit, cursor=cursor)
+                                   limit=limit, cursor=cursor, tags=wanted)
         return views.console_list(principal, hits.tickets, hits.cursor)
     if assignee_id:
         page = store.query_tickets(
@@ -163,9 +170,10 @@ def search_agents(q: str, limit: int) -> list[Teammate]:
 
 def answer(
     principal: Principal, ticket_id: str, action: str, body: str,
-    attachment_ids: Sequence[str] = (),
+    attachment_ids: Sequence[str] = (), seen: Seen | None = None,
 ) -> ConsoleMessage:
-    """Send / Send and leave open / Resolve silently / Internal note."""
+    """Send / Send and leave open / Resolve silently / Internal note. `seen`: what the agent's
+    page showed; someone else's message or another assignee since is 409 (collisions.py)."""
     if action not in ANSWERS:
         raise InvalidInput(f"action must be one of {', '.join(ANSWERS)}.", code="unknown_action")
     kind, visibility, new_status = ANSWERS[action]
@@ -174,6 +182,9 @@ def answer(
     settings = get_portal_settings()
 
     def rule(ticket: TicketModel) -> Draft:
+        # Checked on the ticket the transaction is conditioned on: of two answers sent at once
+        # on the same expectation, the second one's retry finds the first one's message.
+        refuse_if_changed(principal, ticket, seen or Seen())
         details: dict[str, Any] = {"action": action}
         if ticket.assignee_id is None and action != "note":
             # Replying takes the conversation; the answer says so, as the history's line.
@@ -199,8 +210,16 @@ def answer(
 def assign(
     principal: Principal, ticket_id: str, assignee_id: str | None, expected: Any = UNSET
 ) -> ConsoleTicketView:
+    assign_ticket(principal, ticket_id, assignee_id, expected)
+    return console_view(principal, ticket_id)
+
+
+def assign_ticket(
+    principal: Principal, ticket_id: str, assignee_id: str | None, expected: Any = UNSET
+) -> None:
     """Assign to any agent, or to nobody. `expected` is who the caller saw assigned: when two
-    agents assign at the same moment, the second finds the ticket changed and gets 409."""
+    agents assign at the same moment, the second finds the ticket changed and gets 409. (The
+    bulk actions, tickets/bulk.py, apply it to each ticket without reading its view.)"""
     settings = get_portal_settings()
     target_name = ""
     if assignee_id is not None:
@@ -229,7 +248,6 @@ def assign(
                               "assignee_name": target_name or None})
 
     commit(lambda: access.staff_ticket(principal, ticket_id), rule, settings, touch=False)
-    return console_view(principal, ticket_id)
 
 
 def update_conversation(
@@ -291,20 +309,49 @@ def _retitle(
            touch=False)
 
 
-def close(principal: Principal, ticket_id: str) -> ConsoleTicketView:
+def close(principal: Principal, ticket_id: str, reason: str | None = None) -> ConsoleTicketView:
+    close_ticket(principal, ticket_id, reason)
+    return console_view(principal, ticket_id)
+
+
+def close_ticket(principal: Principal, ticket_id: str, reason: str | None = None) -> None:
+    """Close, as the assignee (also each ticket of a bulk close, tickets/bulk.py). An admin may
+    close a conversation someone else holds (or nobody), abandoned, only saying why: the reason
+    goes on the history line and the admin's override into the audit trail. Other agents stay
+    refused: a conversation is closed by whoever answers for it."""
+    reason = " ".join((reason or "").split())
     author = load_user(principal.user_id)
+    overridden: dict[str, Any] = {}
 
     def rule(ticket: TicketModel) -> Draft | None:
+        overridden.clear()  # a retry after a conflict decides again on the fresh ticket
         if ticket.assignee_id != principal.user_id:
-            raise Forbidden("Only the assignee can close this conversation.", code="not_assignee")
+            if not principal.is_admin:
+                raise Forbidden("Only the assignee can close this conversation.",
+                                code="not_assignee")
+            if not reason:
+                raise InvalidInput("Say why you close a conversation someone else holds.",
+                                   code="close_reason_required")
         if ticket.status == "closed":
             return None
+        details: dict[str, Any] = {"event": "closed"}
+        if reason:
+            details["reason"] = reason
+        if ticket.assignee_id != principal.user_id:
+            details["assignee_id"] = ticket.assignee_id
+            overridden.update(number=int(ticket.number), assignee_id=ticket.assignee_id)
         set_status(ticket, "closed")
-        return Draft(SYSTEM_EVENT, INTERNAL, "Closed.", principal, author.name,
-                     details={"event": "closed"})
+        return Draft(SYSTEM_EVENT, INTERNAL, f"Closed: {reason}" if reason else "Closed.",
+                     principal, author.name, details=details)
 
     commit(lambda: access.staff_ticket(principal, ticket_id), rule, get_portal_settings())
-    return console_view(principal, ticket_id)
+    if overridden:
+        held = overridden["assignee_id"]
+        holder = user_store.get_user(held) if held else None
+        audit.record("ticket.close", actor=principal, target=f"ticket:{ticket_id}", details={
+            "number": overridden["number"], "reason": reason,
+            "assignee": holder.name if holder is not None else None,
+        })
 
 
 def set_blocked(

@@ -73,6 +73,7 @@ def list_customer_tickets(
     if number is not None:
         found = store.find_by_number(number)
         items = [found] if found and access.customer_may_see(principal, found, settings) else []
+        items = [t for t in items if not t.merged_into]  # its survivor stands for it
         items = [t for t in items if t.requester_id == principal.user_id or scope == "org"]
         return views.customer_list(principal, items, None, settings)
     if q.strip():  # words: the search index (services/search.py), narrowed as the lists are
@@ -102,6 +103,7 @@ def _narrow(status: str, q: str, topic: str | None, settings: PortalSettings) ->
         customer_text=True,
         hidden_topics=settings.hidden_topics,
         hidden_channels=settings.hidden_channels,
+        unmerged=True,  # a merged ticket's survivor stands for it (tickets/merge.py)
     )
 
 
@@ -159,7 +161,7 @@ def customer_view(
     closed = ticket.status in CLOSED_STATUSES
     return {
         "ticket": views.customer_summary(
-            ticket, settings, unread=False,
+            ticket, settings, reader=principal, unread=False,
             language=language or reading_language(principal.user_id)),
         "messages": [views.customer_message(m, principal, settings) for m in thread],
         "earlier_cursor": earlier,
@@ -206,7 +208,8 @@ def customer_new_messages(
     return {
         "messages": [views.customer_message(m, principal, settings) for m in page.items],
         "ticket": views.customer_summary(
-            ticket, settings, unread=False, language=reading_language(principal.user_id)),
+            ticket, settings, reader=principal, unread=False,
+            language=reading_language(principal.user_id)),
         "last_seq": max([after] + [int(m.seq) for m in page.items]),
     }
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from chalicelib import clock
 from chalicelib.data import reads as read_store
+from chalicelib.data import tickets as ticket_store
 from chalicelib.data import users as user_store
 from chalicelib.data.messages import INTERNAL, PUBLIC, MessageModel, position_of
 from chalicelib.data.tickets import OPEN_STATUSES, TicketModel
 from chalicelib.services.identity import language_of
 from chalicelib.services.principal import CUSTOMER, Principal
 from chalicelib.services.settings import PortalSettings
+from chalicelib.services.tickets import access
 from chalicelib.shapes.tickets import (
     ConsoleMessage,
     ConsoleTicket,
@@ -18,10 +20,33 @@ from chalicelib.shapes.tickets import (
     CustomerMessage,
     CustomerTicket,
     CustomerTicketPage,
+    TicketLink,
 )
 
 # ---------------------------------------------------------------------------------------------
 # The customer's
+
+
+def merged_link(ticket: TicketModel) -> TicketLink | None:
+    """A merged ticket's survivor (tickets/merge.py keeps its number with the progress)."""
+    if not ticket.merged_into:
+        return None
+    progress = ticket.merge if isinstance(ticket.merge, dict) else {}
+    return {"id": str(ticket.merged_into), "number": int(progress.get("number") or 0)}
+
+
+def customer_merged_link(
+    principal: Principal, ticket: TicketModel, settings: PortalSettings
+) -> TicketLink | None:
+    """The survivor, for a customer who may open it (one more read, of merged tickets only):
+    a follower of the merged ticket alone is not told another ticket's id and number."""
+    link = merged_link(ticket)
+    if link is None:
+        return None
+    survivor = ticket_store.get_ticket(link["id"])
+    if survivor is None or not access.customer_may_see(principal, survivor, settings):
+        return None
+    return link
 
 
 def status_for_customer(ticket: TicketModel, settings: PortalSettings) -> str:
@@ -51,10 +76,10 @@ def display_author(message: MessageModel, settings: PortalSettings) -> str:
 
 
 def customer_summary(
-    ticket: TicketModel, settings: PortalSettings, *, unread: bool, language: str,
-    requester: user_store.UserModel | None = None,
+    ticket: TicketModel, settings: PortalSettings, *, reader: Principal, unread: bool,
+    language: str, requester: user_store.UserModel | None = None,
 ) -> CustomerTicket:
-    """A ticket as a customer reading `language` sees it listed or opened."""
+    """A ticket as `reader`, reading `language`, sees it listed or opened."""
     summary: CustomerTicket = {
         "id": ticket.ticket_id,
         "number": int(ticket.number),
@@ -72,6 +97,7 @@ def customer_summary(
         "rating": int(ticket.rating) if ticket.rating is not None else None,
         "rating_comment": ticket.rating_comment,
         "troubleshooter": ticket.troubleshooter,
+        "merged_into": customer_merged_link(reader, ticket, settings),
     }
     if requester is not None:
         summary["requester"] = {"id": requester.user_id, "name": requester.name}
@@ -92,6 +118,7 @@ def customer_list(
         "items": [
             customer_summary(
                 t, settings,
+                reader=principal,
                 unread=t.ticket_id in unread,
                 language=language,
                 requester=people.get(t.requester_id),
@@ -154,6 +181,8 @@ def console_summary(
         "rating": int(ticket.rating) if ticket.rating is not None else None,
         "rating_comment": ticket.rating_comment,
         "version": int(ticket.version or 0),
+        "tags": [str(tag) for tag in ticket.tags or []],
+        "merged_into": merged_link(ticket),
     }
 
 

@@ -33,7 +33,8 @@ function auditValue(key, value) {
 export const AUDIT_ACTIONS = {
   change: ["settings.update", "user.create", "user.update", "user.disable", "org.create", "org.rename",
     "team.create", "team.update", "inbound.retry", "inbound.release", "inbound.discard", "inbound.force",
-    "suppression.lift", "access.denied", "attachment.rejected", "follower.add", "follower.remove"],
+    "suppression.lift", "access.denied", "attachment.rejected", "follower.add", "follower.remove",
+    "ticket.close", "canned.create", "canned.update", "canned.delete", "ticket.merge"],
   signin: ["auth.login", "auth.logout", "auth.lockout", "auth.password_change", "auth.reset",
     "auth.reset_request", "auth.register", "auth.verify_email"],
 };
@@ -80,5 +81,7 @@ export function auditTarget(entry, userName) {
     return userName(target) || entry.actor_email || target;
   }
   if (entry.action.startsWith("user.")) return userName(target) || target;
+  // A shared canned response: its title when the change was made.
+  if (entry.action.startsWith("canned.") && entry.details && entry.details.title) return String(entry.details.title);
   return target;
 }

@@ -31,6 +31,7 @@ export function readFilters(query) {
     assignee: query.get("assignee") || "",
     team: query.get("team") || "",
     q: query.get("q") || "",
+    tag: query.get("tag") || "",
   };
 }
 
@@ -41,6 +42,7 @@ export function filterQuery(/** @type {ConsoleFilters} */ filters) {
   else if (filters.assignee) params.set("assignee", filters.assignee);
   if (filters.team) params.set("team", filters.team);
   if (filters.q) params.set("q", filters.q);
+  if (filters.tag) params.set("tag", filters.tag);
   const text = params.toString();
   return text ? `?${text}` : "";
 }

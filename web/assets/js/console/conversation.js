@@ -21,6 +21,10 @@ import { assigneePicker } from "./assignee.js";
 import { titleEditor } from "./title.js";
 import { conversationHeader } from "./header.js";
 import { composer } from "./composer.js";
+import { customerContext, adminClose } from "./context.js";
+import { watchPresence, changedNotice } from "./presence.js";
+import { tagEditor } from "./tags.js";
+import { mergeControl } from "./merge.js";
 
 /** @type {PageFn} */
 export async function conversation({ main, params, query }) {
@@ -43,6 +47,10 @@ export async function conversation({ main, params, query }) {
     thread.add(fresh.messages || [], false);
     picker.update(current);
     header.render(current);
+    closer.render(current);
+    desk.tags.render(current);
+    desk.merge.render(current);
+    showMore();
     title.update(current);
     setTitle(current.title);
   }
@@ -86,14 +94,74 @@ export async function conversation({ main, params, query }) {
   });
   const docs = documentsArea({ base, uploadExtra: { visibility: "public" }, onList: () => nameChips(thread.list),
     hint: t("documents.sharedHint"), limits: config.attachments });
+  // What the agent's answer is written on (services/tickets/collisions.py): the thread's last
+  // message and the assignee when they began it. Someone else's message or another assignee
+  // since is refused, and the composer says what changed and offers Send anyway.
+  const seenNow = () => ({ expected_last_seq: thread.lastSeq(),
+    expected_assignee_id: current.assignee ? current.assignee.id : null });
+  let seen = seenNow();
   const answer = composer({ base, ticketId: id, maxLength: config.max_message_length, limits: config.attachments,
     onSent: async (message, withFiles) => {
       if (withFiles) docs.refresh();
       thread.add([message], false);
       await refresh();
       pane.reload();
+    },
+    expectations: () => seen,
+    onConflict: (error, sendAnyway) => {
+      if (!(error instanceof ApiError) || error.code !== "conversation_changed") return null;
+      /** @type {ConversationChanged} */
+      const changed = /** @type {any} */ (error.details);
+      // Sending anyway answers what the refusal named; the thread and header show it at once.
+      seen = { expected_last_seq: changed.last_seq,
+        expected_assignee_id: changed.assignee ? changed.assignee.id : null };
+      refresh();
+      return changedNotice(changed, sendAnyway);
     } });
+  const answerBox = answer.querySelector("textarea");
+  let blank = !answerBox || !answerBox.value.trim();
+  if (answerBox) {
+    answerBox.addEventListener("input", () => {
+      // A new answer begins on what the page shows now (a restored draft: on what it loaded).
+      if (blank && answerBox.value.trim()) seen = seenNow();
+      blank = !answerBox.value.trim();
+    });
+  }
+  // Who else has the conversation open or is typing (presence.js), under the header.
+  const presence = watchPresence({ base, answerBox });
+  onCleanup(() => presence.stop());
   header.render(current);
+  // The requester's context beside the thread, and an admin's Close of someone else's (context.js)
+  const customer = customerContext({ base });
+  const closer = adminClose({ base, failed, done: (fresh, message) => {
+    applyView(fresh);
+    status.replaceChildren(notice("success", message));
+    pane.reload();
+  } });
+  closer.render(current);
+  // The team's tags, and "Merge into…" another ticket of the customer (tags.js, merge.js)
+  const desk = {
+    tags: tagEditor({ base, failed, saved: (fresh, message) => {
+      applyView(fresh);
+      status.replaceChildren(notice("success", message));
+      pane.reload();
+    } }),
+    merge: mergeControl({ base, filters, failed }),
+  };
+  desk.tags.render(current);
+  desk.merge.render(current);
+  // The rarer actions (merging; an admin's close of someone else's) wait behind "More", so the
+  // everyday ones keep to one row at a desktop width whatever the font; choosing one closes it.
+  const more = h("details", { class: "convo-more" },
+    h("summary", { class: "btn btn--ghost btn--small" }, h("span", { text: t("console.moreActions") })),
+    h("div", { class: "convo-more__menu" }, closer.button, desk.merge.button));
+  more.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest(".convo-more__menu button")) more.open = false;
+  });
+  function showMore() {
+    more.hidden = closer.button.hidden && desk.merge.button.hidden;
+  }
+  showMore();
 
   const detail = h("section", { class: "pane pane--detail", "aria-labelledby": "detail-title" },
     h("span", { id: "detail-title", class: "sr-only", text: t("console.detail") }),
@@ -103,13 +171,16 @@ export async function conversation({ main, params, query }) {
       h("p", { class: "ticket__meta muted" }, `#${current.number}`, " · ", t(`channel.${current.channel}`)),
       title.element,
       h("div", { class: "convo-header__row" }, header.statusHolder, header.requesterLine),
-      h("div", { class: "convo-header__actions" }, picker, header.actions)),
-    status, header.blockHolder, header.blockedBanner,
+      desk.tags.element,
+      h("div", { class: "convo-header__actions" }, picker, header.actions, more),
+      presence.element),
+    status, header.blockHolder, closer.holder, desk.merge.holder, header.blockedBanner,
     h("div", { class: "convo-layout" },
       h("div", { class: "convo-main" },
         h("h2", { class: "section-title" }, h("span", { text: t("thread.title") }), thread.countBadge),
         thread.announcer, thread.earlier, thread.list, answer),
       h("aside", { class: "convo-side", "aria-label": t("ticket.aside") },
+        customer.element,
         view.troubleshooter ? troubleshooterCard(view.troubleshooter) : null,
         docs,
         followersCard({ base }),
@@ -123,7 +194,9 @@ export async function conversation({ main, params, query }) {
     poll: (after) => get(`${base}/messages`, { after }, { quiet: true }),
     onUpdate: (/** @type {MessagesPage<ConsoleMessage>} */ update) => {
       if (thread.add(update.messages, true)) {
-        if (update.messages.some((m) => m.kind === "system_event" || m.author.role === "customer")) refresh(true);
+        // Whatever came (a teammate's answer takes the conversation and may resolve it), the
+        // header shows the ticket as it now is: never a stale assignee or status.
+        refresh(true);
         docs.refresh(true);
       }
     },

@@ -1,6 +1,7 @@
 // @ts-check
-// The console's list of conversations (Open / Closed, assigned to me, unassigned, by team,
-// search): the page of its own, and the pane beside an open conversation.
+// The console's list of conversations (Open / Closed, assigned to me, unassigned, by team, by
+// tag, search): the page of its own, and the pane beside an open conversation. Rows can be
+// selected (one by one, or every row shown) for the bulk bar's actions (bulk.js).
 
 import { h, append, clear, icon, notice, uid } from "../dom.js";
 import { get } from "../api.js";
@@ -8,6 +9,9 @@ import { t, errorText, relativeTime } from "../i18n.js";
 import { setTitle } from "../shell/state.js";
 import { statusBadge, loadMoreButton, segmented, emptyState } from "../ui.js";
 import { consoleConfig, teamName, filterQuery, readFilters } from "./config.js";
+import { watchQueue } from "./queue.js";
+import { tagChips } from "./tags.js";
+import { bulkBar } from "./bulk.js";
 
 /** The list, filtered as `filters` say (and the address keeps), `selectedId` highlighted;
  * `reload()` reads it again after a change.
@@ -20,6 +24,41 @@ export function listPane({ filters, selectedId, headingLevel }) {
   const status = h("div", { "aria-live": "polite" });
   const summary = h("p", { class: "list-summary muted", "aria-live": "polite" });
   const more = loadMoreButton(() => load(false));
+
+  // The selection, by ticket id: kept while the rows are read again (a live refresh, Load more)
+  // and pruned to the rows shown after a new first page.
+  /** @type {Set<string>} */
+  const selected = new Set();
+  const rowBoxes = () => /** @type {HTMLInputElement[]} */ ([...list.querySelectorAll(".convo__select")]);
+  const selectAll = h("input", { type: "checkbox", class: "checkbox", id: uid("select-all") });
+  const syncSelection = () => {
+    const boxes = rowBoxes();
+    for (const box of boxes) box.closest(".convo")?.classList.toggle("is-selected", box.checked);
+    const chosen = boxes.filter((box) => box.checked).length;
+    selectAll.checked = boxes.length > 0 && chosen === boxes.length;
+    selectAll.indeterminate = chosen > 0 && chosen < boxes.length;
+    bulk.update(selected.size);
+  };
+  const bulk = bulkBar({
+    selected: () => [...selected],
+    done: () => {
+      selected.clear();
+      load(true, list.querySelectorAll(".convo").length);
+    },
+    clear: () => {
+      selected.clear();
+      for (const box of rowBoxes()) box.checked = false;
+      syncSelection();
+    },
+  });
+  selectAll.addEventListener("change", () => {
+    for (const box of rowBoxes()) {
+      box.checked = selectAll.checked;
+      if (box.checked) selected.add(box.value);
+      else selected.delete(box.value);
+    }
+    syncSelection();
+  });
 
   const apply = () => {
     const target = (selectedId ? `/console/tickets/${encodeURIComponent(selectedId)}` : "/console") + filterQuery(filters);
@@ -62,6 +101,15 @@ export function listPane({ filters, selectedId, headingLevel }) {
     filters.team = team.value;
     apply();
   });
+  // By tag: the team's own labels; the tags of the rows shown are offered as you type.
+  const tagOptions = h("datalist", { id: uid("tags") });
+  const tagFilter = h("input", { class: "input input--small", type: "search", id: uid("tag"), value: filters.tag,
+    maxlength: 30, autocomplete: "off", placeholder: t("tags.filterPlaceholder"), list: tagOptions.id });
+  tagFilter.addEventListener("change", () => {
+    filters.tag = tagFilter.value.trim().toLowerCase();
+    tagFilter.value = filters.tag;
+    apply();
+  });
   const search = h("input", { class: "input input--search", type: "search", id: uid("q"), value: filters.q,
     maxlength: 200, placeholder: t("console.searchPlaceholder") });
   const searchForm = h("form", { class: "search", role: "search" },
@@ -74,8 +122,16 @@ export function listPane({ filters, selectedId, headingLevel }) {
 
   const item = (/** @type {ConsoleTicket} */ ticket) => {
     const current = ticket.id === selectedId;
+    const box = h("input", { type: "checkbox", class: "checkbox convo__select", value: ticket.id,
+      checked: selected.has(ticket.id), "aria-label": t("bulk.select", { number: ticket.number }) });
+    box.addEventListener("change", () => {
+      if (box.checked) selected.add(ticket.id);
+      else selected.delete(ticket.id);
+      syncSelection();
+    });
     return h("li", { class: ["convo", ticket.unread && "is-unread", current && "is-current"], dataset: { ticketId: ticket.id } },
-      h("a", { class: "convo__link", href: `/console/tickets/${encodeURIComponent(ticket.id)}${filterQuery(filters)}`,
+    box,
+    h("a", { class: "convo__link", href: `/console/tickets/${encodeURIComponent(ticket.id)}${filterQuery(filters)}`,
         "aria-current": current ? "page" : null },
       h("span", { class: "convo__top" },
         ticket.unread ? h("span", { class: "unread-dot" }, h("span", { class: "sr-only", text: t("tickets.unread") })) : null,
@@ -87,11 +143,13 @@ export function listPane({ filters, selectedId, headingLevel }) {
       h("span", { class: "convo__bottom" },
         statusBadge(ticket.status),
         ticket.messaging_blocked ? h("span", { class: "chip chip--warning" }, icon("lock"), t("console.blocked")) : null,
+        ticket.merged_into ? h("span", { class: "chip", text: t("merge.chip", { number: ticket.merged_into.number }) }) : null,
+        tagChips(ticket.tags),
         h("span", { class: ["convo__assignee", !ticket.assignee && "muted"] }, icon("user"),
           ticket.assignee ? ticket.assignee.name : t("console.unassigned")))));
   };
 
-  async function load(/** @type {boolean} */ reset) {
+  async function load(/** @type {boolean} */ reset, /** @type {number} */ atLeast = 25, live = false) {
     const mineRequest = ++request;
     more.busy(true);
     status.replaceChildren();
@@ -99,12 +157,23 @@ export function listPane({ filters, selectedId, headingLevel }) {
       const assigneeParam = filters.mine ? "me" : filters.assignee || null;
       /** @type {Page<ConsoleTicket>} */
       const page = await get("/api/console/tickets", {
-        status: filters.status, assignee: assigneeParam, team: filters.team, q: filters.q,
-        limit: 25, cursor: reset ? null : cursor,
+        status: filters.status, assignee: assigneeParam, team: filters.team, q: filters.q, tag: filters.tag,
+        limit: reset ? Math.min(100, Math.max(25, atLeast)) : 25, cursor: reset ? null : cursor,
+        refresh: live ? 1 : null, // queue.js: not the agent's doing, so not activity
       });
       if (mineRequest !== request) return;
-      if (reset) clear(list);
+      if (reset) {
+        clear(list);
+        const shown = new Set(page.items.map((ticket) => ticket.id));
+        for (const id of [...selected]) if (!shown.has(id)) selected.delete(id);
+      }
       for (const ticket of page.items) list.append(item(ticket));
+      const seen = new Set([...tagOptions.children].map((option) => /** @type {HTMLOptionElement} */ (option).value));
+      for (const name of page.items.flatMap((ticket) => ticket.tags || [])) {
+        if (!seen.has(name)) tagOptions.append(h("option", { value: name }));
+        seen.add(name);
+      }
+      syncSelection();
       cursor = page.next_cursor;
       more.show(Boolean(cursor));
       if (!list.children.length && !cursor) list.append(h("li", {}, emptyState(t("console.none"))));
@@ -126,11 +195,18 @@ export function listPane({ filters, selectedId, headingLevel }) {
       h("div", { class: "pane__filter-row" }, statusGroup, mine),
       h("div", { class: "pane__filter-row" },
         h("label", { class: "sr-only", for: assignee.id, text: t("console.assignee") }), assignee,
-        h("label", { class: "sr-only", for: team.id, text: t("console.team") }), team)),
+        h("label", { class: "sr-only", for: team.id, text: t("console.team") }), team),
+      h("div", { class: "pane__filter-row" },
+        h("label", { class: "sr-only", for: tagFilter.id, text: t("tags.filter") }), tagFilter, tagOptions)),
     status,
+    h("div", { class: "convo-select-all" }, selectAll,
+      h("label", { for: selectAll.id, text: t("bulk.selectAll") })),
+    bulk.element,
     list,
     h("div", { class: "list-footer" }, summary, more.element));
   load(true);
+  // Live (queue.js): read again as many lines as are shown, so the scroll stays where it is.
+  watchQueue({ element, list, refresh: () => load(true, list.querySelectorAll(".convo").length, true) });
   return { element, reload: () => load(true) };
 }
 

@@ -21,10 +21,16 @@ const EVENT_LINES = {
   blocked: (d) => ("reason" in d ? t("event.blocked", { reason: d.reason }) : null),
   unblocked: () => t("event.unblocked"),
   status: (d) => (d.status === "pending" ? t("event.pending") : d.status === "open" ? t("event.open") : null),
-  closed: () => t("event.closed"),
+  closed: (d) => (d.reason ? t("event.closedWithReason", { reason: d.reason }) : t("event.closed")),
   auto_closed: () => t("event.autoClosed"),
   resolved_by_customer: () => t("event.resolvedByCustomer"),
   rated: (d) => ("score" in d ? t("event.rated", { score: d.score }) : null),
+  tags: (d) => [
+    ...(d.added && d.added.length ? [t("event.tagged", { tags: d.added.join(", ") })] : []),
+    ...(d.removed && d.removed.length ? [t("event.untagged", { tags: d.removed.join(", ") })] : []),
+  ].join(" ") || null,
+  merged_into: (d) => ("number" in d ? t("event.mergedInto", { number: d.number }) : null),
+  merged_from: (d) => ("number" in d ? t("event.mergedFrom", { number: d.number }) : null),
 };
 
 function eventText(/** @type {ConsoleMessage} */ message) {
@@ -62,6 +68,9 @@ export function messageItem(message, base) {
         internal ? icon("lock") : null, label),
       action === "send" ? h("span", { class: "tag tag--muted", text: t("console.andResolved") }) : null,
       message.channel === "email" ? h("span", { class: "tag tag--muted", text: t("console.viaEmail") }) : null,
+      // Moved here by a merge (services/tickets/merge.py): from which ticket
+      message.details && message.details.moved_from
+        ? h("span", { class: "tag tag--muted", text: t("merge.movedFrom", { number: message.details.moved_from.number }) }) : null,
       h("time", { class: "message__time muted", datetime: message.created_at, title: formatDate(message.created_at),
         text: relativeTime(message.created_at) })),
     h("div", { class: "message__body", text: message.body }),

@@ -56,6 +56,11 @@ export async function ticket({ main, params, query }) {
   const base = `/api/portal/tickets/${encodeURIComponent(id)}`;
   /** @type {[PortalTicketView, PortalConfig]} */
   const [view, config] = await Promise.all([get(base), portalConfig()]);
+  if (view.ticket.merged_into) {
+    // Merged into another of the customer's tickets, which now holds its messages: open that.
+    navigate(`/tickets/${encodeURIComponent(view.ticket.merged_into.id)}`, { replace: true });
+    return;
+  }
   let current = view.ticket;
   setTitle(current.subject);
   refreshCounts();

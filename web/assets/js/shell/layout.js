@@ -74,6 +74,8 @@ export function layout(root, found) {
   shown = { key, main, highlight };
   highlight(found);
   if (state.user) startCounts();
+  // The console's keyboard (j / k, /, ?) on every staff page; loaded once, past sign-in.
+  if (state.user && STAFF_AREAS.has(area)) import("../console/keys.js").then((keys) => keys.installKeys());
   return main;
 }
 
@@ -124,6 +126,7 @@ function renderHeader(area) {
     staffLinks.push(["/console", t("nav.conversations"), "conversations"]);
     staffLinks.push(["/console/new", t("nav.onBehalf"), "onBehalf"]);
     staffLinks.push(["/console/inbound", t("nav.inbound"), "inbound"]);
+    staffLinks.push(["/console/canned", t("nav.canned"), "canned"]);
     if (user.role === "admin") staffLinks.push(["/admin", t("nav.admin"), "admin"]);
   }
   const tabs = staffLinks.map(([href, label, name]) =>
@@ -152,7 +155,7 @@ function renderHeader(area) {
     bannerLinks());
   const highlight = (/** @type {Route} */ found) => {
     const section = found.area === "admin" || found.area === "inbound" ? found.area
-      : found.page === "onBehalf" || found.page === "profile" ? found.page
+      : found.page === "onBehalf" || found.page === "profile" || found.page === "canned" ? found.page
         : found.page === "notifications" ? "notifications" : "conversations";
     markCurrent(element.querySelectorAll("[data-name]"), section);
   };

@@ -31,6 +31,7 @@ const PAGES = {
   conversations: () => import("../console/conversations.js"),
   conversation: () => import("../console/conversation.js"),
   onBehalf: () => import("../console/on_behalf.js"),
+  canned: () => import("../console/canned.js"),
   inbound: () => import("../console/inbound.js"),
   settings: () => import("../admin/settings.js"),
   users: () => import("../admin/users.js"),

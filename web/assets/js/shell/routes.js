@@ -22,6 +22,7 @@ const ROUTES = [
   ["/console", "console", "conversations"],
   ["/console/tickets/:id", "console", "conversation"],
   ["/console/new", "console", "onBehalf"],
+  ["/console/canned", "console", "canned"],
   ["/console/notifications", "console", "notifications"],
   ["/console/profile", "console", "profile"],
   ["/console/inbound", "inbound", "inbound"],
