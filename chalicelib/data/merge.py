@@ -18,11 +18,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.attachments import AttachmentModel
 from chalicelib.data.audit import APPEND_ONLY, AuditModel
-from chalicelib.data.base import condition_failed, connection, translate
+from chalicelib.data.base import condition_failed, connection
 from chalicelib.data.counters import CounterModel
 from chalicelib.data.messages import MessageModel
-from chalicelib.data.tickets import TicketModel
-from chalicelib.errors import Conflict
+from chalicelib.data.tickets import TicketModel, ticket_transaction
 
 # Items one transaction may hold (DynamoDB: 100), and what a step keeps for the two tickets and
 # the survivor's file-slot counter.
@@ -41,10 +40,7 @@ def mark(source: TicketModel, line: MessageModel, survivor: TicketModel) -> None
     and the caller reads both again, where its rule refuses."""
     source.refresh_keys()
     survivor.refresh_keys()
-    with (
-        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
-        TransactWrite(connection=connection()) as tx,
-    ):
+    with ticket_transaction() as tx:
         tx.save(source)
         tx.save(line, condition=MessageModel.seq.does_not_exist())
         tx.save(survivor)
@@ -54,10 +50,7 @@ def finish(source: TicketModel, survivor: TicketModel | None, entry: AuditModel)
     """The last step: the merge marked done, the survivor no longer naming it as under way, and
     the audit entry, all or nothing: the entry is written once, exactly when the merge is done."""
     source.refresh_keys()
-    with (
-        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
-        TransactWrite(connection=connection()) as tx,
-    ):
+    with ticket_transaction() as tx:
         tx.save(source)
         if survivor is not None:
             survivor.refresh_keys()
@@ -77,10 +70,7 @@ def move_step(
         raise ValueError("a merge step holds at most 100 items")
     source.refresh_keys()
     survivor.refresh_keys()
-    with (
-        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
-        TransactWrite(connection=connection()) as tx,
-    ):
+    with ticket_transaction() as tx:
         tx.save(source)
         tx.save(survivor)
         for message in messages:

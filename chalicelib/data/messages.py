@@ -18,22 +18,18 @@ from typing import Any
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.data.attachments import attach_in
 from chalicelib.data.base import (
     REGION,
     Page,
-    connection,
     decode_cursor,
     encode_cursor,
     query_page,
     table_name,
-    translate,
 )
 from chalicelib.data.mailbox import MailboxModel, add_entry_in
-from chalicelib.data.tickets import TicketModel
-from chalicelib.errors import Conflict
+from chalicelib.data.tickets import TicketModel, ticket_transaction
 
 PUBLIC = "public"
 INTERNAL = "internal"
@@ -126,10 +122,7 @@ def store_message(
     nothing. The ticket's version is the condition, so two writers never both commit on the
     same state (nor attach one file to two messages)."""
     ticket.refresh_keys()
-    with (
-        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
-        TransactWrite(connection=connection()) as tx,
-    ):
+    with ticket_transaction() as tx:
         tx.save(ticket)
         tx.save(message, condition=MessageModel.seq.does_not_exist())
         for entry in entries:

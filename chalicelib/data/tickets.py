@@ -12,7 +12,8 @@ thread and orders the customers' lists, so a note never reorders them nor shows 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,17 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.data.base import REGION, Page, not_hidden, query_page, table_name, translate
+from chalicelib.data.base import (
+    REGION,
+    Page,
+    connection,
+    not_hidden,
+    query_page,
+    table_name,
+    translate,
+)
 from chalicelib.errors import Conflict
 
 OPEN_CLASS = "open"
@@ -167,6 +177,17 @@ def save_ticket(ticket: TicketModel, conflict_message: str) -> None:
     ticket.refresh_keys()
     with translate(Conflict(conflict_message)):
         ticket.save()
+
+
+@contextmanager
+def ticket_transaction() -> Iterator[TransactWrite]:
+    """A transaction conditioned on the versions of the tickets it saves: a writer that lost
+    the race gets `ticket_changed` (409), and the caller reads again and decides anew."""
+    with (
+        translate(Conflict("The ticket changed meanwhile.", code="ticket_changed")),
+        TransactWrite(connection=connection()) as tx,
+    ):
+        yield tx
 
 
 # The list a caller may read is chosen by the service; the data layer only knows partitions.

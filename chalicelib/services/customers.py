@@ -209,7 +209,7 @@ def reindex_org(org_id: str, old_name: str | None, name: str) -> None:
 def backfill() -> int:
     """Every organization and its customers into the directory, for accounts written before it
     existed (the local demo's seeding; an operator's one-off). Pages through the organizations'
-    list and each one's customers: key-condition Queries, no Scan, and no request path."""
+    list and each one's customers by key-condition Queries only; never on a request path."""
     written, cursor = 0, None
     while True:
         orgs = org_store.list_orgs(100, cursor)
