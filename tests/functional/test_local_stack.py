@@ -67,7 +67,8 @@ def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
     ticket = created.json()["ticket"]
 
     # When the agent answers in the console
-    secret = "Restart it with the blue button, then the code is 4711."
+    # The secret word has letters no hex id or timestamp in the notice can hold.
+    secret = "Restart it with the blue button, then the code is KUMQUAT-4711."
     answered = requests.post(f"{base}/api/console/tickets/{ticket['id']}/messages",
                              headers=agent, timeout=10, json={"action": "send", "body": secret})
     assert answered.status_code in (200, 201), answered.text
@@ -82,7 +83,7 @@ def test_an_agent_reply_reaches_dev_mail_and_the_stack_stops_clean(local_stack):
         time.sleep(0.5)
     assert notice is not None, "no secure notification on /dev/mail"
     assert f"/tickets/{ticket['id']}" in notice["text"]
-    assert "4711" not in notice["text"] + notice["html"] + notice["subject"]
+    assert "KUMQUAT" not in notice["text"] + notice["html"] + notice["subject"]
 
     # When the stack gets SIGTERM (what Ctrl-C and `make` stopping it send)
     process = local_stack["process"]
