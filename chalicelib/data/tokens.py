@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import Model
 
-from chalicelib.data.base import REGION, condition_failed, table_name
+from chalicelib.data.base import REGION, condition_failed, expiry, table_name
 
 
 class TokenModel(Model):
@@ -16,7 +16,7 @@ class TokenModel(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     token_hash = UnicodeAttribute(hash_key=True)
-    purpose = UnicodeAttribute()  # reset | invite | verify
+    purpose = UnicodeAttribute()  # reset | invite | verify | live_ticket
     user_id = UnicodeAttribute()
     valid_until = NumberAttribute()
     issued_at = NumberAttribute(null=True)
@@ -56,3 +56,24 @@ def get_valid_token(token_hash: str, purpose: str, at: float) -> TokenModel | No
     if token.purpose != purpose or token.used_at is not None or token.valid_until <= at:
         return None
     return token
+
+
+def spend_once(token_hash: str, purpose: str, user_id: str, valid_until: float, at: float) -> bool:
+    """Records the one use of a bearer value the server signed but never stored (a live
+    ticket): False when it was spent before. The record lasts as long as the value is valid,
+    so a replay within that time finds it."""
+    try:
+        TokenModel(
+            token_hash,
+            purpose=purpose,
+            user_id=user_id,
+            valid_until=valid_until,
+            issued_at=at,
+            used_at=at,
+            expires_at=expiry(valid_until + 3600),
+        ).save(condition=TokenModel.token_hash.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True

@@ -24,12 +24,15 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.adapters import live as gateway
 from chalicelib.config import get_settings
 from chalicelib.data import live as store
+from chalicelib.data import tokens as token_store
 from chalicelib.data.messages import PUBLIC, MessageModel, position_of
 from chalicelib.errors import NotFound, ParleyError
 from chalicelib.observability import count, get_logger
@@ -55,7 +58,9 @@ def live_access(principal: Principal) -> LiveAccess:
     if not endpoint:
         return {"enabled": False, "url": None, "ticket": None, "expires_in": 0}
     expires = int(clock.now()) + LIVE_TICKET_SECONDS
-    payload = f"{principal.session_hash}.{expires}"
+    # The nonce makes each ticket single-use: a ticket read from a log or a proxy's history
+    # opens nothing once its page has connected (connect spends it).
+    payload = f"{principal.session_hash}.{expires}.{secrets.token_urlsafe(12)}"
     return {
         "enabled": True,
         # The management endpoint's own host and stage: https:// deployed, http:// locally.
@@ -70,20 +75,39 @@ def _mac(payload: str, key: bytes) -> str:
     return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
 
 
-def _session_of_live_ticket(ticket: str) -> str | None:
-    session_hash, _, rest = ticket.partition(".")
-    expires, _, mac = rest.partition(".")
-    if not (session_hash and expires.isdigit() and mac):
+@dataclass(frozen=True)
+class _LiveTicket:
+    session_hash: str
+    expires: int
+    nonce: str
+
+
+def _read_live_ticket(ticket: str) -> _LiveTicket | None:
+    """The ticket's parts if the API signed it and it has not expired; spent or not is
+    decided at connect."""
+    parts = ticket.split(".")
+    if len(parts) != 4:
+        return None
+    session_hash, expires, nonce, mac = parts
+    if not (session_hash and expires.isdigit() and nonce and mac):
         return None
     # The previous key too: the functions of a deployment change keys one by one, and a page
     # may hold a ticket the API signed a moment before.
-    payload = f"{session_hash}.{expires}"
+    payload = f"{session_hash}.{expires}.{nonce}"
     if not any(hmac.compare_digest(mac, _mac(payload, k))
                for k in get_settings().verification_keys()):
         return None
     if int(expires) < clock.now():
         return None
-    return session_hash
+    return _LiveTicket(session_hash, int(expires), nonce)
+
+
+def _spend(ticket: _LiveTicket, principal: Principal) -> bool:
+    """A live ticket opens one connection: the first connect records it, a replay is refused."""
+    key = hashlib.sha256(f"live-ticket:{ticket.nonce}".encode()).hexdigest()
+    return token_store.spend_once(
+        key, "live_ticket", principal.user_id, valid_until=ticket.expires, at=clock.now()
+    )
 
 
 def connect(connection_id: str, *, token: str | None, live_ticket: str | None) -> bool:
@@ -95,8 +119,10 @@ def connect(connection_id: str, *, token: str | None, live_ticket: str | None) -
         except ParleyError:
             principal = None
     elif live_ticket:
-        session_hash = _session_of_live_ticket(live_ticket)
-        principal = sessions.principal_for_session(session_hash) if session_hash else None
+        parsed = _read_live_ticket(live_ticket)
+        principal = sessions.principal_for_session(parsed.session_hash) if parsed else None
+        if parsed is not None and principal is not None and not _spend(parsed, principal):
+            principal = None
     if principal is None or principal.must_change_password:
         count("LiveConnectRefused")
         return False

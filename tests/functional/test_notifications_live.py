@@ -69,6 +69,8 @@ def test_connecting_needs_a_live_session(desk, api, live_endpoint):
     assert status == 200 and access["enabled"] is True
     assert access["url"] == "wss://live123.execute-api.eu-west-1.amazonaws.com/api"
     assert _connect("x4", ticket=access["ticket"]) == 200
+    # A ticket opens one connection: read from a log or a proxy's history, it opens no other
+    assert _connect("x5", ticket=access["ticket"]) == 401
     # After sign-out, frames are refused and the connection forgotten
     status, _, _ = api.call("POST", "/api/auth/logout", token=desk.tokens["customer"])
     assert status == 200
@@ -90,9 +92,11 @@ def test_a_live_ticket_signed_before_a_key_rotation_opens_until_the_previous_key
     desk, api, live_endpoint
 ):
     # Given a page that asked for its live ticket just before the signing key was rotated
+    # (and a second page, whose ticket is used later: each ticket opens one connection)
     with environment(PARLEY_SIGNING_KEY="the-old-signing-key"):
         status, access, _ = api.call("GET", "/api/notifications/live",
                                      token=desk.tokens["customer"])
+        _, later, _ = api.call("GET", "/api/notifications/live", token=desk.tokens["customer"])
     assert status == 200
 
     # When the connection opens under the new key, the old one kept as the previous key
@@ -103,7 +107,7 @@ def test_a_live_ticket_signed_before_a_key_rotation_opens_until_the_previous_key
 
     # And once the previous key is cleared, the same ticket opens nothing
     with environment(PARLEY_SIGNING_KEY="the-new-signing-key"):
-        assert _connect("after", ticket=access["ticket"]) == 401
+        assert _connect("after", ticket=later["ticket"]) == 401
 
 
 def test_without_an_endpoint_there_is_nothing_to_push(desk, api, aws):
