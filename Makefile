@@ -7,9 +7,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The root package.json's npm packages (below): tsc for `make lint`, axe-core for the browser tier.
 WEB_NODE := node_modules/.installed
+# The local stack's OpenID provider (parley_dev/local/oidc: oidc-provider, pinned in its own
+# package-lock.json), which `make run` and the functional and browser tiers start.
+OIDC_NODE := parley_dev/local/oidc/node_modules/.installed
 PORT ?= 8000
 
-.PHONY: run test test-unit test-functional test-browser test-infra test-deployed bench bench-deployed lint clean infra-deps lock wheelhouse
+.PHONY: oidc-deps run test test-unit test-functional test-browser test-infra test-deployed bench bench-deployed lint clean infra-deps lock wheelhouse
 
 # The run-time packages come from the lock with their hashes checked (pip's hash-checking mode
 # covers a whole install, so the tools, which have no hashes, are a second install); the tools are
@@ -60,12 +63,12 @@ $(WHEELHOUSE_LOCK): requirements.txt .python-version | $(STAMP)
 	cp requirements.txt $(WHEELHOUSE).partial/requirements.txt
 	rm -rf $(WHEELHOUSE) && mv $(WHEELHOUSE).partial $(WHEELHOUSE)
 
-run: $(STAMP)
+run: $(STAMP) $(OIDC_NODE)
 	$(BIN)/parley dev --port $(PORT)
 
 # On every core (pytest-xdist): each worker has its own emulator and browser stack; the one CDK
 # synthesis is shared (tests/infra/conftest.py).
-test: $(STAMP) $(WEB_NODE) infra-deps
+test: $(STAMP) $(WEB_NODE) $(OIDC_NODE) infra-deps
 	$(BIN)/python -m pytest -n auto
 
 # infra/ tests: the CDK CLI (npm, pinned in infra/package-lock.json), checkov (its own venv) and
@@ -89,10 +92,10 @@ $(INFRA_CHECKOV): infra/requirements-checkov.txt
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m unit
 
-test-functional: $(STAMP)
+test-functional: $(STAMP) $(OIDC_NODE)
 	$(BIN)/python -m pytest -m functional
 
-test-browser: $(STAMP) $(WEB_NODE)
+test-browser: $(STAMP) $(WEB_NODE) $(OIDC_NODE)
 	$(BIN)/python -m pytest -m browser
 
 test-infra: $(STAMP) infra-deps
@@ -118,9 +121,17 @@ $(WEB_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+oidc-deps: $(OIDC_NODE)
+
+$(OIDC_NODE): parley_dev/local/oidc/package.json parley_dev/local/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "the local OpenID provider needs Node.js and npm: apt-get install nodejs npm" >&2; exit 1; }
+	cd parley_dev/local/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: $(STAMP) $(WEB_NODE)
 	$(BIN)/ruff check . && $(BIN)/mypy chalicelib parley_dev app.py && node_modules/.bin/tsc --noEmit -p tsconfig.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules infra/node_modules infra/.venv-checkov infra/cdk.out \
+		parley_dev/local/oidc/node_modules \
 		$(WHEELHOUSE) $(WHEELHOUSE).partial

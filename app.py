@@ -15,11 +15,15 @@ from chalicelib.api import (
     followers,
     health,
     inbound,
+    magic_links,
     mail_templates,
     notifications,
+    oidc,
     orgs,
+    passkeys,
     portal,
     presence,
+    second_factor,
     settings,
     suppressions,
     teams,
@@ -47,6 +51,10 @@ app.register_blueprint(customers.blueprint)  # the requester's context, the cust
 app.register_blueprint(canned.blueprint)  # the console's canned responses
 app.register_blueprint(presence.blueprint)  # who else is on a conversation (console)
 app.register_blueprint(desk.blueprint)  # tags, bulk actions, merging (console)
+app.register_blueprint(magic_links.blueprint)  # sign-in by a mailed link (when enabled)
+app.register_blueprint(second_factor.blueprint)  # the sign-in's second step, TOTP
+app.register_blueprint(passkeys.blueprint)  # passkeys: the profile's, sign-in, second step
+app.register_blueprint(oidc.blueprint)  # sign-in with an OpenID provider (SSO)
 app.register_blueprint(session_events.blueprint)
 app.register_blueprint(housekeeping.blueprint)
 for events in (notification_events, mail_feedback, live, inbound_mail, account_mail, search):

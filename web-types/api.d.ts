@@ -26,6 +26,8 @@ interface User {
   org_view: boolean;
   team_ids: string[];
   must_change_password: boolean;
+  /** What the account has set up for two-step verification: "passkey", "totp"; sorted. */
+  second_factors: string[];
 }
 
 /** POST /api/auth/login */
@@ -82,6 +84,8 @@ interface Branding {
   banner_links: BannerLink[];
   announcement: string;
   self_registration: boolean;
+  /** The sign-in page offers "Email me a sign-in link" (auth_magic.js). */
+  magic_link_sign_in: boolean;
   default_language: string;
 }
 
@@ -398,6 +402,7 @@ interface DownloadLink {
 interface Org {
   id: string;
   name: string;
+  require_second_factor: boolean;
 }
 
 interface Team {

@@ -16,8 +16,10 @@ from chalicelib.config import get_settings
 from chalicelib.services.principal import Anonymous, Principal
 from chalicelib.shapes.auth import Me, SessionList, SessionsEnded, SessionStatus, SignInAnswer
 from chalicelib.shapes.common import Accepted, Ok
+from chalicelib.shapes.second_factor import SecondFactorAsked
 
 if TYPE_CHECKING:
+    from chalicelib.services.second_factor import SecondFactorNeeded
     from chalicelib.services.sessions import SignedIn
 
 blueprint = Blueprint(__name__)
@@ -101,18 +103,37 @@ def _device_cookie(value: str) -> str:
     body=LoginBody,
     tag=TAG,
     summary="Sign in with email and password; sets the session cookie and returns the token.",
-    answers=SignInAnswer,
+    answers=SignInAnswer | SecondFactorAsked,
 )
 def login(caller: Anonymous, body: LoginBody) -> Response:
     from chalicelib.api.network import read_cookie
-    from chalicelib.services import sessions
+    from chalicelib.services import second_factor, sessions
 
     headers = _headers()
     device = read_cookie(headers, sessions.DEVICE_COOKIE)
-    signed_in = sessions.sign_in(
-        body.email, body.password, caller, device, user_agent=headers.get("user-agent")
+    proved = sessions.prove_password(body.email, body.password, caller, device)
+    return sign_in_answer(second_factor.finish_sign_in(
+        proved.user, caller, headers.get("user-agent"), method="password",
+        known_device=proved.known_device,
+    ))
+
+
+def sign_in_answer(result: SignedIn | SecondFactorNeeded) -> Response:
+    """The answer of every route that proves a first factor: signed in (cookies set), or 200
+    `{"second_factor": {"methods", "enrol"}}` with only the `parley_pending` cookie
+    (services/second_factor.py; the page goes on with web/assets/js/auth_second_factor.js)."""
+    from chalicelib.services.second_factor import (
+        PENDING_COOKIE,
+        PENDING_SECONDS,
+        SecondFactorNeeded,
     )
-    return _signed_in(signed_in)
+
+    if not isinstance(result, SecondFactorNeeded):
+        return _signed_in(result)
+    answer: SecondFactorAsked = {"second_factor": {"methods": result.methods,
+                                                   "enrol": result.enrol}}
+    return Response(body=answer, status_code=200, headers={
+        "Set-Cookie": _cookie(PENDING_COOKIE, result.token, PENDING_SECONDS, path="/api/auth")})
 
 
 def _headers() -> dict[str, str]:
@@ -120,8 +141,8 @@ def _headers() -> dict[str, str]:
 
 
 def _signed_in(signed_in: SignedIn) -> Response:
-    """The answer that starts a session: its token (for API clients), the session cookie and
-    the device cookie (the password was just proved)."""
+    """The answer that starts a session: its token (for API clients), the session cookie and,
+    when the password was just proved, the device cookie."""
     from chalicelib.services import sessions
 
     answer: SignInAnswer = {
@@ -136,7 +157,7 @@ def _signed_in(signed_in: SignedIn) -> Response:
         headers={
             "Set-Cookie": [
                 _cookie(sessions.SESSION_COOKIE, signed_in.token, signed_in.max_age),
-                _device_cookie(signed_in.device_cookie),
+                *([_device_cookie(signed_in.device_cookie)] if signed_in.device_cookie else []),
             ]
         },
     )
@@ -298,7 +319,9 @@ def change_password(caller: Principal, body: PasswordChangeBody) -> Response:
 )
 def request_reset(caller: Anonymous, body: ResetRequestBody) -> Accepted:
     from chalicelib.services import users
+    from chalicelib.services.oidc_accounts import refuse_password
 
+    refuse_password(body.email)  # 403 sso_required where the domain signs in with a provider
     users.request_password_reset(body.email, caller)
     return {"ok": True, "message": "If an account exists for this address, we sent it a link."}
 
@@ -357,7 +380,9 @@ def _ok_with_device_cookie(device_cookie: str) -> Response:
 )
 def register(caller: Anonymous, body: RegisterBody) -> Accepted:
     from chalicelib.services import users
+    from chalicelib.services.oidc_accounts import refuse_password
 
+    refuse_password(body.email)  # 403 sso_required where the domain signs in with a provider
     users.register(body.email, body.name, body.password, body.language, caller)
     return {"ok": True, "message": "Check your mailbox to confirm the address."}
 
@@ -371,12 +396,11 @@ def register(caller: Anonymous, body: RegisterBody) -> Accepted:
     tag=TAG,
     summary="Confirm a self-registered address with the password chosen at registration, and "
     "sign in: answers and sets cookies as sign-in does.",
-    answers=SignInAnswer,
+    answers=SignInAnswer | SecondFactorAsked,
 )
 def verify(caller: Anonymous, body: VerifyBody) -> Response:
     from chalicelib.services import users
 
-    signed_in = users.verify_email(
+    return sign_in_answer(users.verify_email(
         body.token, body.password, caller, user_agent=_headers().get("user-agent")
-    )
-    return _signed_in(signed_in)
+    ))

@@ -21,6 +21,15 @@ class CreateOrgBody(Strict):
     name: str = Field(min_length=1, max_length=120)
 
 
+class UpdateOrgBody(Strict):
+    """Only what is sent changes."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    require_second_factor: bool | None = Field(
+        default=None, description="Its customers sign in with a second factor (set up at their "
+        "next sign-in when they have none)")
+
+
 @route(
     blueprint,
     "/api/admin/orgs",
@@ -57,11 +66,17 @@ def list_orgs(caller: Principal, query: PageQuery) -> OrgPage:
     "/api/admin/orgs/{org_id}",
     method="PATCH",
     access=ADMINS,
-    body=CreateOrgBody,
+    body=UpdateOrgBody,
     tag=TAG,
-    summary="Rename an organization (names are unique, whatever their case; audited).",
+    summary="Rename an organization (names are unique, whatever their case) or require a second "
+    "factor of its customers; audited.",
 )
-def rename_org(caller: Principal, org_id: str, body: CreateOrgBody) -> OrgAnswer:
+def rename_org(caller: Principal, org_id: str, body: UpdateOrgBody) -> OrgAnswer:
     from chalicelib.services import orgs
 
-    return {"org": orgs.rename_org(caller, org_id, body.name)}
+    org = None
+    if body.name is not None:
+        org = orgs.rename_org(caller, org_id, body.name)
+    if body.require_second_factor is not None:
+        org = orgs.require_second_factor(caller, org_id, body.require_second_factor)
+    return {"org": org or orgs.get_org(org_id)}

@@ -100,6 +100,7 @@ def branding(caller: Anonymous) -> PortalBranding:
                          for link in settings.banner_links],
         "announcement": settings.announcement,
         "self_registration": settings.self_registration,
+        "magic_link_sign_in": settings.magic_link_sign_in,
         "default_language": settings.default_language,
     }
 

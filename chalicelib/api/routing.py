@@ -64,6 +64,8 @@ MISSING: dict[str, tuple[str, str]] = {
     "team_id": ("No such team.", "team_not_found"),
     "follower_id": ("No such follower.", "follower_not_found"),
     "canned_id": ("No such canned response.", "canned_not_found"),
+    "passkey_id": ("No such passkey.", "passkey_not_found"),
+    "provider_id": ("No such sign-in provider.", "sso_provider_not_found"),
 }
 
 SECURITY_HEADERS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -42,6 +42,8 @@ class OrgModel(Model):
     name_key = UnicodeAttribute()
     created_at = NumberAttribute()
     claimed_by = UnicodeAttribute(null=True)  # on a name claim: the organization holding it
+    # Its customers sign in with a second factor (services/second_factor.py); unset: no
+    require_second_factor = BooleanAttribute(null=True)
 
     name_index = OrgNameIndex()
 
@@ -107,6 +109,11 @@ def rename_org(org: OrgModel, name: str) -> OrgModel:
                       OrgModel.name_key == old_key if old_key
                       else OrgModel.name_key.does_not_exist()))
     return org
+
+
+def set_require_second_factor(org: OrgModel, required: bool) -> None:
+    org.update(actions=[OrgModel.require_second_factor.set(required)],
+               condition=OrgModel.kind == ALL_ORGS)
 
 
 def get_org(org_id: str) -> OrgModel | None:

@@ -20,9 +20,11 @@ from chalicelib.data.messages import MessageModel
 from chalicelib.data.notifications import NotificationModel
 from chalicelib.data.orgs import OrgModel
 from chalicelib.data.outbox import OutboxModel
+from chalicelib.data.passkeys import ChallengeModel, PasskeyModel
 from chalicelib.data.presence import PresenceModel
 from chalicelib.data.reads import ReadModel
 from chalicelib.data.search import PostingModel
+from chalicelib.data.second_factor import SecondFactorModel
 from chalicelib.data.sessions import SessionModel
 from chalicelib.data.settings import SettingsModel
 from chalicelib.data.suppressions import SuppressionModel
@@ -56,6 +58,9 @@ MODELS: list[type[Model]] = [
     CannedModel,
     CustomerTermModel,
     PresenceModel,
+    PasskeyModel,
+    ChallengeModel,
+    SecondFactorModel,
 ]
 
 

@@ -16,11 +16,14 @@ class TokenModel(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     token_hash = UnicodeAttribute(hash_key=True)
-    purpose = UnicodeAttribute()  # reset | invite | verify | live_ticket
+    purpose = UnicodeAttribute()  # reset | invite | verify | live_ticket | ... | sign_in_pending
     user_id = UnicodeAttribute()
     valid_until = NumberAttribute()
     issued_at = NumberAttribute(null=True)
     used_at = NumberAttribute(null=True)
+    # sign_in_pending (services/second_factor.py): the first factor's method and device, JSON
+    # magic_link (services/magic_links.py): the hash of the asking browser's cookie, JSON
+    details = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 
@@ -46,6 +49,21 @@ def consume_token(token_hash: str, purpose: str, at: float) -> TokenModel | None
             return None
         raise
     return token
+
+
+def spend_token(token_hash: str, purpose: str, at: float) -> bool:
+    """consume_token for a caller that has read the token already: one conditional write."""
+    try:
+        TokenModel(token_hash=token_hash).update(
+            actions=[TokenModel.used_at.set(at)],
+            condition=(TokenModel.purpose == purpose) & TokenModel.used_at.does_not_exist()
+            & (TokenModel.valid_until > at),
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def get_valid_token(token_hash: str, purpose: str, at: float) -> TokenModel | None:

@@ -61,6 +61,8 @@ class UserModel(Model):
     password_hash = UnicodeAttribute(null=True)
     must_change_password = BooleanAttribute(default=False)
     password_changed_at = NumberAttribute(null=True)
+    # What the account answers a second factor with: {"totp", "passkey"} (services/second_factor.py)
+    second_factors = UnicodeSetAttribute(null=True)
     created_at = NumberAttribute()
     staff_key = UnicodeAttribute(null=True)
     name_key = UnicodeAttribute(null=True)

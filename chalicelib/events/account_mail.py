@@ -1,5 +1,5 @@
-"""Account mail the API queued (password reset links, registration): sent after the request
-has answered, so the answer and its time are the same for known and unknown addresses."""
+"""Account mail the API queued (password reset and sign-in links, registration): sent after the
+request has answered, so the answer and its time are the same for known and unknown addresses."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def account_mail(event: SQSEvent) -> dict[str, Any]:
 
 
 def _send(record: SQSRecord) -> None:
+    from chalicelib.services import magic_links
     from chalicelib.services.users import send_account_mail
 
     with record_scope():
-        send_account_mail(record.body)
+        if not magic_links.send_queued(record.body):  # sign-in links: their own module
+            send_account_mail(record.body)

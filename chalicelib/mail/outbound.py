@@ -68,6 +68,11 @@ OTHER_TEMPLATES: dict[str, frozenset[str]] = {
     "temporary_password": _EVERY_MAIL | {"name", "password"},
     "inbound_blocked": _TICKET_VARIABLES,
     "inbound_unknown_sender": _EVERY_MAIL,
+    "magic_link": _EVERY_MAIL | {"name", "link"},  # services/magic_links.py
+    # Security notices (services/second_factor.py); `link`: the profile's Security section
+    "second_factor_removed": _EVERY_MAIL | {"name", "link"},
+    "recovery_code_used": _EVERY_MAIL | {"name", "link", "remaining"},
+    "second_factor_reset": _EVERY_MAIL | {"name", "link"},  # by an admin
 }
 MAIL_TEMPLATES: dict[str, frozenset[str]] = {**NOTIFICATION_TEMPLATES, **OTHER_TEMPLATES}
 # Mails about a ticket: each one's subject is the ticket's own, "[#<number>] <subject>", never
@@ -81,6 +86,7 @@ REQUIRED_IN_BODY: dict[str, frozenset[str]] = {
     "password_reset": frozenset({"link"}),
     "verify_email": frozenset({"link"}),
     "temporary_password": frozenset({"password"}),
+    "magic_link": frozenset({"link"}),
 }
 
 

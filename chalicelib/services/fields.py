@@ -22,7 +22,8 @@ EmailAddress = Annotated[
 MailTemplate = Literal[
     "secure_notification", "acknowledgement", "support_alert", "digest",
     "invite", "password_reset", "verify_email", "already_registered", "temporary_password",
-    "inbound_blocked", "inbound_unknown_sender",
+    "inbound_blocked", "inbound_unknown_sender", "magic_link",
+    "second_factor_removed", "recovery_code_used", "second_factor_reset",
 ]
 Language = Literal["en", "fr", "pl"]
 

@@ -48,4 +48,5 @@ def public_user(user: store.UserModel) -> User:
         "language": user.language,
         "status": user.status,
         "must_change_password": user.must_change_password,
+        "second_factors": sorted(user.second_factors or []),
     }

@@ -36,6 +36,7 @@ VARIABLES: dict[str, str] = {
     "requester_name": "The name of the customer who wrote.",
     "count": "How many updates the digest gathers.",
     "password": "The temporary password.",
+    "remaining": "How many recovery codes are left.",
 }
 # Sample data a wording is rendered with when checked and previewed. `name` and `ticket_title`
 # are user data: long and accented, as real ones can be.
@@ -47,12 +48,17 @@ _SAMPLES: dict[str, Any] = {
     "requester_name": "Bartosz Kowalski",
     "count": 3,
     "password": "Tq4-mV9x-Lb2",
+    "remaining": 7,
 }
 _SAMPLE_LINKS = {
     "invite": "/reset-password?token=SAMPLE-TOKEN",
     "password_reset": "/reset-password?token=SAMPLE-TOKEN",
     "verify_email": "/verify?token=SAMPLE-TOKEN",
     "already_registered": "/login",
+    "magic_link": "/sign-in/link?token=SAMPLE-TOKEN",
+    "second_factor_removed": "/profile",
+    "recovery_code_used": "/profile",
+    "second_factor_reset": "/profile",
 }
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "pl": "Polish"}
 

@@ -13,7 +13,8 @@ from chalicelib.shapes.orgs import Org
 
 
 def public_org(org: store.OrgModel) -> Org:
-    return {"id": org.org_id, "name": org.name}
+    return {"id": org.org_id, "name": org.name,
+            "require_second_factor": bool(org.require_second_factor)}
 
 
 def create_org(actor: Principal | None, name: str, org_id: str | None = None) -> Org:
@@ -40,6 +41,22 @@ def rename_org(actor: Principal, org_id: str, name: str) -> Org:
         customers.reindex_org(org_id, before, new_name)
         audit.record("org.rename", actor=actor, target=org_id, details={
             "name": new_name, "changes": audit.differences({"name": before}, {"name": new_name}),
+        })
+    return public_org(org)
+
+
+def require_second_factor(actor: Principal, org_id: str, required: bool) -> Org:
+    """Whether the organization's customers must sign in with a second factor: those without
+    one set it up at their next sign-in (services/second_factor.py); open sessions stay."""
+    org = store.get_org(org_id)
+    if org is None:
+        raise NotFound("Not found.")
+    before = bool(org.require_second_factor)
+    if required != before:
+        store.set_require_second_factor(org, required)
+        audit.record("org.update", actor=actor, target=org_id, details={
+            "name": org.name, "changes": audit.differences(
+                {"require_second_factor": before}, {"require_second_factor": required}),
         })
     return public_org(org)
 

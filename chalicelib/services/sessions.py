@@ -41,12 +41,21 @@ class SignedIn:
     user: User
     token: str
     csrf_token: str
-    device_cookie: str
+    device_cookie: str  # "" when no password was proved: then none is set
     max_age: int
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PasswordProved:
+    """The first factor of a password sign-in: the account, and whether this browser holds a
+    current device cookie of it (then the account lock does not apply to it, nor is it lifted)."""
+
+    user: user_store.UserModel
+    known_device: bool
 
 
 def sign_in(
@@ -56,7 +65,22 @@ def sign_in(
     device_cookie: str | None,
     user_agent: str | None = None,
 ) -> SignedIn:
+    """A password sign-in without the second-factor step (the page's route goes through
+    second_factor.finish_sign_in instead)."""
+    proved = prove_password(email, password, caller, device_cookie)
+    throttles.record_success(proved.user.email, proved.known_device)
+    return start_session(proved.user, caller, user_agent)
+
+
+def prove_password(
+    email: str, password: str, caller: Anonymous, device_cookie: str | None
+) -> PasswordProved:
+    """The password checked under the throttles. Earlier failures are forgiven only once the
+    sign-in is complete (after the second factor, if any): `throttles.record_success`."""
     email = normalize_email(email)
+    from chalicelib.services.oidc_accounts import refuse_password
+
+    refuse_password(email)  # a domain that signs in through its provider: from the domain alone
     # The locks are checked before the account is looked up, so a locked caller learns nothing
     # from how long the refusal took. A genuine device cookie passes the account lock here...
     device = throttles.device_version(email, device_cookie)
@@ -91,18 +115,19 @@ def sign_in(
         raise Forbidden("This account is disabled.", code="account_disabled")
     if user.status == "unverified":
         raise Forbidden("Confirm your email address first.", code="email_not_verified")
-    throttles.record_success(email, known_device)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         user_store.save_user(user)
-    return start_session(user, caller, user_agent)
+    return PasswordProved(user=user, known_device=known_device)
 
 
 def start_session(
-    user: user_store.UserModel, caller: Anonymous, user_agent: str | None
+    user: user_store.UserModel, caller: Anonymous, user_agent: str | None, *,
+    method: str = "password",
 ) -> SignedIn:
-    """A session for an account whose password the caller has just proved: at sign-in, or
-    when confirming a registration (which asks for it, so signing in would ask again)."""
+    """A session for an account whose identity the caller has just proved: at sign-in, or
+    when confirming a registration (which asks for it, so signing in would ask again).
+    `method` is how ("password", "passkey", "oidc", "magic_link"), audited with auth.login."""
     email = user.email
     token = secrets.token_urlsafe(32)  # 256 bits
     now = clock.now()
@@ -128,13 +153,17 @@ def start_session(
     if current is None or current.status != "active":
         store.delete_session(session.session_hash)
         raise Forbidden("This account is disabled.", code="account_disabled")
-    audit.record("auth.login", actor=caller, actor_email=email, target=user.user_id)
+    audit.record("auth.login", actor=caller, actor_email=email, target=user.user_id,
+                 details={"method": method})
     count("SignIn")
     return SignedIn(
         user=public_user(user),
         token=token,
         csrf_token=session.csrf_token,
-        device_cookie=throttles.device_cookie_for(email, user.password_changed_at),
+        # Only a proved password earns a device cookie (throttles.py): a link, a passkey or a
+        # provider does not, before the second factor or after it.
+        device_cookie=throttles.device_cookie_for(email, user.password_changed_at)
+        if method == "password" else "",
         max_age=lifetime,
     )
 

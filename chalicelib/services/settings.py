@@ -19,6 +19,7 @@ from chalicelib.errors import InvalidInput
 from chalicelib.mail import outbound
 from chalicelib.services import audit, files
 from chalicelib.services.fields import EmailAddress, Language, MailTemplate, TemplateOverride
+from chalicelib.services.oidc_config import OidcProviders, refuse_unusable
 from chalicelib.services.principal import Principal
 from chalicelib.shapes.settings import SettingsValues
 
@@ -206,6 +207,11 @@ class PortalSettings(BaseModel):
     announcement: str = Field("", max_length=ANNOUNCEMENT_MAX_LENGTH)
     default_language: Literal["en", "fr", "pl"] = "en"
     self_registration: bool = False
+    # Sign-in by a single-use link mailed to the address (services/magic_links.py).
+    magic_link_sign_in: bool = False
+    # Agents and admins sign in with a second factor (services/second_factor.py); customers
+    # when their organization requires it.
+    require_second_factor_staff: bool = False
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
     absolute_lifetime_hours: int = Field(12, ge=1, le=24 * 30)
     # Conversations
@@ -264,6 +270,8 @@ class PortalSettings(BaseModel):
     notification_templates: dict[MailTemplate, dict[Language, TemplateOverride]] = Field(
         default_factory=dict
     )
+    # Sign-in with OpenID providers (services/oidc_config.py: references to secrets only).
+    sso_providers: OidcProviders = Field(default_factory=list)
 
     @field_validator("troubleshooters")
     @classmethod
@@ -343,6 +351,7 @@ def update_portal_settings(actor: Principal, changes: dict[str, Any]) -> PortalS
     _refuse_unsafe_portal_name(changes)
     _refuse_unshown_links(changes)
     _refuse_broken_templates(changes)
+    refuse_unusable(actor, changes)
     item = store.get_settings_item()
     current = {**PortalSettings().model_dump(), **item.data}
     merged = {

@@ -52,6 +52,11 @@ MAILS_PER_ADDRESS = 5
 # they name (counted alike for known and unknown ones, so the refusal reveals nothing).
 MAIL_REQUESTS_PER_SOURCE_PER_HOUR = 30
 HOUR = 3600
+# Sign-ins with an OpenID provider started from one source address per ten minutes: each start
+# stores a flow (services/oidc.py) for anyone who asks. An office behind one address signing in
+# at nine stays well under it; a script in a loop stops writing after this many.
+SSO_STARTS_PER_SOURCE = 120
+SSO_WINDOW_SECONDS = 600
 
 
 def account_key(email: str) -> str:
@@ -142,6 +147,47 @@ def record_failure(email: str, ip: str | None) -> bool:
     return locked
 
 
+def count_guess(email: str, device_known: bool) -> None:
+    """One guess at a short code (six digits), counted against the account BEFORE it is
+    checked: parallel guesses would all pass a lock read before any of them failed, so each
+    takes its number first, and one past the free tries is refused unchecked (the account lock
+    is set by the guess that would start it; a right answer forgives it, `record_success`). A
+    genuine device cookie passes the account lock, as at sign-in. The caller counts a wrong
+    guess against the source address only (`record_address_failure`)."""
+    now = clock.now()
+    key = account_key(email)
+    failures = store.count_failure(
+        key, now, live_since=now - WINDOW_SECONDS, expires_at=now + WINDOW_SECONDS
+    )
+    waiting = ACCOUNT.lock_seconds(failures - 1)
+    if waiting and not device_known:
+        raise too_many_sign_ins(waiting)
+    lock = ACCOUNT.lock_seconds(failures)
+    if lock:
+        store.extend_lock(key, now + lock, expires_at=now + WINDOW_SECONDS + lock)
+
+
+def check_address(ip: str | None) -> None:
+    """The address lock alone, for sign-ins that name no account to lock (a passkey: nothing
+    to guess, so nobody can lock its owner out with it)."""
+    now = clock.now()
+    throttle = store.get_throttles([address_key(ip)]).get(address_key(ip))
+    if throttle is not None and throttle.locked_until > now:
+        raise too_many_sign_ins(throttle.locked_until - now)
+
+
+def record_address_failure(ip: str | None) -> None:
+    """Count one failure against the source address only (see `check_address`)."""
+    now = clock.now()
+    key = address_key(ip)
+    failures = store.count_failure(
+        key, now, live_since=now - WINDOW_SECONDS, expires_at=now + WINDOW_SECONDS
+    )
+    lock = ADDRESS.lock_seconds(failures)
+    if lock:
+        store.extend_lock(key, now + lock, expires_at=now + WINDOW_SECONDS + lock)
+
+
 def record_success(email: str, known_device: bool = False) -> None:
     """Forgive earlier failures. Not when the sign-in came through a device cookie: that browser
     is outside the account lock, and lifting it would hand whoever caused it fresh free guesses."""
@@ -163,6 +209,18 @@ def check_mail_request(ip: str | None) -> None:
         retry_after = math.ceil(HOUR - now % HOUR)
         raise TooManyRequests(
             f"Too many requests from this address. Try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
+
+
+def check_sso_start(ip: str | None) -> None:
+    """Count one OpenID sign-in started from `ip`; raise TooManyRequests beyond the cap of its
+    ten-minute window (fixed windows, as `check_mail_request`'s)."""
+    if _count_in_window("ssostart", ip or "unknown", SSO_WINDOW_SECONDS) > SSO_STARTS_PER_SOURCE:
+        now = clock.now()
+        retry_after = math.ceil(SSO_WINDOW_SECONDS - now % SSO_WINDOW_SECONDS)
+        raise TooManyRequests(
+            f"Too many sign-ins started from this address. Try again in {retry_after} seconds.",
             retry_after=retry_after,
         )
 

@@ -21,6 +21,7 @@ from chalicelib.observability import get_logger
 from chalicelib.services import audit, customers, mailer, passwords, sessions, throttles
 from chalicelib.services.identity import check_email, public_user
 from chalicelib.services.principal import ADMIN, CUSTOMER, ROLES, Anonymous, Principal
+from chalicelib.services.second_factor import SecondFactorNeeded, finish_sign_in
 from chalicelib.services.settings import get_portal_settings
 from chalicelib.shapes.users import User
 
@@ -392,12 +393,11 @@ def _queue_account_mail(request: dict[str, Any]) -> None:
 
 def verify_email(
     token: str, password: str, caller: Anonymous, user_agent: str | None = None
-) -> sessions.SignedIn:
-    """Confirm a self-registered address, and sign in. The link proves the mailbox; the password
-    proves the person who registered. Both are needed: otherwise a stranger could register
-    someone else's address with a password of their own, and the owner's click on the link
-    would hand the stranger the account. Having proved both, the person is signed in rather
-    than asked for the password a second time."""
+) -> sessions.SignedIn | SecondFactorNeeded:
+    """Confirm a self-registered address, and sign in (with the second step, when required).
+    The link proves the mailbox; the password the person who registered: else a stranger could
+    register someone's address with a password of their own, and the owner's click would hand
+    the stranger the account. Having proved both, the password is not asked again."""
     token_hash = _hash(token)
     pending = token_store.get_valid_token(token_hash, "verify", clock.now())
     user = store.get_user(pending.user_id) if pending else None
@@ -421,7 +421,7 @@ def verify_email(
         store.save_user(user)
     throttles.record_success(user.email)
     audit.record("auth.verify_email", actor=caller, actor_email=user.email, target=user.user_id)
-    return sessions.start_session(user, caller, user_agent)
+    return finish_sign_in(user, caller, user_agent, method="password")
 
 
 def _issued_before_last_change(token: token_store.TokenModel, user: store.UserModel) -> bool:

@@ -8,6 +8,7 @@ from typing_extensions import TypedDict
 class Org(TypedDict):
     id: str
     name: str
+    require_second_factor: bool  # its customers sign in with a second factor
 
 
 class OrgAnswer(TypedDict):

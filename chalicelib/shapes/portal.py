@@ -20,6 +20,7 @@ class PortalBranding(TypedDict):
     banner_links: list[SettingsBannerLink]
     announcement: str
     self_registration: bool
+    magic_link_sign_in: bool  # the sign-in page offers "Email me a sign-in link"
     default_language: Literal["en", "fr", "pl"]
 
 

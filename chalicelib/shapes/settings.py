@@ -8,6 +8,8 @@ from typing import Literal
 
 from typing_extensions import TypedDict
 
+from chalicelib.shapes.oidc import SettingsSsoProvider
+
 
 class SettingsBannerLink(TypedDict):
     label: str
@@ -70,6 +72,8 @@ class SettingsValues(TypedDict):
     announcement: str
     default_language: Literal["en", "fr", "pl"]
     self_registration: bool
+    magic_link_sign_in: bool
+    require_second_factor_staff: bool
     idle_timeout_minutes: int
     absolute_lifetime_hours: int
     topics: list[SettingsTranslatedTopic]
@@ -96,6 +100,7 @@ class SettingsValues(TypedDict):
     customer_alert_recipients: SettingsAlertRecipients
     support_alert_recipients: SettingsAlertRecipients
     notification_templates: dict[str, dict[str, SettingsMailWording]]  # per mail, per language
+    sso_providers: list[SettingsSsoProvider]  # OpenID sign-in (shapes/oidc.py)
 
 
 class SettingsAnswer(TypedDict):

@@ -16,6 +16,7 @@ class User(TypedDict):
     language: str
     status: str  # active, disabled or unverified
     must_change_password: bool
+    second_factors: list[str]  # what the account has set up: "passkey", "totp"; sorted
 
 
 class UserAnswer(TypedDict):

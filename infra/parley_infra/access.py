@@ -33,6 +33,10 @@ class FunctionAccess:
     push_live: bool = False  # post to WebSocket connections (execute-api:ManageConnections)
     # The app's queues it hands work to (sqs:SendMessage), by short name (`account-mail`).
     send_to_queues: frozenset[str] = frozenset()
+    # Secrets Manager secrets it reads at run time (GetSecretValue), by a name prefix under
+    # `parley/<stage>/`: "oidc/" is the OpenID providers' client secrets, named by reference in
+    # the portal settings (chalicelib/services/oidc_config.py refuses any other name).
+    read_secrets: str = ""
     memory_mb: int = 512
     timeout_s: int = 30
 
@@ -70,6 +74,8 @@ PROFILES: dict[str, FunctionAccess] = {
         send_mail=True,
         # Password reset and registration queue their mail (services/users.py).
         send_to_queues=frozenset({"account-mail"}),
+        # The OpenID providers' client secrets (services/oidc.py), and no other secret.
+        read_secrets="oidc/",
         timeout_s=29,  # API Gateway gives up at 29 s
     ),
     # Account mail the API queued: looks the address up, issues the single-use token, creates

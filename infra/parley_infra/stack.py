@@ -613,6 +613,17 @@ class ParleyStack(Stack):
                                    for q in sorted(profile.send_to_queues)],
                     )
                 )
+            if profile.read_secrets:
+                # Secret ARNs end with a random suffix: the name prefix, then anything.
+                policy.add_statements(
+                    iam.PolicyStatement(
+                        actions=["secretsmanager:GetSecretValue"],
+                        resources=[
+                            f"arn:{Aws.PARTITION}:secretsmanager:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                            f"secret:parley/{self.settings.stage}/{profile.read_secrets}*"
+                        ],
+                    )
+                )
             self._grant_trigger(spec, policy)
 
     def _queue_name(self, short: str) -> str:

@@ -156,6 +156,27 @@ def _register_admin(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
 
     reindex.set_defaults(handler=run_reindex)
 
+    reseal = commands.add_parser(
+        "reseal-second-factors",
+        help="seal every stored TOTP secret with the signing key the deployed functions use "
+        "(a signing-key rotation's step before the previous key is cleared; safe to repeat)",
+    )
+    reseal.add_argument("--stack", required=True, help="the stack, Parley-<stage>")
+    reseal.add_argument("--region", help="the stack's region (default: AWS_REGION / profile)")
+    reseal.add_argument(
+        "--previous-version", metavar="VERSION_ID",
+        help="a version of the stack's SigningKey secret to open secrets with, when the "
+        "functions no longer hold it (a key rotated at once after a leak)",
+    )
+
+    def run_reseal(args: argparse.Namespace) -> int:
+        from parley_dev.cli.reseal import run_reseal_second_factors
+
+        return run_reseal_second_factors(stack=args.stack, region=args.region,
+                                         previous_version=args.previous_version)
+
+    reseal.set_defaults(handler=run_reseal)
+
 
 SUBCOMMANDS: list[Register] = [_register_dev, _register_mail, _register_admin]
 

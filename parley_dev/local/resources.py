@@ -24,9 +24,13 @@ def create_resources() -> None:
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}],
         })
-    # The pages POST uploads straight to the documents bucket (presigned POST).
+    # The pages POST uploads straight to the documents bucket (presigned POST). A local run on
+    # a loopback address is also opened as localhost, where its passkeys work (services/passkeys.py)
+    from chalicelib.services.passkeys import relying_party
+
+    origins = sorted({settings.public_url, relying_party(settings.public_url).origin})
     s3.put_bucket_cors(Bucket=settings.documents_bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedMethods": ["POST"], "AllowedOrigins": [settings.public_url],
+        "AllowedMethods": ["POST"], "AllowedOrigins": origins,
         "AllowedHeaders": ["content-type"], "ExposeHeaders": ["ETag", "Location"],
     }]})
     # Inbound mail as infra/ wires it: SES notifies a topic, the topic feeds the queue the

@@ -48,6 +48,22 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/me/sessions/sign-out-others"): ANY_SIGNED_IN,
     # The requester's own session (she signs herself out); anyone else's lookup misses.
     ("DELETE", "/api/me/sessions/{session_id}"): (OK, 404, 404, 404, 404, 404, 401),
+    # Passkeys: each caller's own. Only the requester's session asked for registration options
+    # (the world's), so only her answer registers; the others' find no challenge (400).
+    ("GET", "/api/me/passkeys"): ANY_SIGNED_IN,
+    ("POST", "/api/me/passkeys/options"): ANY_SIGNED_IN,
+    ("POST", "/api/me/passkeys"): (CREATED, 400, 400, 400, 400, 400, 401),
+    ("PATCH", "/api/me/passkeys/{passkey_id}"): (OK, 404, 404, 404, 404, 404, 401),
+    ("DELETE", "/api/me/passkeys/{passkey_id}"): (OK, 404, 404, 404, 404, 404, 401),
+    # Two-step verification: each caller's own. The requester has begun setting up an app (the
+    # world's code confirms it); the agent has one (so only the agent can renew the recovery
+    # codes or remove it, and may not begin a second one); the requester's passkey is a second
+    # factor too, so her recovery codes may be renewed.
+    ("GET", "/api/me/second-factor"): ANY_SIGNED_IN,
+    ("POST", "/api/me/second-factor/totp"): (OK, OK, OK, OK, 409, OK, 401),
+    ("POST", "/api/me/second-factor/totp/confirm"): (OK, 409, 409, 409, 409, 409, 401),
+    ("POST", "/api/me/second-factor/recovery-codes"): (OK, 409, 409, 409, OK, 409, 401),
+    ("POST", "/api/me/second-factor/totp/remove"): (409, 409, 409, 409, OK, 409, 401),
     ("GET", "/api/admin/audit"): ADMIN_ONLY,
     ("GET", "/api/admin/suppressions"): ADMIN_ONLY,
     ("DELETE", "/api/admin/suppressions/{email}"): ADMIN_ONLY,
@@ -65,6 +81,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/admin/users"): ADMIN_ONLY,
     ("GET", "/api/admin/users/{user_id}"): ADMIN_ONLY,
     ("PATCH", "/api/admin/users/{user_id}"): ADMIN_ONLY,
+    # Bob has no second factor: the admin's reset finds nothing to remove (and says so, 200).
+    ("POST", "/api/admin/users/{user_id}/second-factor/reset"): ADMIN_ONLY,
     ("GET", "/api/console/config"): STAFF_READ,
     ("GET", "/api/console/tickets"): STAFF_READ,
     ("POST", "/api/console/tickets"): (403, 403, 403, 403, CREATED, CREATED, 401),
@@ -155,6 +173,11 @@ def _bodies(world: dict[str, Any]) -> dict[tuple[str, str], Any]:
             "current_password": PASSWORD, "new_password": "a fresh and rather long passphrase 42",
         },
         ("PATCH", "/api/me"): {"name": "Robert", "language": "fr"},
+        ("POST", "/api/me/passkeys"): world["passkey_registration"],
+        ("PATCH", "/api/me/passkeys/{passkey_id}"): {"name": "Old laptop"},
+        ("POST", "/api/me/second-factor/totp/confirm"): {"code": world["totp_code"]},
+        ("POST", "/api/me/second-factor/recovery-codes"): {"password": PASSWORD},
+        ("POST", "/api/me/second-factor/totp/remove"): {"password": PASSWORD},
         ("POST", "/api/admin/orgs"): {"name": "Initech"},
         ("PATCH", "/api/admin/orgs/{org_id}"): {"name": "Acme Corporation"},
         ("POST", "/api/admin/teams"): {"id": "billing", "name": "Billing"},
@@ -255,6 +278,21 @@ def world(api, make_org, make_user) -> dict[str, Any]:
                       session_hash="", must_change_password=False)
     canned = create_response(admin, {
         "title": "Refund", "body": "Refunded.", "language": "en", "shared": True})
+    # The requester's passkey, and her session's options for another (answered in _bodies)
+    from tests.functional.webauthn_support import Authenticator, add_passkey
+
+    _, passkey = add_passkey(api, tokens["requester"])
+    options = api.call("POST", "/api/me/passkeys/options", token=tokens["requester"])[1]
+    # The requester's app half set up (a code of the step before confirms it: the secret
+    # stays), the agent's set up.
+    import pyotp
+
+    setup = api.call("POST", "/api/me/second-factor/totp", token=tokens["requester"])[1]
+    totp_code = pyotp.TOTP(setup["secret"]).at(int(clock.now()) - 30)
+    agent_setup = api.call("POST", "/api/me/second-factor/totp", token=tokens["agent"])[1]
+    status, _, _ = api.call("POST", "/api/me/second-factor/totp/confirm", {
+        "code": pyotp.TOTP(agent_setup["secret"]).now()}, token=tokens["agent"])
+    assert status == 200
     dana = make_user("customer", org_id=acme["id"])
     status, _, _ = api.call("POST", f"/api/portal/tickets/{ticket_id}/followers",
                             {"email": dana["email"]}, token=tokens["requester"])
@@ -263,6 +301,9 @@ def world(api, make_org, make_user) -> dict[str, Any]:
         "tokens": tokens,
         "other_ticket_id": other["ticket"]["id"],
         "follower_email": dana["email"],
+        "totp_code": totp_code,
+        "passkey_registration": {"name": "Phone",
+                                 "credential": Authenticator().register(options)},
         "org_id": acme["id"],
         "requester_id": users["requester"]["id"],
         "params": {
@@ -279,6 +320,8 @@ def world(api, make_org, make_user) -> dict[str, Any]:
             "session_id": session_id(hash_token(tokens["requester"])),
             "follower_id": dana["id"],
             "canned_id": canned["id"],
+            "passkey_id": passkey["id"],
+            "provider_id": "demo",  # an OpenID provider's (public routes: the bad-input tests)
         },
     }
 

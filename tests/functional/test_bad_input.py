@@ -376,3 +376,78 @@ def test_ticket_ids_in_a_body_that_no_ticket_can_have_are_refused_before_any_rea
         status, answer, _ = api.call("GET", "/api/console/tickets?tag=%00", token=token)
     assert not refused and status == 400
     assert_error_body(answer, "invalid_tag")
+
+
+def test_passkey_answers_that_are_not_what_they_claim_are_refused_never_a_500(
+    api, make_user, fake_clock
+):
+    """What a browser hands back from WebAuthn is parsed by py_webauthn: base64 that is not,
+    JSON or CBOR that is not, data cut short, a user handle that is no account's id. Each is a
+    4xx in the one error shape."""
+    from chalicelib.services.throttles import WINDOW_SECONDS
+    from tests.functional.webauthn_support import (
+        Authenticator,
+        add_passkey,
+        b64url,
+        challenge_cookie,
+    )
+
+    token = api.login(make_user("customer")["email"])
+    laptop, _ = add_passkey(api, token)
+    junk = {"not base64url": "a", "not JSON": b64url(b"{nope"), "not CBOR": b64url(b"\xff\x00"),
+            "a CBOR list": b64url(b"\x82\x01\x02"), "too short": b64url(b"\x00" * 3)}
+    for label, value in junk.items():
+        for member in ("clientDataJSON", "attestationObject"):
+            _, options, _ = api.call("POST", "/api/me/passkeys/options", token=token)
+            credential = Authenticator().register(options)
+            credential["response"][member] = value
+            status, answer, _ = api.call("POST", "/api/me/passkeys",
+                                         {"name": "Junk", "credential": credential}, token=token)
+            assert status == 400, (label, member, answer)
+            assert_error_body(answer, "passkey_invalid")
+        fake_clock.advance(WINDOW_SECONDS + 1)  # refused sign-ins count against the address
+        for member in ("clientDataJSON", "authenticatorData", "signature", "userHandle"):
+            status, options, headers = api.call("POST", "/api/auth/passkey/options")
+            credential = laptop.assert_(options)
+            credential["response"][member] = value
+            status, answer, _ = api.call("POST", "/api/auth/passkey", {"credential": credential},
+                                         headers={"Cookie": challenge_cookie(headers)})
+            assert status == 401, (label, member, answer)
+            assert_error_body(answer, "passkey_refused")
+    # An id that is not the raw id, and one past any credential's length
+    status, options, headers = api.call("POST", "/api/auth/passkey/options")
+    credential = laptop.assert_(options)
+    credential["id"] = b64url(b"another")
+    status, answer, _ = api.call("POST", "/api/auth/passkey", {"credential": credential},
+                                 headers={"Cookie": challenge_cookie(headers)})
+    assert status == 401, answer
+    credential["id"] = credential["rawId"] = "a" * 1401
+    status, answer, _ = api.call("POST", "/api/auth/passkey", {"credential": credential})
+    assert status == 400 and error_fields(answer) == ["credential.id", "credential.rawId"], answer
+
+
+def test_codes_that_are_no_code_are_refused_never_a_500(api, make_user, fake_clock):
+    """Whatever is typed for a second-factor code (an emoji, a NUL, 40 letters, digits of the
+    wrong length, a recovery code's shape of nothing): a 4xx in the one error shape, at the
+    sign-in's step and in the profile alike."""
+    from tests.functional.second_factor_support import enrolled_person
+
+    person = enrolled_person(api, make_user)
+    fake_clock.advance(60)
+    token = api.login(make_user("customer")["email"])
+    api.call("POST", "/api/me/second-factor/totp", token=token)
+    _, _, pending = person.password_step()
+    # Fullwidth digits first. The first five are wrong codes counted as failed sign-ins; then
+    # the account is locked (429)
+    for junk in ("\uff11\uff12\uff13\uff14\uff15\uff16", "\x00", "😀", "a" * 40,
+                 "zzzz-zzzz-zzzz", "12345", "1234567", " "):
+        for call in (
+            lambda code: person.second_step(pending, code),
+            lambda code: api.call("POST", "/api/me/second-factor/totp/confirm", {"code": code},
+                                  token=token),
+        ):
+            with dynamodb_limits() as refused:
+                status, answer, _ = call(junk)
+            assert not refused, refused
+            assert status in (400, 429), (junk, answer)
+            assert_error_body(answer)

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.functional
 
 BRANDING_KEYS = {
     "portal_name", "logo_url", "primary_color", "accent_color", "banner_links", "announcement",
-    "self_registration", "default_language",
+    "self_registration", "magic_link_sign_in", "default_language",
 }
 
 

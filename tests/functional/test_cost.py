@@ -16,18 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyotp
 import pytest
 
 import app  # noqa: F401 - importing the app registers every route in ROUTES
+from chalicelib import clock
 from chalicelib.api.routing import ROUTES
 from chalicelib.services import notifications
 from tests.conftest import PASSWORD
 from tests.functional.attachment_support import PDF, Uploads
-from tests.functional.auth_support import STRONG_PASSWORD, link_token, mails_to
+from tests.functional.auth_support import STRONG_PASSWORD, cookies_set, link_token, mails_to
 from tests.functional.dynamodb_support import dynamodb_calls
 from tests.functional.inbound_support import deliver, make_mail
 from tests.functional.notification_support import Stream, send_queued_account_mail, session_token
+from tests.functional.oidc_support import SsoScene
 from tests.functional.search_support import index_messages
+from tests.functional.webauthn_support import Authenticator, add_passkey, challenge_cookie
 from tests.seeding import seed_other_customers
 
 pytestmark = pytest.mark.functional
@@ -64,6 +68,15 @@ BOUNDS = {
     # tickets and a page of each thread partition), then its loose documents and the audit
     # entry: bounded by the merged ticket's own thread, measured here with one step.
     ("POST", "/api/console/tickets/{ticket_id}/merge"): 30,
+    # Setting up the app a sign-in requires is the set-up (the pending secret, the recovery
+    # codes' Query, one transaction, the account's record read and saved, its audit entry)
+    # and then the sign-in's second step (services/second_factor.py): bounded, whatever the
+    # tables hold.
+    ("POST", "/api/auth/second-factor/totp/confirm"): 16,
+    # The code step reads the locks, counts the guess against the account before checking it
+    # (a parallel burst must not all be checked: throttles.count_guess), then checks the code
+    # and starts the session: the sign-in's calls and one more, whatever the tables hold.
+    ("POST", "/api/auth/second-factor"): 13,
 }
 # Bounded, not equal at both sizes: how much these read depends on what the caller's own
 # partitions hold, not on the tables' size: the audit page reads back as many months as the
@@ -77,6 +90,7 @@ class Call:
     who: str | None  # a token name of the scene, None: anonymous
     path: str
     body: Any = None
+    headers: dict[str, str] | None = None  # a cookie the route reads, say
 
 
 @dataclass
@@ -100,7 +114,12 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
         ("alice", "customer", {"org_id": acme["id"], "org_view": True}),
         ("changer", "customer", {"org_id": acme["id"]}),
         ("forgetful", "customer", {"org_id": acme["id"]}),
+        ("keyholder", "customer", {"org_id": acme["id"]}),  # signs in with passkeys
         ("resetter", "customer", {"org_id": acme["id"]}),
+        ("totper", "customer", {"org_id": acme["id"]}),  # signs in with an authenticator app
+        ("enroller", "customer", {"org_id": acme["id"]}),  # sets one up
+        ("remover", "customer", {"org_id": acme["id"]}),  # removes it
+        ("lostphone", "customer", {"org_id": acme["id"]}),  # an admin resets hers
         ("agent", "agent", {"team_ids": ["support"]}),
         ("agent2", "agent", {"team_ids": ["support"]}),
         ("admin", "admin", {}),
@@ -146,8 +165,8 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
     scene.ids["dropped_force"] = deliver(make_mail(
         sender=scene.users["alice"]["email"], subject=f"Not automatic {n}",
         headers={"Auto-Submitted": "auto-replied"}))
-    status, body, _ = api.call("PATCH", "/api/admin/settings", {"self_registration": True},
-                               token=scene.tokens["admin"])
+    status, body, _ = api.call("PATCH", "/api/admin/settings", {
+        "self_registration": True, "magic_link_sign_in": True}, token=scene.tokens["admin"])
     assert status == 200, body
     status, body, _ = api.call("POST", "/api/admin/teams", {"id": f"desk{n}", "name": "Desk"},
                                token=scene.tokens["admin"])
@@ -160,6 +179,12 @@ def build_scene(api, make_org, make_user, stream: Stream, n: int) -> Scene:
             token=scene.tokens[who])
         assert status == 201, body
         scene.ids[name] = body["response"]["id"]
+    # An organization that requires a second factor: its customer sets one up at sign-in.
+    from chalicelib.data import orgs as org_store
+
+    vault = make_org(f"Vault {n}")
+    org_store.set_require_second_factor(org_store.get_org(vault["id"]), True)
+    scene.users["vaulted"] = make_user("customer", org_id=vault["id"])
     return scene
 
 
@@ -192,6 +217,102 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         token = mailed_token(email, "/api/auth/register",
                              {"email": email, "name": "Vera", "password": STRONG_PASSWORD})
         return Call(None, "/api/auth/verify", {"token": token, "password": STRONG_PASSWORD})
+
+    def magic_link_confirm() -> Call:
+        # The link works only in the browser that asked: its cookie goes with the request.
+        email, browser = scene.users["resetter"]["email"], {"Cookie": f"parley_magic={'b' * 42}{n}"}
+        api.call("POST", "/api/auth/magic-link", {"email": email}, headers=browser)
+        send_queued_account_mail()  # the API only queued the mail
+        return Call(None, "/api/auth/magic-link/confirm",
+                    {"token": link_token(mails_to(sent_mail, email)[0])}, headers=browser)
+
+    keys: dict[str, Authenticator] = {}
+
+    def keyholder_passkey() -> Authenticator:
+        """Keyholder's first passkey, registered when first needed (not measured)."""
+        if "laptop" not in keys:
+            keys["laptop"] = add_passkey(api, scene.tokens["keyholder"])[0]
+        return keys["laptop"]
+
+    def register_passkey() -> Call:
+        options = api.call("POST", "/api/me/passkeys/options", token=scene.tokens["keyholder"])[1]
+        return Call("keyholder", "/api/me/passkeys",
+                    {"name": "Phone", "credential": Authenticator().register(options)})
+
+    def change_passkey(body: dict[str, str] | None) -> Callable[[], Call]:
+        def prepare() -> Call:
+            keyholder_passkey()  # so the one changed is not the last
+            passkey = add_passkey(api, scene.tokens["keyholder"], name="Spare")[1]
+            return Call("keyholder", f"/api/me/passkeys/{passkey['id']}", body)
+        return prepare
+
+    def passkey_sign_in() -> Call:
+        laptop = keyholder_passkey()
+        _, options, headers = api.call("POST", "/api/auth/passkey/options")
+        return Call(None, "/api/auth/passkey", {"credential": laptop.assert_(options)},
+                    headers={"Cookie": challenge_cookie(headers)})
+
+    def pending_sign_in() -> dict[str, str]:
+        """Keyholder's password sign-in, waiting for the second step: its cookie."""
+        keyholder_passkey()
+        _, _, headers = api.call("POST", "/api/auth/login", {
+            "email": scene.users["keyholder"]["email"], "password": PASSWORD})
+        return {"Cookie": cookies_set(headers)["parley_pending"].split(";", 1)[0]}
+
+    def passkey_second_factor() -> Call:
+        laptop, pending = keyholder_passkey(), pending_sign_in()
+        options = api.call("POST", "/api/auth/passkey/second-factor/options", headers=pending)[1]
+        return Call(None, "/api/auth/passkey/second-factor",
+                    {"credential": laptop.assert_(options)}, headers=pending)
+
+    totp_secrets: dict[str, str] = {}
+
+    def totp_of(who: str) -> str:
+        """`who`'s authenticator app, set up when first needed (not measured) with the code of
+        the step before: the step now is left for a sign-in."""
+        if who not in totp_secrets:
+            setup = api.call("POST", "/api/me/second-factor/totp", token=scene.tokens[who])[1]
+            code = pyotp.TOTP(setup["secret"]).at(int(clock.now()) - 30)
+            status, body, _ = api.call("POST", "/api/me/second-factor/totp/confirm",
+                                       {"code": code}, token=scene.tokens[who])
+            assert status == 200, body
+            totp_secrets[who] = setup["secret"]
+        return totp_secrets[who]
+
+    def pending_of(who: str) -> dict[str, str]:
+        """`who`'s password sign-in, waiting for the second step: its cookie."""
+        _, _, headers = api.call("POST", "/api/auth/login", {
+            "email": scene.users[who]["email"], "password": PASSWORD})
+        return {"Cookie": cookies_set(headers)["parley_pending"].split(";", 1)[0]}
+
+    def totp_sign_in() -> Call:
+        secret = totp_of("totper")
+        return Call(None, "/api/auth/second-factor",
+                    {"code": pyotp.TOTP(secret).at(int(clock.now()))}, headers=pending_of("totper"))
+
+    def totp_set_up_at_sign_in() -> Call:
+        pending = pending_of("vaulted")
+        setup = api.call("POST", "/api/auth/second-factor/totp", headers=pending)[1]
+        return Call(None, "/api/auth/second-factor/totp/confirm",
+                    {"code": pyotp.TOTP(setup["secret"]).at(int(clock.now()))}, headers=pending)
+
+    def totp_set_up() -> Call:
+        setup = api.call("POST", "/api/me/second-factor/totp", token=scene.tokens["enroller"])[1]
+        return Call("enroller", "/api/me/second-factor/totp/confirm",
+                    {"code": pyotp.TOTP(setup["secret"]).at(int(clock.now()))})
+
+    def with_totp(who: str, path: str, body: Any = None) -> Callable[[], Call]:
+        def prepare() -> Call:
+            totp_of(who)
+            return Call(who, path, body)
+        return prepare
+
+    def second_factor_reset() -> Call:
+        """Lostphone's app and a passkey, which an admin removes."""
+        totp_of("lostphone")
+        add_passkey(api, scene.tokens["lostphone"])
+        return Call("admin", f"/api/admin/users/{scene.users['lostphone']['id']}"
+                             "/second-factor/reset")
 
     def confirm(where: str, who: str) -> Callable[[], Call]:
         def prepare() -> Call:
@@ -234,6 +355,8 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         return Call("agent", "/api/console/customers?q="
                     + scene.users["alice"]["email"].replace("@", "%40"))
 
+    sso = SsoScene(api, scene)  # OpenID sign-in against an issuer of the tests' own
+
     upload = {"filename": "scan.pdf", "content_type": "application/pdf", "size": 1234}
     calls: dict[tuple[str, str], Call | Callable[[], Call]] = {
         ("POST", "/api/auth/login"): Call(None, "/api/auth/login", {
@@ -256,6 +379,43 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
         ("POST", "/api/auth/register"): Call(None, "/api/auth/register", {
             "email": f"new{n}@acme.test", "name": "Newton", "password": STRONG_PASSWORD}),
         ("POST", "/api/auth/verify"): verify,
+        # Passkeys: the keyholder's own list (one Query), options (a challenge written), a
+        # registration, a rename, a removal; passwordless sign-in (its challenge spent, the
+        # passkey got by key, its counter kept) and the second step after a password.
+        ("GET", "/api/me/passkeys"): Call("keyholder", "/api/me/passkeys"),
+        ("POST", "/api/me/passkeys/options"): Call("keyholder", "/api/me/passkeys/options"),
+        ("POST", "/api/me/passkeys"): register_passkey,
+        ("PATCH", "/api/me/passkeys/{passkey_id}"): change_passkey({"name": "Old laptop"}),
+        ("DELETE", "/api/me/passkeys/{passkey_id}"): change_passkey(None),
+        ("POST", "/api/auth/passkey/options"): Call(None, "/api/auth/passkey/options"),
+        ("POST", "/api/auth/passkey"): passkey_sign_in,
+        ("POST", "/api/auth/passkey/second-factor/options"): lambda: Call(
+            None, "/api/auth/passkey/second-factor/options", headers=pending_sign_in()),
+        ("POST", "/api/auth/passkey/second-factor"): passkey_second_factor,
+        # Two-step verification with an app: the account's items are one partition (a GetItem
+        # each, a Query of the ten recovery codes); a sign-in's step spends the pending token
+        # and the code's time step (conditional writes) then starts the session.
+        ("GET", "/api/me/second-factor"): with_totp("totper", "/api/me/second-factor"),
+        ("POST", "/api/me/second-factor/totp"): Call("alice", "/api/me/second-factor/totp"),
+        ("POST", "/api/me/second-factor/totp/confirm"): totp_set_up,
+        ("POST", "/api/me/second-factor/recovery-codes"): with_totp(
+            "totper", "/api/me/second-factor/recovery-codes", {"password": PASSWORD}),
+        ("POST", "/api/me/second-factor/totp/remove"): with_totp(
+            "remover", "/api/me/second-factor/totp/remove", {"password": PASSWORD}),
+        ("POST", "/api/auth/second-factor"): totp_sign_in,
+        ("POST", "/api/auth/second-factor/totp"): lambda: Call(
+            None, "/api/auth/second-factor/totp", headers=pending_of("vaulted")),
+        ("POST", "/api/auth/second-factor/totp/confirm"): totp_set_up_at_sign_in,
+        ("POST", "/api/auth/magic-link"): Call(None, "/api/auth/magic-link", {
+            "email": scene.users["forgetful"]["email"]}),
+        ("POST", "/api/auth/magic-link/confirm"): magic_link_confirm,
+        # OpenID sign-in (services/oidc.py): the settings; the flow written, then its state taken
+        # and the account found (the ID token's checks read nothing), then the session started:
+        # conditional writes on one item, whatever the tables hold.
+        ("GET", "/api/auth/oidc/providers"): lambda: Call(None, *sso.providers()),
+        ("GET", "/api/auth/oidc/{provider_id}/start"): lambda: Call(None, *sso.start()),
+        ("GET", "/api/auth/oidc/{provider_id}/callback"): lambda: Call(None, *sso.callback()),
+        ("POST", "/api/auth/oidc/complete"): lambda: Call(None, *sso.complete()),
         ("GET", "/api/health"): Call(None, "/api/health"),
         ("GET", "/api/openapi.json"): Call(None, "/api/openapi.json"),
         ("GET", "/dev/mail"): Call(None, "/dev/mail?format=json"),
@@ -281,6 +441,10 @@ def shapes(scene: Scene, api, sent_mail) -> dict[tuple[str, str], Callable[[], C
             "admin", f"/api/admin/users/{scene.users['changer']['id']}"),
         ("PATCH", "/api/admin/users/{user_id}"): Call(
             "admin", f"/api/admin/users/{scene.users['forgetful']['id']}", {"name": "Robert"}),
+        # A reset: the account, its passkeys and its second factors' partition (a Query and a
+        # batched delete each), the account's list of factors saved, the audit entry and the
+        # mail (the suppression list).
+        ("POST", "/api/admin/users/{user_id}/second-factor/reset"): second_factor_reset,
         ("GET", "/api/admin/teams"): Call("admin", "/api/admin/teams"),
         ("POST", "/api/admin/teams"): Call("admin", "/api/admin/teams",
                                            {"id": f"billing{n}", "name": "Billing"}),
@@ -462,7 +626,8 @@ def measure(api, scene: Scene, requests: dict[Any, Callable[[], Call]]) -> dict[
         method = name[0] if isinstance(name, tuple) else "GET"
         token = scene.tokens[call.who] if call.who else None
         with dynamodb_calls() as calls:
-            status, payload, _ = api.call(method, call.path, call.body, token=token)
+            status, payload, _ = api.call(method, call.path, call.body, token=token,
+                                          headers=call.headers)
         assert status < 400, (name, status, payload)
         costs[name] = calls
     return costs
@@ -477,7 +642,7 @@ def every_request(scene: Scene, api, sent_mail) -> dict[Any, Callable[[], Call]]
 def test_every_route_has_a_request_shape(api, make_org, make_user, sent_mail, fake_clock):
     scene = Scene(0)
     scene.users = {who: {"id": "x", "email": "x@example.test"} for who in (
-        "alice", "changer", "forgetful", "resetter", "agent", "agent2", "admin")}
+        "alice", "changer", "forgetful", "resetter", "keyholder", "agent", "agent2", "admin")}
     scene.tickets = dict.fromkeys(("main", "rated", "closing", "resolving", "blocking",
                                    *(f"other{n}" for n in range(5, 10))), "x")
     scene.ids = dict.fromkeys(("org", "entry", "portal_document", "console_document",

@@ -32,6 +32,8 @@ NEW_VALUES: dict[str, Any] = {
     "announcement": "Maintenance on Sunday.",
     "default_language": "fr",
     "self_registration": True,
+    "magic_link_sign_in": True,
+    "require_second_factor_staff": True,
     "idle_timeout_minutes": 45,
     "absolute_lifetime_hours": 10,
     "topics": TOPICS,
@@ -61,6 +63,11 @@ NEW_VALUES: dict[str, Any] = {
     "customer_alert_recipients": RECIPIENTS,
     "support_alert_recipients": RECIPIENTS,
     "notification_templates": {"digest": {"fr": {"subject": None, "body": "Du nouveau"}}},
+    "sso_providers": [{
+        "id": "acme", "name": "Acme SSO", "issuer": "https://sso.acme.test", "client_id": "portal",
+        "client_secret_ref": "PARLEY_OIDC_ACME", "roles": ["customer"],
+        "domains": {"acme.test": ""}, "create_accounts": False, "password_off_domains": [],
+    }],
 }
 
 

@@ -7,7 +7,10 @@ import { post, get, ApiError } from "./api.js";
 import { t, errorText, language } from "./i18n.js";
 import { state, homeFor, setTitle } from "./shell/state.js";
 import { navigate } from "./shell/navigation.js";
-import { signedIn, updateUser } from "./shell/account.js";
+import { updateUser } from "./shell/account.js";
+import { afterFirstFactor } from "./auth_second_factor.js";
+import { ssoSignIn } from "./auth_sso.js";
+import { passkeySignIn } from "./auth_passkey.js";
 
 // Why a session ended, as the server says it (error.details.reason).
 const END_REASONS = new Set(["idle", "expired", "signed_out", "password_changed", "account_disabled"]);
@@ -82,22 +85,27 @@ export async function login({ main, query }) {
       h("a", { href: "/forgot-password", text: t("auth.forgot") })),
     status, submitButton(t("auth.signIn")));
   handleSubmit(form, status, async () => {
-    /** @type {SignedIn} */
     const result = await post("/api/auth/login", {
       email: email.control.value.trim(), password: password.control.value,
     }, { quiet: true });
-    await signedIn(result);
-    const next = safeNext(query.get("next"));
-    navigate(result.user.must_change_password ? "/change-password" : next || homeFor(result.user),
-      { replace: true });
+    // Signed in, or the second step (auth_second_factor.js) when the account has one.
+    await afterFirstFactor(main, result, safeNext(query.get("next")));
   });
   const registration = state.branding.self_registration
     ? h("p", { class: "auth__alt" }, t("auth.noAccount"), " ",
       h("a", { href: "/register", text: t("auth.register") }))
     : null;
   const info = query.get("reset") === "done" ? notice("success", t("auth.resetDone")) : null;
+  // Sign-in by a mailed link, when enabled: its pages are auth_magic.js (/sign-in/link).
+  const magicNext = safeNext(query.get("next"));
+  const magicLink = state.branding.magic_link_sign_in
+    ? h("p", { class: "auth__alt" }, h("a", { href: magicNext
+      ? `/sign-in/link?${new URLSearchParams({ next: magicNext })}` : "/sign-in/link", text: t("magic.offer") }))
+    : null;
   append(main, card(t("auth.welcome", { name: state.branding.portal_name }), t("auth.signInLead"),
-    info, form, registration));
+    info, form, magicLink, registration));
+  passkeySignIn(main, safeNext(query.get("next")));  // "Sign in with a passkey" (auth_passkey.js)
+  ssoSignIn(main, query, safeNext(query.get("next")));  // "Sign in with <provider>" (auth_sso.js)
 }
 
 /** @type {PageFn} */
@@ -186,13 +194,12 @@ export async function verify({ main, query }) {
   const status = h("div", { class: "form-status", "aria-live": "polite" });
   const form = h("form", { class: "form" }, password, status, submitButton(t("auth.verifyButton")));
   handleSubmit(form, status, async () => {
-    /** @type {SignedIn} */
     const result = await post("/api/auth/verify", { token, password: password.control.value }, { quiet: true })
       .catch((error) => {
         throw error instanceof ApiError && error.code === "invalid_token" ? { code: "verify_failed" } : error;
       });
-    await signedIn(result);
-    navigate(homeFor(result.user), { replace: true });
+    // Signed in, or the second step when the account's organization requires one.
+    await afterFirstFactor(main, result, null);
   });
   append(main, card(t("auth.verifyTitle"), t("auth.verifyLead"), form));
 }

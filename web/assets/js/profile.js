@@ -9,6 +9,8 @@ import { t, errorText, relativeTime, formatDate, LANGUAGES, loadLanguage, rememb
 import { setTitle } from "./shell/state.js";
 import { rerender } from "./shell/navigation.js";
 import { updateUser } from "./shell/account.js";
+import { securityTotpCard } from "./security_totp.js";
+import { passkeysCard } from "./security_passkeys.js";
 
 /** @type {Me["notifications"][]} */
 const CHOICES = ["every", "digest", "portal"];
@@ -34,6 +36,8 @@ export async function profile({ main }) {
     me.user.role === "customer" ? notificationsCard(me) : null,
     // A new password ends the other sessions: the list shows it.
     passwordCard(signedIn.reload),
+    securityTotpCard(), // Security: two-step verification with an authenticator app
+    passkeysCard(), // Security: passkeys, to sign in without a password or as the second step
     signedIn.element));
   // Said once the region is on the page, so screen readers announce it.
   if (said) requestAnimationFrame(() => details.say("success", said));

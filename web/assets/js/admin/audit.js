@@ -7,7 +7,7 @@ import { get } from "../api.js";
 import { t, errorText, formatDate } from "../i18n.js";
 import { loadMoreButton, segmented, emptyState } from "../ui.js";
 import { adminPage } from "./page.js";
-import { AUDIT_ACTIONS, auditAction, auditOutcome, auditTarget, auditDetails } from "./audit_text.js";
+import { AUDIT_ACTIONS, auditAction, auditOutcome, auditTarget, auditDetails, namesAnAccount } from "./audit_text.js";
 
 /** @type {PageFn} */
 export async function audit({ main, query }) {
@@ -65,7 +65,7 @@ export async function audit({ main, query }) {
         const success = entry.outcome === "success";
         const target = auditTarget(entry, userName);
         const targetCell = h("td", { "data-label": t("admin.target"), class: "muted break", text: target || "—" });
-        if (entry.target && target === entry.target && /^user\./.test(entry.action)) lookUp(entry.target, targetCell);
+        if (entry.target && target === entry.target && namesAnAccount(entry.action)) lookUp(entry.target, targetCell);
         const actor = entry.actor_email || (entry.actor_id ? userName(entry.actor_id) || entry.actor_id : null);
         const actorCell = h("td", { "data-label": t("admin.actor"), class: "break", text: actor || t("admin.auditNobody") });
         if (!entry.actor_email && entry.actor_id && !userName(entry.actor_id)) lookUp(entry.actor_id, actorCell);

@@ -24,6 +24,7 @@ function auditValue(key, value) {
   if (Array.isArray(value)) return value.length ? value.map((v) => auditValue(key, v)).join(", ") : "—";
   if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${auditValue(k, v)}`).join(", ");
   if (key === "role" && has(`role.${value}`)) return t(`role.${value}`);
+  if ((key === "method" || key === "methods") && has(`admin.signInMethod.${value}`)) return t(`admin.signInMethod.${value}`);
   return String(value);
 }
 
@@ -31,12 +32,15 @@ function auditValue(key, value) {
 // kind_of files every `auth.*` action as a sign-in, everything else as a change).
 /** @type {Record<string, string[]>} */
 export const AUDIT_ACTIONS = {
-  change: ["settings.update", "user.create", "user.update", "user.disable", "org.create", "org.rename",
+  change: ["settings.update", "user.create", "user.update", "user.disable", "org.create", "org.rename", "org.update",
     "team.create", "team.update", "inbound.retry", "inbound.release", "inbound.discard", "inbound.force",
     "suppression.lift", "access.denied", "attachment.rejected", "follower.add", "follower.remove",
     "ticket.close", "canned.create", "canned.update", "canned.delete", "ticket.merge"],
   signin: ["auth.login", "auth.logout", "auth.lockout", "auth.password_change", "auth.reset",
-    "auth.reset_request", "auth.register", "auth.verify_email"],
+    "auth.reset_request", "auth.register", "auth.verify_email", "auth.magic_link.request",
+    "auth.second_factor.enrol", "auth.second_factor.use", "auth.second_factor.remove",
+    "auth.second_factor.recovery", "auth.second_factor.recovery_codes", "auth.second_factor.reset",
+    "auth.passkey.register", "auth.passkey.remove"],
 };
 
 /** A changed field's name in words: the audit's own label, else the setting's name. */
@@ -67,6 +71,11 @@ export function auditDetails(/** @type {AuditEntry["details"]} */ details) {
   }));
 }
 
+/** Actions whose target is an account other than the actor's, named by a look-up. */
+export function namesAnAccount(/** @type {string} */ action) {
+  return action.startsWith("user.") || action === "auth.second_factor.reset";
+}
+
 /** Who a target is, in words where the entry or a look-up says it; else its code.
  * @param {AuditEntry} entry @param {(id: string) => string | null} userName */
 export function auditTarget(entry, userName) {
@@ -76,11 +85,11 @@ export function auditTarget(entry, userName) {
   if (target.startsWith("ticket:")) return t("admin.auditTarget.ticket", { id: target.slice(7, 15) });
   if (target.startsWith("inbound:")) return t("admin.auditTarget.inbound");
   if (/^(org|team)\./.test(entry.action) && entry.details && entry.details.name) return String(entry.details.name);
+  if (namesAnAccount(entry.action)) return userName(target) || target;
   // A sign-in, a reset and the like name the account the actor's email already shows.
   if (entry.action.startsWith("auth.") && (target === entry.actor_id || entry.actor_email)) {
     return userName(target) || entry.actor_email || target;
   }
-  if (entry.action.startsWith("user.")) return userName(target) || target;
   // A shared canned response: its title when the change was made.
   if (entry.action.startsWith("canned.") && entry.details && entry.details.title) return String(entry.details.title);
   return target;

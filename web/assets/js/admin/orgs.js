@@ -14,6 +14,31 @@ function orgError(/** @type {unknown} */ error) {
   return error instanceof ApiError && error.code === "org_name_taken" ? t("admin.orgNameTaken") : errorText(error);
 }
 
+/** "Require two-step verification" of the organization's customers (at their next sign-in).
+ * @param {Org} org @param {HTMLElement} status */
+function secondFactorToggle(org, status) {
+  // Named with the organization: a screen reader tells one row's box from the next.
+  const box = h("input", { type: "checkbox", checked: org.require_second_factor, name: "require_second_factor",
+    title: t("admin.orgRequireSecondFactorHint"),
+    "aria-label": `${t("admin.orgRequireSecondFactor")}: ${org.name}` });
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    try {
+      /** @type {{org: Org}} */
+      const saved = await patch(`/api/admin/orgs/${encodeURIComponent(org.id)}`, { require_second_factor: box.checked });
+      org.require_second_factor = saved.org.require_second_factor;
+      status.replaceChildren(notice("success", `${saved.org.name}: ${saved.org.require_second_factor
+        ? t("admin.orgSecondFactorOn") : t("admin.orgSecondFactorOff")}`));
+    } catch (error) {
+      box.checked = org.require_second_factor;
+      status.replaceChildren(notice("error", errorText(error)));
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return h("label", { class: "check org-list__second-factor" }, box, t("admin.orgRequireSecondFactor"));
+}
+
 /** @type {PageFn} */
 export async function orgs({ main }) {
   const list = h("ul", { class: "org-list" });
@@ -24,7 +49,7 @@ export async function orgs({ main }) {
     const li = h("li", { class: "org-list__item" },
       h("span", { class: "org-list__name", text: org.name }),
       h("span", { class: "muted org-list__id", text: org.id }),
-      rename,
+      rename, secondFactorToggle(org, status),
       h("a", { class: "btn btn--ghost btn--small", href: `/admin/users?org=${encodeURIComponent(org.id)}`, text: t("admin.orgUsers") }));
     rename.addEventListener("click", () => {
       const input = h("input", { class: "input", required: true, maxlength: 120, value: org.name });

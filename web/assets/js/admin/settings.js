@@ -112,6 +112,7 @@ export async function settings({ main }) {
     }
   });
   append(main, adminPage("settings", t("admin.settings"), t("admin.settingsLead"), form));
+  import("./sso.js").then((sso) => sso.ssoSection(main, loaded, orgList));  // single sign-on, its own form
   updatePreview();
   baseline = snapshot();
   shown = registry.values();

@@ -16,14 +16,16 @@ import { templatesControl } from "./mail_templates.js";
 const CHANNELS = ["portal", "email", "troubleshooter", "agent"];
 
 const KNOWN = new Set(["portal_name", "logo_url", "primary_color", "accent_color", "banner_links",
-  "announcement", "default_language", "self_registration", "idle_timeout_minutes",
+  "announcement", "default_language", "self_registration", "magic_link_sign_in", "require_second_factor_staff",
+  "idle_timeout_minutes",
   "absolute_lifetime_hours", "topics", "author_display", "team_display_name", "author_custom_text",
   "status_display", "org_view_enabled", "followers_outside_org", "trash_retention_days",
   "reopen_window_days", "auto_close_days",
   "hidden_topics", "hidden_channels", "acknowledge_customer_messages", "support_address",
   "customer_alert_recipients", "support_alert_recipients", "notification_templates",
   "attachment_max_bytes", "attachments_per_ticket", "troubleshooters", "attachment_types",
-  "inbound_default_topic", "inbound_unknown_sender", "inbound_default_org"]);
+  "inbound_default_topic", "inbound_unknown_sender", "inbound_default_org",
+  "sso_providers"]);
 
 /** The document types the server can check (chalicelib/services/files.py), by their usual names.
  * @type {Choice[]} */
@@ -153,6 +155,9 @@ export function settingsSections(registry, s, { teamList, orgList }) {
       selectControl(registry, s, "default_language", t("admin.defaultLanguage"), Object.entries(LANGUAGES)),
       h("div", {})),
     checkControl(registry, s, "self_registration", t("admin.selfRegistration"), t("admin.selfRegistrationHint")),
+    checkControl(registry, s, "magic_link_sign_in", t("admin.magicLinkSignIn"), t("admin.magicLinkSignInHint")),
+    checkControl(registry, s, "require_second_factor_staff", t("admin.requireSecondFactorStaff"),
+      t("admin.requireSecondFactorStaffHint")),
     h("div", { class: "grid grid--2" },
       numberControl(registry, s, "idle_timeout_minutes", t("admin.idleTimeout"), t("admin.minutes")),
       numberControl(registry, s, "absolute_lifetime_hours", t("admin.absoluteLifetime"), t("admin.hours"))));

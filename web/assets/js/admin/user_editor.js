@@ -6,6 +6,7 @@ import { h, field, notice, uid } from "../dom.js";
 import { patch, ApiError } from "../api.js";
 import { t, errorText, LANGUAGES } from "../i18n.js";
 import { signedInUser } from "../shell/state.js";
+import { secondFactorPanel } from "./user_second_factor.js";
 
 /** Teams as checkboxes from the team list: a team can only be picked, never typed. `read()`
  * gives the ids picked.
@@ -87,7 +88,7 @@ export function userEditor(user, { orgs, teamList, onSaved, onCancel }) {
   cancel.addEventListener("click", onCancel);
   const form = h("form", { class: "form user-edit", "aria-label": t("admin.editUserTitle", { name: user.name }) },
     h("div", { class: "grid grid--3" }, fields.name, fields.language, fields.role),
-    h("div", { class: "grid grid--2" }, fields.org, fields.orgView), fields.teams, status,
+    h("div", { class: "grid grid--2" }, fields.org, fields.orgView), fields.teams, secondFactorPanel(user), status,
     h("div", { class: "form__actions" }, save, cancel));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -21,6 +21,7 @@ const PAGES = {
   verify: () => import("../auth.js"),
   expired: () => import("../auth.js"),
   changePassword: () => import("../auth.js"),
+  magicLink: () => import("../auth_magic.js"),
   tickets: () => import("../portal/tickets.js"),
   compose: () => import("../portal/compose.js"),
   ticket: () => import("../portal/ticket.js"),

@@ -6,6 +6,7 @@
 const ROUTES = [
   ["/login", "public", "login"],
   ["/sign-in", "public", "login"],
+  ["/sign-in/link", "public", "magicLink"],
   ["/forgot-password", "public", "forgot"],
   ["/reset-password", "public", "reset"],
   ["/register", "public", "register"],

@@ -7,7 +7,8 @@ export const state = {
   user: null,
   branding: {
     portal_name: "Parley", logo_url: null, primary_color: "#1d4ed8", accent_color: "#0f766e",
-    banner_links: [], announcement: "", self_registration: false, default_language: "en",
+    banner_links: [], announcement: "", self_registration: false, magic_link_sign_in: false,
+    default_language: "en",
   },
   counts: { notifications: 0, inbox: 0, sent: 0, trash: 0 },
   // Why the portal no longer emails the signed-in user (from /api/me): null when it does,
