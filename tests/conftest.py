@@ -13,6 +13,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 import functools
+import gc
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -25,12 +26,39 @@ from chalicelib import clock
 from chalicelib.adapters.aws import reset_clients
 from chalicelib.services.settings import forget_cached_settings
 from parley_dev.local.moto_atomic import make_dynamodb_atomic
+from parley_dev.local.moto_speed import make_moto_faster
 from tests.emulated_account import EmulatedAccount
+from tests.frame_room import call_with_room
 
 PASSWORD = "correct horse battery staple"
 
 # moto checks conditions and writes without a lock; DynamoDB does both atomically.
 make_dynamodb_atomic()
+make_moto_faster()  # the same answers, with less work per request
+
+
+class _RoomForFrames:
+    """Runs the test loop through one roomy frame (why: tests/frame_room.py)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> object:
+        loop = session.config.pluginmanager.subset_hook_caller(
+            "pytest_runtestloop", remove_plugins=[self])
+        return call_with_room(loop, session=session)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_RoomForFrames(), "parley-frame-room")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What importing the app, moto and botocore made lives as long as the process: out of the
+    # garbage collector's way, so that each full collection looks only at what tests make, and
+    # collections come less often (a request through moto makes thousands of short-lived
+    # objects; reference counting frees nearly all of them).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
 
 
 class FakeClock:

@@ -84,9 +84,9 @@ def _local_environment(moto_url: str, public_url: str, live_endpoint: str) -> di
     }
 
 
-def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str]]:
-    """Start emulator, resources, demo data, API server, WebSocket API and pump; returns
-    handles to stop them."""
+def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str], Any]:
+    """Start emulator, resources, demo data, API server, WebSocket API, pump and the OpenID
+    provider; returns handles to stop them."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -102,9 +102,22 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str]]:
     os.environ.pop("AWS_PROFILE", None)
     os.environ.update(_local_environment(
         f"http://{host}:{moto_port}", f"http://{host}:{port}", live.endpoint))
+    from parley_dev.local.oidc_provider import LocalOidcProvider, free_port
+
+    # The demo OpenID provider (Node.js) on the port after the WebSocket API's: it starts while
+    # the rest does, and is registered in the demo settings once it answers.
+    sso = LocalOidcProvider(host, free_port(host, port + 2 if port else 0),
+                            [f"http://{host}:{port}/api/auth/oidc/demo/callback"])
+    sso.launch()
     from parley_dev.local.moto_atomic import make_dynamodb_atomic
 
     make_dynamodb_atomic()  # the portal's request threads write concurrently, as on AWS
+    from parley_dev.local.moto_speed import make_moto_faster
+
+    make_moto_faster()
+    from parley_dev.local.emulator_events import watch_emulator
+
+    watch_emulator()  # the event pump wakes on the emulator's writes (local/pump.py)
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
 
@@ -113,6 +126,10 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str]]:
 
     create_resources()
     emails = load_demo_data()
+    quicker_presence()
+    from parley_dev.local.oidc_provider import seed_demo_provider
+
+    seed_demo_provider(sso.wait())
 
     from chalice.cli.factory import CLIFactory
 
@@ -128,7 +145,35 @@ def start_stack(host: str, port: int) -> tuple[Any, Any, Any, Any, list[str]]:
     pump.start()
     live.serve(config.chalice_app)
     threading.Thread(target=server.serve_forever, name="chalice-local", daemon=True).start()
-    return moto, server, live, pump, emails
+    return moto, server, live, pump, emails, sso
+
+
+# The browser tests' stack sets it (tests/browser/conftest.py): console pages beat this often
+# instead of every 5 s, so a test sees who else is on a conversation as a person would, sooner.
+# Read by this local tool alone: nothing deployed has it.
+QUICKER_PRESENCE = "PARLEY_DEV_PRESENCE_HEARTBEAT_SECONDS"
+
+
+def quicker_presence() -> None:
+    """The presence heartbeat the pages are told (services/presence.py), from QUICKER_PRESENCE
+    when it is set."""
+    seconds = os.environ.get(QUICKER_PRESENCE, "")
+    if seconds:
+        from chalicelib.services import presence
+
+        presence.HEARTBEAT_SECONDS = int(seconds)
+
+
+def _settle_garbage_collector() -> None:
+    """What starting made (moto's and botocore's models, the app) lives as long as the process:
+    out of the garbage collector's way, so that a full collection looks only at what requests
+    make, and collections come less often (each emulator request makes thousands of short-lived
+    objects, nearly all freed by reference counting)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
 
 
 def run_dev(host: str, port: int) -> int:
@@ -142,7 +187,8 @@ def run_dev(host: str, port: int) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    moto, server, live, pump, emails = start_stack(host, port)
+    moto, server, live, pump, emails, sso = start_stack(host, port)
+    _settle_garbage_collector()
     # Imported only now: importing the app's modules reads the settings once, and they must
     # see the local stack's environment (the public URL in mailed links, among others).
     from chalicelib.services.sessions import DEMO_PASSWORD
@@ -153,6 +199,8 @@ def run_dev(host: str, port: int) -> int:
     print(f"Demo accounts (password '{DEMO_PASSWORD}', valid on this local stage only):")
     for email in emails:
         print(f"  {email}")
+    print(f"Demo SSO (OpenID provider, same password): {sso.issuer}")
+    print("  alice@acme.test, agent@parley.test, dana@acme.test (no account: made at sign-in)")
     write_dev_state(os.environ["AWS_ENDPOINT_URL"], f"http://{host}:{port}", live.url)
     print("Press Ctrl-C to stop.", flush=True)
 
@@ -166,6 +214,7 @@ def run_dev(host: str, port: int) -> int:
     pump.stop()
     server.shutdown()
     live.stop()  # before the emulator: each connection's $disconnect still reaches its table
+    sso.stop()
     moto.stop()
     pump.join(timeout=5)
     return 0

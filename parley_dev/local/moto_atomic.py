@@ -8,8 +8,12 @@
 
 2. A Query of one partition costs what the partition holds. moto's query sorts every item of the
    table first; here a base-table query looks at the one partition asked for, and an index
-   query at one bucket of a map of the index that is rebuilt after a write (so reads between
-   writes, the common case, cost the partition only).
+   query at one bucket of a map of the index that is rebuilt after a write to its table (so
+   reads between writes, the common case, cost the partition only). moto then sorts what it
+   picked by the index's and the table's keys, comparing each pair of attribute values through
+   Python methods (a second a query on a partition of thousands of items); here the same sort
+   compares the values those methods compare (a number's Decimal, a string, bytes) directly,
+   when each key holds values of one type, as a table's keys do: the same order.
 
 3. A DynamoDB transaction costs what its items cost. moto makes it all-or-nothing by deep-copying
    every table the transaction touches, before every transaction, so a reply costs more the more
@@ -95,7 +99,10 @@ def _with_item_rollback(original: Any) -> Any:
 
 
 _partition = threading.local()
-_writes = [0]  # bumped after every write, under the lock: the index buckets below are then stale
+# Bumped after every write to a table, under the lock: its index buckets below are then stale.
+# The epoch, for all the tables at once.
+_writes: dict[str, int] = {}
+_epoch = [0]
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 
 
@@ -103,23 +110,67 @@ def items_replaced() -> None:
     """Items were changed behind moto's API (the tests empty the tables between tests): every
     index map built so far is stale."""
     with _LOCK:
-        _writes[0] += 1
+        _epoch[0] += 1
+
+
+def _written(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """After a write (under the lock): the tables it wrote have changed."""
+    if name == "transact_write_items":
+        entries = args[0] if args else kwargs.get("transact_items") or []
+        tables = [op.get("TableName") for entry in entries for op in entry.values()
+                  if isinstance(op, dict)]
+    else:
+        tables = [args[0] if args else kwargs.get("table_name")]
+    names = [table for table in tables if isinstance(table, str)]
+    if not names or len(names) != len(tables):
+        _epoch[0] += 1  # which tables is unclear: all of them
+        return
+    for table in names:
+        _writes[table] = _writes.get(table, 0) + 1
+
+
+def _version(table: Any) -> tuple[int, int]:
+    return (_epoch[0], _writes.get(table.name, 0))
 
 
 def _index_bucket(table: Any, index_name: str, conditions: list[tuple[str, Any]]) -> list[Any]:
     """The items of one index partition, from a map of the whole index rebuilt after writes."""
     attrs = tuple(name for name, _ in conditions)
     cache = table.__dict__.setdefault("_parley_index_buckets", {})
-    version, buckets = cache.get((index_name, attrs), (-1, None))
-    if version != _writes[0] or buckets is None:
+    version, buckets = cache.get((index_name, attrs), (None, None))
+    if version != _version(table) or buckets is None:
         buckets = {}
         for hash_set in table.items.values():
             for item in hash_set.values() if table.range_key_attr else [hash_set]:
                 values = tuple(item.attrs.get(name) for name in attrs)
                 if all(value is not None for value in values):
                     buckets.setdefault(values, []).append(item)
-        cache[(index_name, attrs)] = (_writes[0], buckets)
+        cache[(index_name, attrs)] = (_version(table), buckets)
     return list(buckets.get(tuple(value for _, value in conditions), []))
+
+
+def _sorted_natively(sorted_items: Any) -> Any:
+    """moto's Table.sorted_items (an in-place sort by a tuple of DynamoType), comparing the
+    values DynamoType's __eq__ and __lt__ compare: its cast_value, of one type per key."""
+
+    def sort_natively(self: Any, hash_key_attrs: Any, range_key_attrs: Any, items: Any) -> Any:
+        by = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        try:
+            columns = []
+            for name in by:
+                values = [item.attrs[name] for item in items]
+                if len({value.type for value in values}) > 1:
+                    raise TypeError(name)  # moto's own comparison says what it makes of that
+                columns.append([value.cast_value for value in values])
+            keys = list(zip(*columns, strict=True))
+            order = sorted(range(len(items)), key=keys.__getitem__)
+        except Exception:  # moto's sort, with its own error if any
+            return sorted_items(self, hash_key_attrs, range_key_attrs, items)
+        items[:] = [items[position] for position in order]
+        return items
+
+    functools.update_wrapper(sort_natively, sorted_items)
+    return sort_natively
 
 
 def _query_one_partition(query: Any, all_items: Any) -> tuple[Any, Any]:
@@ -163,6 +214,7 @@ def make_dynamodb_atomic() -> None:
         Table.query, Table.all_items = _query_one_partition(  # type: ignore[method-assign]
             Table.query, Table.all_items
         )
+        Table.sorted_items = _sorted_natively(Table.sorted_items)  # type: ignore[method-assign]
         DynamoDBBackend.transact_write_items = _with_item_rollback(  # type: ignore[method-assign]
             DynamoDBBackend.transact_write_items
         )
@@ -170,15 +222,14 @@ def make_dynamodb_atomic() -> None:
         original = getattr(DynamoDBBackend, name)
 
         def locked(
-            self: Any, *args: Any, _original: Any = original, _write: bool = name in _WRITES,
-            **kwargs: Any,
+            self: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any,
         ) -> Any:
             with _LOCK:
                 try:
                     return _original(self, *args, **kwargs)
                 finally:
-                    if _write:
-                        _writes[0] += 1
+                    if _name in _WRITES:
+                        _written(_name, args, kwargs)
 
         functools.update_wrapper(locked, original)
         setattr(DynamoDBBackend, name, locked)

@@ -28,10 +28,14 @@ from chalice.app import (
 
 from chalicelib.adapters.aws import client
 from chalicelib.observability import get_logger
+from parley_dev.local import emulator_events as events
 
 _UNIT_SECONDS = {Rate.MINUTES: 60, Rate.HOURS: 3600, Rate.DAYS: 86400}
 # Lambda retries a failed asynchronous (SNS) invocation twice, then gives up on the event.
 SNS_ATTEMPTS = 3
+# With the emulator's writes watched (emulator_events.py), a reader waits for a write to what it
+# reads, and looks without one only this often: for a message whose visibility timeout ran out.
+IDLE_SECONDS = 5.0
 
 
 class FakeContext:
@@ -69,13 +73,16 @@ class EventPump(threading.Thread):
     def __init__(self, app: Chalice, interval: float = 0.5) -> None:
         super().__init__(name="event-pump", daemon=True)
         self.app = app
-        self.interval = interval
+        self.interval = interval  # between two looks at an idle source, writes not watched
         self._stop_event = threading.Event()
         self._schedules: list[tuple[str, float]] = []
         self._next_run: dict[str, float] = {}
         self._streams: list[_Stream] = []
         self._queues: list[tuple[str, str]] = []
         self._topics: list[_Topic] = []
+        self._queue_urls: dict[str, str] = {}
+        # Noted by drained(): every reader looks again at once, write or not.
+        self._look_again = ("pump", f"look-again-{id(self)}")
         self.delivered = 0
         self._counting = threading.Lock()
         self._progress = threading.Condition()
@@ -91,6 +98,17 @@ class EventPump(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        events.wake_all()
+
+    def _idle(self, keys: list[tuple[str, str]], seen: int, most: float | None = None) -> None:
+        """After a look that found nothing: until a write to what `keys` name (the emulator's
+        writes watched), else for the polling interval; at most `most` seconds."""
+        if events.watching():
+            wait = IDLE_SECONDS if most is None else min(IDLE_SECONDS, most)
+            events.wait_for_change(keys, seen, max(wait, 0.0), self._stop_event)
+        else:
+            wait = self.interval if most is None else min(self.interval, most)
+            self._stop_event.wait(max(wait, 0.0))
 
     def run(self) -> None:
         now = time.monotonic()
@@ -101,15 +119,27 @@ class EventPump(threading.Thread):
         for stream in self._streams:
             threading.Thread(target=self._follow, args=(stream,), daemon=True,
                              name=f"event-pump-{stream.name}").start()
+        from parley_dev.local.resources import mirror_queue_name
+
+        keys = [events.queue_key(queue) for _, queue in self._queues] + [
+            events.queue_key(mirror_queue_name(topic.topic)) for topic in self._topics]
         while not self._stop_event.is_set():
+            seen = events.changes(keys)
+            handled = 0
             try:
-                self.pump_once(streams=False)
+                handled = self.pump_once(streams=False)
             except Exception:
                 get_logger().exception("event pump cycle failed; retrying")
-            self._stop_event.wait(self.interval)
+                self._stop_event.wait(self.interval)
+                continue
+            if not handled:  # caught up: wait for more, or for the next schedule
+                due = min(self._next_run.values(), default=time.monotonic() + IDLE_SECONDS)
+                self._idle(keys, seen, most=due - time.monotonic())
 
     def _follow(self, stream: _Stream) -> None:
+        keys = [events.table_key(stream.table), self._look_again]
         while not self._stop_event.is_set():
+            seen = events.changes(keys)
             with self._progress:
                 stream.reads += 1
                 number = stream.reads
@@ -125,8 +155,10 @@ class EventPump(threading.Thread):
                     stream.empty_read = number
                     self._progress.notify_all()
             self._count(handled)
-            if not handled:  # caught up: wait for more; behind: read on at once
+            if failed:
                 self._stop_event.wait(self.interval)
+            elif not handled:  # caught up: wait for more; behind: read on at once
+                self._idle(keys, seen)
 
     def drained(self, timeout: float) -> bool:
         """Whether every stream reader has handled all that was written before this call: each
@@ -135,6 +167,7 @@ class EventPump(threading.Thread):
         thread) waits here rather than have later pushes queue behind it."""
         with self._progress:
             wanted = {stream.name: stream.reads + 1 for stream in self._streams}
+            events.note(self._look_again)  # readers waiting for a write look again now
             return self._progress.wait_for(
                 lambda: all(stream.empty_read >= wanted[stream.name]
                             for stream in self._streams), timeout)
@@ -193,9 +226,14 @@ class EventPump(threading.Thread):
             stream.iterators[shard_id] = response.get("NextShardIterator", iterator)
         return handled
 
+    def _queue_url(self, queue: str) -> str:
+        if queue not in self._queue_urls:
+            self._queue_urls[queue] = client("sqs").get_queue_url(QueueName=queue)["QueueUrl"]
+        return self._queue_urls[queue]
+
     def _pump_queue(self, name: str, queue: str) -> int:
         sqs = client("sqs")
-        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        url = self._queue_url(queue)
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
@@ -233,7 +271,7 @@ class EventPump(threading.Thread):
 
             topic.queue, topic.subscription_arn = mirror_topic(topic.topic)
         sqs = client("sqs")
-        url = sqs.get_queue_url(QueueName=topic.queue)["QueueUrl"]
+        url = self._queue_url(topic.queue)
         messages = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"]
         ).get("Messages", [])

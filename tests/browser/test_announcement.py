@@ -34,7 +34,7 @@ def test_an_announcement_with_emphasis_and_a_link_reaches_customers(stack, open_
         sign_in(admin, "admin@parley.test")
         admin.goto("/admin")
         field = admin.get_by_role("textbox", name="Announcement")
-        expect(admin.locator(".field__hint code")).to_have_text(
+        expect(admin.locator(".field__hint code", has_text="**bold**")).to_have_text(
             "**bold** *italic* [link](https://…)")
         field.fill(ANNOUNCEMENT)
 

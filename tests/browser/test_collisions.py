@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.browser
-# A page learns who else is there at its heartbeat, every 5 s (services/presence.py): two of
-# them at most, on a loaded machine.
+# A page learns who else is there at its heartbeat, every 5 s (services/presence.py), every 2 s
+# on the tests' stack (parley_dev/cli/dev.py): a few of them at most, on a loaded machine.
 HEARTBEATS = 12_000
 
 

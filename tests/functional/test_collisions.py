@@ -210,6 +210,25 @@ def test_agents_see_who_else_is_viewing_and_typing(cast, fake_clock):
     assert beat(cast, "sam", ticket["id"]) == []
 
 
+def test_a_page_beats_every_five_seconds_unless_the_local_stack_is_told_otherwise(
+    cast, monkeypatch
+):
+    from chalicelib.services import presence
+    from parley_dev.cli.dev import QUICKER_PRESENCE, quicker_presence
+
+    ticket = cast.open_ticket("alice")
+    path = presence_path(ticket["id"])
+    assert cast.call("sam", "PUT", path, {"typing": False})[1]["heartbeat_seconds"] == 5
+    monkeypatch.delenv(QUICKER_PRESENCE, raising=False)
+    quicker_presence()  # without the variable: as before
+    assert cast.call("sam", "PUT", path, {"typing": False})[1]["heartbeat_seconds"] == 5
+    # The browser tests' stack asks for a beat every 2 s
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", presence.HEARTBEAT_SECONDS)  # restored
+    monkeypatch.setenv(QUICKER_PRESENCE, "2")
+    quicker_presence()
+    assert cast.call("sam", "PUT", path, {"typing": False})[1]["heartbeat_seconds"] == 2
+
+
 def test_customers_never_see_nor_set_presence(cast):
     ticket = cast.open_ticket("alice")
     beat(cast, "kim", ticket["id"], typing=True)
