@@ -849,7 +849,7 @@ export default {
   "second.title": "Two-step verification",
   "second.codeLead": "Open your authenticator app and type the 6-digit code it shows for this portal.",
   "second.recoveryLead": "Type one of the recovery codes you saved when you set up two-step verification. Each works once.",
-  "second.passkeyLead": "Confirm it is you with one of your passkeys: your fingerprint, face, screen lock or security key.",
+  "second.passkeyLead": "Confirm it is you with one of your passkeys: your fingerprint, face, screen lock or security key. Lost it? An administrator can reset your two-step verification.",
   "second.code": "Code from the app",
   "second.recoveryCode": "Recovery code",
   "second.verify": "Verify",

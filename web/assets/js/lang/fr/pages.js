@@ -849,7 +849,7 @@ export default {
   "second.title": "Validation en deux étapes",
   "second.codeLead": "Ouvrez votre application d'authentification et saisissez le code à 6 chiffres qu'elle affiche pour ce portail.",
   "second.recoveryLead": "Saisissez l'un des codes de récupération enregistrés lors de l'activation de la validation en deux étapes. Chacun ne sert qu'une fois.",
-  "second.passkeyLead": "Confirmez que c'est bien vous avec l'une de vos clés d'accès : empreinte, visage, verrouillage de l'écran ou clé de sécurité.",
+  "second.passkeyLead": "Confirmez que c'est bien vous avec l'une de vos clés d'accès : empreinte, visage, verrouillage de l'écran ou clé de sécurité. Clé perdue ? Un administrateur peut réinitialiser votre validation en deux étapes.",
   "second.code": "Code de l'application",
   "second.recoveryCode": "Code de récupération",
   "second.verify": "Vérifier",

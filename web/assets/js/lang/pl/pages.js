@@ -849,7 +849,7 @@ export default {
   "second.title": "Weryfikacja dwuetapowa",
   "second.codeLead": "Otwórz aplikację uwierzytelniającą i wpisz 6-cyfrowy kod, który pokazuje dla tego portalu.",
   "second.recoveryLead": "Wpisz jeden z kodów odzyskiwania zapisanych podczas włączania weryfikacji dwuetapowej. Każdy działa tylko raz.",
-  "second.passkeyLead": "Potwierdź, że to Ty, jednym ze swoich kluczy dostępu: odciskiem palca, twarzą, blokadą ekranu lub kluczem bezpieczeństwa.",
+  "second.passkeyLead": "Potwierdź, że to Ty, jednym ze swoich kluczy dostępu: odciskiem palca, twarzą, blokadą ekranu lub kluczem bezpieczeństwa. Klucz zgubiony? Administrator może zresetować Twoją weryfikację dwuetapową.",
   "second.code": "Kod z aplikacji",
   "second.recoveryCode": "Kod odzyskiwania",
   "second.verify": "Zweryfikuj",
